@@ -1,0 +1,256 @@
+//! One typed configuration, parsed once at start from the environment (and `.env`).
+//!
+//! Every variable is read through a small helper that names it when its value is bad, so an
+//! operator sees `ONBOARD_CRAWL_MAX_PAGES: invalid digit found in string` and not a panic.
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+use ipnet::IpNet;
+
+/// A variable that could not be used, with its name.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    pub name: String,
+    pub message: String,
+}
+
+/// Every setting both binaries use. Built by [`Config::from_env`] or, in tests,
+/// [`Config::from_vars`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; `None` means the SQLite file in the data dir.
+    pub database_url: Option<String>,
+    /// `None` means the embedded SQLite queue, with the worker inside the api process.
+    pub redis_url: Option<String>,
+    /// Prefix of every queue name, so several deployments (or tests) share one Redis.
+    pub queue_prefix: String,
+    pub run_migrations: bool,
+    pub admin_token: Option<String>,
+    pub worker_metrics_listen: SocketAddr,
+    pub guest_ttl: Duration,
+    pub jobs: JobsConfig,
+    pub crawl: CrawlConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    pub analysis_concurrency: usize,
+    pub cleanup_concurrency: usize,
+    pub monitor_concurrency: usize,
+    /// How often an idle worker asks the queue for work (DESIGN §5: ~30 s without it).
+    pub poll_interval: Duration,
+    /// Hard limit on one job; a hung job is failed, never left holding a worker.
+    pub job_timeout: Duration,
+    /// A run lease not refreshed for this long may be taken by another worker.
+    pub lease_ttl: Duration,
+    /// How often a worker refreshes the lease of a run it holds.
+    pub heartbeat_interval: Duration,
+    /// On SIGTERM, how long in-flight runs may go on before their lease is released.
+    pub shutdown_grace: Duration,
+    /// Whole-run deadline for one analysis.
+    pub run_deadline: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct CrawlConfig {
+    pub allow_cidrs: Vec<IpNet>,
+    /// Static name→address overrides (like curl's --resolve), for tests and intranets.
+    pub hosts: HashMap<String, std::net::IpAddr>,
+    pub user_agent: String,
+    pub max_pages: usize,
+    pub max_depth: usize,
+    pub concurrency: usize,
+    pub max_body_bytes: usize,
+    pub max_redirects: usize,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Config {
+    /// Reads the process environment, after loading `.env` when one is present.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is the normal case; a malformed one is worth stopping for.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => {
+                return Err(ConfigError {
+                    name: ".env".into(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        Self::from_source(|name| std::env::var(name).ok())
+    }
+
+    /// Builds a config from explicit variables (tests); unset names take their defaults.
+    pub fn from_vars<K: AsRef<str>, V: AsRef<str>>(
+        vars: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Self, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .into_iter()
+            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+            .collect();
+        Self::from_source(|name| map.get(name).cloned())
+    }
+
+    fn from_source(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&get);
+        Ok(Self {
+            listen: vars.parsed("ONBOARD_LISTEN", "0.0.0.0:8080".parse().unwrap())?,
+            data_dir: vars.optional("ONBOARD_DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+            database_url: vars.optional("DATABASE_URL"),
+            redis_url: vars.optional("REDIS_URL"),
+            queue_prefix: vars.optional("ONBOARD_QUEUE_PREFIX").unwrap_or_else(|| "onboard".into()),
+            run_migrations: vars.parsed("ONBOARD_RUN_MIGRATIONS", true)?,
+            admin_token: vars.optional("ONBOARD_ADMIN_TOKEN"),
+            worker_metrics_listen: vars.parsed(
+                "ONBOARD_WORKER_METRICS_LISTEN",
+                "127.0.0.1:9091".parse().unwrap(),
+            )?,
+            guest_ttl: Duration::from_secs(3600 * vars.parsed("ONBOARD_GUEST_TTL_HOURS", 168u64)?),
+            jobs: JobsConfig {
+                analysis_concurrency: vars.positive("ONBOARD_ANALYSIS_CONCURRENCY", 8)?,
+                cleanup_concurrency: vars.positive("ONBOARD_CLEANUP_CONCURRENCY", 1)?,
+                monitor_concurrency: vars.positive("ONBOARD_MONITOR_CONCURRENCY", 1)?,
+                poll_interval: vars.millis("ONBOARD_QUEUE_POLL_MS", 200)?,
+                job_timeout: vars.secs("ONBOARD_JOB_TIMEOUT_SECS", 900)?,
+                lease_ttl: vars.secs("ONBOARD_LEASE_TTL_SECS", 30)?,
+                heartbeat_interval: vars.secs("ONBOARD_HEARTBEAT_SECS", 5)?,
+                shutdown_grace: vars.secs("ONBOARD_SHUTDOWN_GRACE_SECS", 20)?,
+                run_deadline: vars.secs("ONBOARD_RUN_DEADLINE_SECS", 600)?,
+            },
+            crawl: CrawlConfig {
+                allow_cidrs: vars.list("ONBOARD_CRAWL_ALLOW_CIDRS")?,
+                hosts: vars.hosts("ONBOARD_CRAWL_HOSTS")?,
+                user_agent: vars.optional("ONBOARD_CRAWL_USER_AGENT").unwrap_or_else(|| {
+                    format!("Onboard/{} (+site analysis)", env!("CARGO_PKG_VERSION"))
+                }),
+                max_pages: vars.positive("ONBOARD_CRAWL_MAX_PAGES", 100)?,
+                max_depth: vars.parsed("ONBOARD_CRAWL_MAX_DEPTH", 4)?,
+                concurrency: vars.positive("ONBOARD_CRAWL_CONCURRENCY", 4)?,
+                max_body_bytes: vars.positive("ONBOARD_CRAWL_MAX_BODY_BYTES", 5 * 1024 * 1024)?,
+                max_redirects: vars.parsed("ONBOARD_CRAWL_MAX_REDIRECTS", 5)?,
+                connect_timeout: vars.secs("ONBOARD_CRAWL_CONNECT_TIMEOUT_SECS", 5)?,
+                read_timeout: vars.secs("ONBOARD_CRAWL_READ_TIMEOUT_SECS", 10)?,
+                request_timeout: vars.secs("ONBOARD_CRAWL_REQUEST_TIMEOUT_SECS", 20)?,
+            },
+        })
+    }
+
+    /// Whether the worker pools run inside the api process (no Redis configured).
+    pub fn embedded_queue(&self) -> bool {
+        self.redis_url.is_none()
+    }
+}
+
+/// The small set of typed readers every variable goes through.
+struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Vars<'_> {
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn parsed<T: FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|e: T::Err| err(name, format!("{e} (got {raw:?})"))),
+        }
+    }
+
+    fn positive(&self, name: &str, default: usize) -> Result<usize, ConfigError> {
+        match self.parsed(name, default)? {
+            0 => Err(err(name, "must be at least 1".into())),
+            n => Ok(n),
+        }
+    }
+
+    fn secs(&self, name: &str, default: u64) -> Result<Duration, ConfigError> {
+        self.parsed(name, default).map(Duration::from_secs)
+    }
+
+    fn millis(&self, name: &str, default: u64) -> Result<Duration, ConfigError> {
+        self.parsed(name, default).map(Duration::from_millis)
+    }
+
+    fn list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let Some(raw) = self.optional(name) else {
+            return Ok(Vec::new());
+        };
+        raw.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|item| item.parse().map_err(|e: T::Err| err(name, format!("{item:?}: {e}"))))
+            .collect()
+    }
+
+    /// `name=address,name=address`
+    fn hosts(&self, name: &str) -> Result<HashMap<String, std::net::IpAddr>, ConfigError> {
+        let entries: Vec<String> = self.list(name)?;
+        entries
+            .iter()
+            .map(|entry| {
+                let (host, addr) = entry
+                    .split_once('=')
+                    .ok_or_else(|| err(name, format!("{entry:?}: expected name=address")))?;
+                let addr = addr.parse().map_err(|e| err(name, format!("{entry:?}: {e}")))?;
+                Ok((host.trim().to_ascii_lowercase(), addr))
+            })
+            .collect()
+    }
+}
+
+fn err(name: &str, message: String) -> ConfigError {
+    ConfigError {
+        name: name.to_owned(),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_serve_local_use() {
+        let config = Config::from_vars::<&str, &str>([]).unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert!(config.embedded_queue());
+        assert_eq!(config.crawl.max_pages, 100);
+        assert_eq!(config.crawl.max_depth, 4);
+        assert!(config.crawl.user_agent.starts_with("Onboard/"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let error = Config::from_vars([("ONBOARD_CRAWL_MAX_PAGES", "many")]).unwrap_err();
+        assert_eq!(error.name, "ONBOARD_CRAWL_MAX_PAGES");
+        let error = Config::from_vars([("ONBOARD_CRAWL_ALLOW_CIDRS", "10.0.0.0/8,nope")]).unwrap_err();
+        assert_eq!(error.name, "ONBOARD_CRAWL_ALLOW_CIDRS");
+        assert!(error.to_string().contains("nope"));
+        let error = Config::from_vars([("ONBOARD_ANALYSIS_CONCURRENCY", "0")]).unwrap_err();
+        assert_eq!(error.name, "ONBOARD_ANALYSIS_CONCURRENCY");
+    }
+
+    #[test]
+    fn lists_and_hosts_parse() {
+        let config = Config::from_vars([
+            ("ONBOARD_CRAWL_ALLOW_CIDRS", "127.0.0.1/32, ::1/128"),
+            ("ONBOARD_CRAWL_HOSTS", "Acme.test=127.0.0.1"),
+        ])
+        .unwrap();
+        assert_eq!(config.crawl.allow_cidrs.len(), 2);
+        assert_eq!(config.crawl.hosts["acme.test"].to_string(), "127.0.0.1");
+    }
+}

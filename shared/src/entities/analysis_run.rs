@@ -1,0 +1,34 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "analysis_runs")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub site_id: i64,
+    pub guest_uuid: Uuid,
+    /// See `crate::progress::RunStatus`.
+    pub status: String,
+    /// JSON array of `crate::progress::Step`.
+    pub steps: Json,
+    pub current_step: i16,
+    pub total_steps: i16,
+    pub completion_percentage: i16,
+    pub error_message: Option<String>,
+    pub retry_count: i32,
+    pub pages_discovered: i32,
+    pub pages_crawled: i32,
+    pub pages_failed: i32,
+    pub pages_skipped: i32,
+    pub lease_owner: Option<String>,
+    pub heartbeat_at: Option<DateTimeUtc>,
+    pub queued_at: DateTimeUtc,
+    pub started_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

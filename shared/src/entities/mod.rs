@@ -1,0 +1,11 @@
+//! sea-orm entities, one module per table of DESIGN §2.
+
+pub mod analysis_run;
+pub mod crawled_page;
+pub mod event;
+pub mod guest_session;
+pub mod maintenance_run;
+pub mod onboarding_configuration;
+pub mod site;
+pub mod site_insight;
+pub mod upload;

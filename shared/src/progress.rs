@@ -1,0 +1,180 @@
+//! The progress model the onboarding UI polls: four named steps, each with a status and a
+//! percentage, stored as JSON on the `analysis_runs` row. This module is the one place that
+//! knows the step names, the statuses and how the overall percentage is derived.
+
+use serde::{Deserialize, Serialize};
+
+/// The analysis steps, in order, with the names the UI shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepName {
+    DomainValidation,
+    ContentCrawling,
+    AiProcessing,
+    IntegrationSetup,
+}
+
+impl StepName {
+    pub const ALL: [StepName; 4] = [
+        StepName::DomainValidation,
+        StepName::ContentCrawling,
+        StepName::AiProcessing,
+        StepName::IntegrationSetup,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StepName::DomainValidation => "Domain Validation",
+            StepName::ContentCrawling => "Content Crawling",
+            StepName::AiProcessing => "AI Processing",
+            StepName::IntegrationSetup => "Integration Setup",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    InProgress,
+    Completed,
+    Failed,
+    Skipped,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Pending => "pending",
+            StepStatus::InProgress => "in_progress",
+            StepStatus::Completed => "completed",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One step as stored and as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub status: StepStatus,
+    /// 0 to 100.
+    pub progress: u8,
+    pub detail: Option<String>,
+}
+
+/// Run statuses, as stored in `analysis_runs.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 5] = [
+        RunStatus::Queued,
+        RunStatus::Running,
+        RunStatus::Succeeded,
+        RunStatus::Failed,
+        RunStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    pub fn is_active(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+/// The steps of a run that has not started.
+pub fn initial_steps() -> Vec<Step> {
+    StepName::ALL
+        .iter()
+        .map(|name| Step {
+            name: name.label().to_owned(),
+            status: StepStatus::Pending,
+            progress: 0,
+            detail: None,
+        })
+        .collect()
+}
+
+/// The overall percentage: the mean of the steps' progress (DESIGN §3).
+pub fn percent(steps: &[Step]) -> u8 {
+    if steps.is_empty() {
+        return 0;
+    }
+    let sum: u32 = steps.iter().map(|s| u32::from(s.progress.min(100))).sum();
+    (sum / steps.len() as u32) as u8
+}
+
+/// Seconds left, estimated from the elapsed time and the percentage done so far.
+pub fn estimated_seconds_remaining(elapsed_secs: f64, percent: u8) -> Option<u64> {
+    match percent {
+        0 => None,
+        100.. => Some(0),
+        p => {
+            let p = f64::from(p) / 100.0;
+            Some((elapsed_secs * (1.0 - p) / p).round() as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_named_as_the_ui_shows_them() {
+        let names: Vec<_> = initial_steps().into_iter().map(|s| s.name).collect();
+        assert_eq!(
+            names,
+            ["Domain Validation", "Content Crawling", "AI Processing", "Integration Setup"]
+        );
+    }
+
+    #[test]
+    fn percent_is_the_mean_of_step_progress() {
+        let mut steps = initial_steps();
+        assert_eq!(percent(&steps), 0);
+        steps[0].progress = 100;
+        steps[1].progress = 50;
+        assert_eq!(percent(&steps), 37);
+        for s in &mut steps {
+            s.progress = 100;
+        }
+        assert_eq!(percent(&steps), 100);
+    }
+
+    #[test]
+    fn estimate_scales_elapsed_by_what_is_left() {
+        assert_eq!(estimated_seconds_remaining(10.0, 0), None);
+        assert_eq!(estimated_seconds_remaining(10.0, 50), Some(10));
+        assert_eq!(estimated_seconds_remaining(10.0, 25), Some(30));
+        assert_eq!(estimated_seconds_remaining(10.0, 100), Some(0));
+    }
+
+    #[test]
+    fn step_status_serialises_as_the_ui_expects() {
+        assert_eq!(serde_json::to_string(&StepStatus::InProgress).unwrap(), "\"in_progress\"");
+    }
+}

@@ -1,0 +1,193 @@
+//! The queue handle both binaries share: jobs go to apalis-redis when `REDIS_URL` is set,
+//! or to the apalis SQLite backend (a file beside the data) by default.
+//!
+//! The settings here apply DESIGN §5: explicit queue names, short heartbeats so an orphaned
+//! job is re-enqueued in seconds rather than minutes, and idempotency keys that only work
+//! with a TTL set.
+
+use std::time::Duration;
+
+use apalis::prelude::{TaskBuilder, TaskSink};
+use apalis_core::backend::Vacuum;
+use apalis_redis::{ConnectionManager, RedisStorage};
+use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteStorage};
+
+use crate::{
+    config::Config,
+    jobs::{self, Job},
+};
+
+/// How often a worker tells the backend it is alive.
+const BACKEND_HEARTBEAT: Duration = Duration::from_secs(5);
+/// Missed heartbeats before a worker's jobs count as orphaned and are re-enqueued (~15 s).
+const MISSED_HEARTBEATS: usize = 3;
+/// How long a pushed idempotency key blocks a duplicate push.
+const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Jobs a worker fetches at once; small, so replicas share a burst fairly.
+const BATCH_SIZE: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error("queue unavailable: {0}")]
+    Redis(#[from] apalis_redis::RedisError),
+    #[error("queue unavailable: {0}")]
+    Sqlite(#[from] apalis_sqlite::SqlxError),
+    #[error("queue push failed: {0}")]
+    Push(String),
+}
+
+#[derive(Clone)]
+enum Backend {
+    Redis(ConnectionManager),
+    Sqlite(SqlitePool),
+}
+
+/// A cheap-to-clone handle on the deployment's queues.
+#[derive(Clone)]
+pub struct JobQueue {
+    backend: Backend,
+    prefix: String,
+}
+
+impl std::fmt::Debug for JobQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobQueue")
+            .field("backend", &self.kind())
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl JobQueue {
+    /// Connects to Redis when configured, else opens (and sets up) the SQLite queue file.
+    pub async fn connect(config: &Config) -> Result<Self, QueueError> {
+        let backend = match &config.redis_url {
+            Some(url) => Backend::Redis(apalis_redis::connect(url.as_str()).await?),
+            None => {
+                std::fs::create_dir_all(&config.data_dir)
+                    .map_err(|e| QueueError::Push(format!("cannot create data dir: {e}")))?;
+                let options = SqliteConnectOptions::new()
+                    .filename(config.data_dir.join("queue.db"))
+                    .create_if_missing(true)
+                    .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10));
+                let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+                SqliteStorage::setup(&pool)
+                    .await
+                    .map_err(|e| QueueError::Push(e.to_string()))?;
+                Backend::Sqlite(pool)
+            }
+        };
+        Ok(Self {
+            backend,
+            prefix: config.queue_prefix.clone(),
+        })
+    }
+
+    /// `redis` or `sqlite`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Redis(_) => "redis",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub fn queue_name<J: Job>(&self) -> String {
+        jobs::queue_name::<J>(&self.prefix)
+    }
+
+    /// The Redis storage for a job kind, when the queue is on Redis.
+    pub fn redis_storage<J: Job>(&self) -> Option<RedisStorage<J>> {
+        let Backend::Redis(conn) = &self.backend else {
+            return None;
+        };
+        let config = apalis_redis::Config::default()
+            .queue(self.queue_name::<J>())
+            .heartbeat_interval(BACKEND_HEARTBEAT)
+            .missed_heartbeats(MISSED_HEARTBEATS)
+            .batch_size(BATCH_SIZE)
+            .emit_events(false)
+            .idempotency_ttl(Some(IDEMPOTENCY_TTL));
+        Some(RedisStorage::new(conn.clone()).with_config(config))
+    }
+
+    /// The SQLite storage for a job kind, when the queue is embedded.
+    pub fn sqlite_storage<J: Job>(&self) -> Option<SqliteStorage<J>> {
+        let Backend::Sqlite(pool) = &self.backend else {
+            return None;
+        };
+        let config = apalis_sqlite::Config::default()
+            .queue(self.queue_name::<J>())
+            .heartbeat_interval(BACKEND_HEARTBEAT)
+            .missed_heartbeats(MISSED_HEARTBEATS)
+            .batch_size(BATCH_SIZE);
+        Some(SqliteStorage::new(pool).with_config(config))
+    }
+
+    /// Pushes a job; a job with the same idempotency key pushed before is not pushed again.
+    pub async fn push<J: Job>(&self, job: J, idempotency_key: Option<&str>) -> Result<(), QueueError> {
+        let mut task = TaskBuilder::new(job);
+        if let Some(key) = idempotency_key {
+            task = task.idempotency_key(key);
+        }
+        let task = task.build();
+        let pushed = match &self.backend {
+            Backend::Redis(_) => {
+                let mut storage = self.redis_storage::<J>().expect("redis backend");
+                storage.push_task(task).await.map_err(|e| e.to_string())
+            }
+            Backend::Sqlite(_) => {
+                let mut storage = self.sqlite_storage::<J>().expect("sqlite backend");
+                storage.push_task(task).await.map_err(|e| e.to_string())
+            }
+        };
+        pushed.map_err(QueueError::Push)
+    }
+
+    /// Whether the queue backend answers (readiness).
+    pub async fn ping(&self) -> Result<(), QueueError> {
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let mut conn = conn.clone();
+                redis::cmd("PING").query_async::<String>(&mut conn).await?;
+            }
+            Backend::Sqlite(pool) => {
+                sea_orm::sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes finished jobs the backend keeps, so the queue does not grow without end.
+    pub async fn vacuum<J: Job>(&self) -> Result<usize, QueueError> {
+        match &self.backend {
+            Backend::Redis(_) => {
+                let mut storage = self.redis_storage::<J>().expect("redis backend");
+                storage.vacuum().await.map_err(|e| QueueError::Push(e.to_string()))
+            }
+            Backend::Sqlite(_) => {
+                let mut storage = self.sqlite_storage::<J>().expect("sqlite backend");
+                storage.vacuum().await.map_err(|e| QueueError::Push(e.to_string()))
+            }
+        }
+    }
+
+    /// Deletes every key under this queue prefix (tests; a Redis namespace of their own).
+    pub async fn purge(&self) -> Result<(), QueueError> {
+        if let Backend::Redis(conn) = &self.backend {
+            let mut conn = conn.clone();
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}:*", self.prefix))
+                .query_async(&mut conn)
+                .await?;
+            for chunk in keys.chunks(500) {
+                redis::cmd("DEL").arg(chunk).query_async::<()>(&mut conn).await?;
+            }
+        }
+        Ok(())
+    }
+}
