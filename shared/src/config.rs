@@ -52,6 +52,11 @@ pub struct JobsConfig {
     pub shutdown_grace: Duration,
     /// Whole-run deadline for one analysis.
     pub run_deadline: Duration,
+    /// How often a run is given back to the queue after an infrastructure failure or a
+    /// reset before it is failed for good.
+    pub max_retries: i32,
+    /// A running run whose heartbeat is older than this is reset by the monitor job.
+    pub stuck_threshold: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +128,8 @@ impl Config {
                 heartbeat_interval: vars.secs("ONBOARD_HEARTBEAT_SECS", 5)?,
                 shutdown_grace: vars.secs("ONBOARD_SHUTDOWN_GRACE_SECS", 20)?,
                 run_deadline: vars.secs("ONBOARD_RUN_DEADLINE_SECS", 600)?,
+                max_retries: vars.parsed("ONBOARD_MAX_RETRIES", 3)?,
+                stuck_threshold: vars.secs("ONBOARD_STUCK_THRESHOLD_SECS", 600)?,
             },
             crawl: CrawlConfig {
                 allow_cidrs: vars.list("ONBOARD_CRAWL_ALLOW_CIDRS")?,

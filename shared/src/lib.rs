@@ -11,3 +11,6 @@ pub mod queue;
 
 pub use config::Config;
 pub use queue::JobQueue;
+pub mod maintenance;
+pub mod onboarding;
+pub mod runs;

@@ -1,1 +1,13 @@
+//! The worker: job handlers, crawl, extraction and maintenance. The binary only wires
+//! configuration and signals to [`runner::run`]; the api embeds the same runner when no
+//! Redis is configured.
 
+pub mod context;
+pub mod crawl;
+pub mod extract;
+pub mod lease;
+pub mod maintenance;
+pub mod pipeline;
+pub mod runner;
+
+pub use context::JobContext;

@@ -1,0 +1,53 @@
+//! What every job handler is given: the database, the queue, the config, the guarded
+//! fetcher, this process's worker name and its shutdown signals.
+
+use std::sync::Arc;
+
+use onboard_shared::{Config, JobQueue};
+use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
+
+use crate::crawl::fetch::{FetchError, Fetcher};
+
+#[derive(Debug)]
+pub struct JobContext {
+    pub db: DatabaseConnection,
+    pub queue: JobQueue,
+    pub config: Arc<Config>,
+    pub fetcher: Fetcher,
+    /// Unique per process (host, pid and a random suffix), as apalis requires.
+    pub name: String,
+    pub shutdown: Shutdown,
+}
+
+impl JobContext {
+    pub fn new(db: DatabaseConnection, queue: JobQueue, config: Arc<Config>) -> Result<Self, FetchError> {
+        Ok(Self {
+            fetcher: Fetcher::new(&config.crawl)?,
+            db,
+            queue,
+            config,
+            name: worker_name(),
+            shutdown: Shutdown::default(),
+        })
+    }
+}
+
+/// The two stages of a graceful stop: first stop taking jobs, then (after the grace
+/// period) give back the runs still in flight.
+#[derive(Debug, Clone, Default)]
+pub struct Shutdown {
+    pub stop: CancellationToken,
+    pub release: CancellationToken,
+}
+
+fn worker_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".into());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &suffix[..6])
+}

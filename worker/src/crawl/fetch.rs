@@ -1,0 +1,218 @@
+//! The one guarded HTTP client for everything the crawler fetches.
+//!
+//! Addresses are checked where they are used: names by the resolver at connect time, IP
+//! literals before each request, and every redirect hop again (redirects are followed here,
+//! not by reqwest, for that reason). No environment proxy, bounded time, bounded bytes.
+
+use std::{sync::Arc, time::Duration};
+
+use onboard_shared::config::CrawlConfig;
+use reqwest::{
+    Client, StatusCode,
+    dns::{Addrs, Name, Resolve, Resolving},
+    header,
+};
+use url::{Host, Url};
+
+use super::address::{AddressError, AddressPolicy};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    #[error("only http and https can be fetched, not {0}")]
+    Scheme(String),
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("timed out")]
+    Timeout,
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("request failed: {0}")]
+    Request(String),
+}
+
+impl FetchError {
+    /// Whether trying the same URL again, or over the other scheme, might work.
+    pub fn is_connection_level(&self) -> bool {
+        matches!(self, FetchError::Connect(_) | FetchError::Timeout | FetchError::Request(_))
+    }
+}
+
+/// A fetched response, its body cut at the byte cap (after decompression).
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL after redirects.
+    pub url: Url,
+    pub status: StatusCode,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub truncated: bool,
+}
+
+impl Fetched {
+    pub fn is_html(&self) -> bool {
+        match &self.content_type {
+            None => true,
+            Some(ct) => {
+                let ct = ct.to_ascii_lowercase();
+                ct.starts_with("text/html") || ct.starts_with("application/xhtml+xml")
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Fetcher {
+    client: Client,
+    policy: Arc<AddressPolicy>,
+    max_body: usize,
+    max_redirects: usize,
+}
+
+impl std::fmt::Debug for Fetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fetcher").field("policy", &self.policy).finish()
+    }
+}
+
+/// Resolves names through the address policy, so a connection only ever reaches a
+/// permitted address.
+struct GuardedResolver(Arc<AddressPolicy>);
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.0.clone();
+        Box::pin(async move {
+            let addrs = policy.resolve(name.as_str()).await?;
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+impl Fetcher {
+    pub fn new(config: &CrawlConfig) -> Result<Self, FetchError> {
+        // reqwest is built without a TLS provider of its own; use the one sqlx already has.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let policy = Arc::new(AddressPolicy::new(config.allow_cidrs.clone(), config.hosts.clone()));
+        let client = Client::builder()
+            .user_agent(config.user_agent.clone())
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver(policy.clone())))
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .timeout(config.request_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| FetchError::Request(e.to_string()))?;
+        Ok(Self {
+            client,
+            policy,
+            max_body: config.max_body_bytes,
+            max_redirects: config.max_redirects,
+        })
+    }
+
+    pub fn policy(&self) -> &AddressPolicy {
+        &self.policy
+    }
+
+    /// GETs a URL, following at most the configured number of redirects, each checked.
+    pub async fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let mut url = url.clone();
+        for _ in 0..=self.max_redirects {
+            self.check_url(&url)?;
+            let response = self
+                .client
+                .get(url.clone())
+                .header(header::ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+                .send()
+                .await
+                .map_err(classify)?;
+            let status = response.status();
+            if status.is_redirection() {
+                if let Some(next) = response
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|loc| url.join(loc).ok())
+                {
+                    url = next;
+                    continue;
+                }
+            }
+            return self.read(url, response).await;
+        }
+        Err(FetchError::TooManyRedirects(self.max_redirects))
+    }
+
+    fn check_url(&self, url: &Url) -> Result<(), FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(FetchError::Scheme(url.scheme().to_owned()));
+        }
+        let host = url.host_str().unwrap_or_default();
+        match url.host() {
+            Some(Host::Ipv4(ip)) => self.policy.check(host, ip.into())?,
+            Some(Host::Ipv6(ip)) => self.policy.check(host, ip.into())?,
+            Some(Host::Domain(_)) => {} // checked by the resolver when connecting
+            None => return Err(FetchError::Scheme("(no host)".into())),
+        }
+        Ok(())
+    }
+
+    async fn read(&self, url: Url, mut response: reqwest::Response) -> Result<Fetched, FetchError> {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut body = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            let room = self.max_body - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched {
+            url,
+            status,
+            content_type,
+            body,
+            truncated,
+        })
+    }
+}
+
+/// Maps a reqwest error to ours, keeping an address refusal from the resolver as such.
+fn classify(error: reqwest::Error) -> FetchError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    while let Some(e) = source {
+        if let Some(refused) = e.downcast_ref::<AddressError>() {
+            return FetchError::Address(refused.clone());
+        }
+        source = e.source();
+    }
+    if error.is_timeout() {
+        FetchError::Timeout
+    } else if error.is_connect() {
+        FetchError::Connect(root_cause(&error))
+    } else {
+        FetchError::Request(root_cause(&error))
+    }
+}
+
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut last = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        last = e.to_string();
+        source = e.source();
+    }
+    last
+}

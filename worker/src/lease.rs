@@ -1,0 +1,99 @@
+//! The lease a worker holds on a run while it works on it: claimed in one short statement,
+//! refreshed by a heartbeat, released on shutdown. A second delivery of a run whose lease
+//! is fresh does nothing, and a finished run is never claimed again.
+
+use chrono::{Duration as ChronoDuration, Utc};
+use onboard_shared::{entities::analysis_run, progress::RunStatus};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
+use std::time::Duration;
+
+use analysis_run::Column;
+
+/// What a claim found.
+#[derive(Debug)]
+pub enum Claim {
+    /// This worker now holds the run.
+    Acquired(Box<analysis_run::Model>),
+    /// Another worker holds a fresh lease, or the run is finished or gone: nothing to do.
+    NotClaimable(&'static str),
+}
+
+/// Takes the lease on a queued or running run whose lease is free or stale.
+pub async fn claim(db: &DatabaseConnection, run_id: i64, owner: &str, ttl: Duration) -> Result<Claim, DbErr> {
+    let now = Utc::now();
+    let stale_before = now - ChronoDuration::from_std(ttl).unwrap_or_default();
+    let updated = analysis_run::Entity::update_many()
+        .col_expr(Column::LeaseOwner, Expr::value(owner))
+        .col_expr(Column::HeartbeatAt, Expr::value(now))
+        .col_expr(Column::Status, Expr::value(RunStatus::Running.as_str()))
+        .col_expr(Column::StartedAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.eq(run_id))
+        .filter(Column::Status.is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]))
+        .filter(
+            Condition::any()
+                .add(Column::LeaseOwner.is_null())
+                .add(Column::HeartbeatAt.is_null())
+                .add(Column::HeartbeatAt.lt(stale_before)),
+        )
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        let run = analysis_run::Entity::find_by_id(run_id).one(db).await?;
+        return Ok(Claim::NotClaimable(match run {
+            None => "the run no longer exists",
+            Some(r) if RunStatus::parse(&r.status).is_some_and(|s| !s.is_active()) => "the run is finished",
+            Some(_) => "another worker holds a fresh lease",
+        }));
+    }
+    let run = analysis_run::Entity::find_by_id(run_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("analysis run {run_id}")))?;
+    Ok(Claim::Acquired(Box::new(run)))
+}
+
+/// Refreshes the lease. `false` means it is no longer ours (reset, cancelled or taken).
+pub async fn renew(db: &DatabaseConnection, run_id: i64, owner: &str) -> Result<bool, DbErr> {
+    let updated = analysis_run::Entity::update_many()
+        .col_expr(Column::HeartbeatAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(run_id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .filter(Column::Status.eq(RunStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Gives the run back as `queued` so another worker can take it at once. Returns the run
+/// when it was ours to release, so the caller can enqueue it again.
+pub async fn release(
+    db: &DatabaseConnection,
+    run_id: i64,
+    owner: &str,
+    count_retry: bool,
+) -> Result<Option<analysis_run::Model>, DbErr> {
+    let now = Utc::now();
+    let mut update = analysis_run::Entity::update_many()
+        .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
+        .col_expr(Column::HeartbeatAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+        .col_expr(Column::Status, Expr::value(RunStatus::Queued.as_str()))
+        .col_expr(Column::QueuedAt, Expr::value(now))
+        .col_expr(Column::UpdatedAt, Expr::value(now));
+    if count_retry {
+        update = update.col_expr(Column::RetryCount, Expr::col(Column::RetryCount).add(1));
+    }
+    let updated = update
+        .filter(Column::Id.eq(run_id))
+        .filter(Column::LeaseOwner.eq(owner))
+        .filter(Column::Status.eq(RunStatus::Running.as_str()))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Ok(None);
+    }
+    analysis_run::Entity::find_by_id(run_id).one(db).await
+}

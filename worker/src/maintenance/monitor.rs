@@ -1,0 +1,86 @@
+//! Monitor: runs whose heartbeat went quiet are reset (re-enqueued while retries remain,
+//! else failed), and the onboarding completion rate of the last 24 hours is reported.
+
+use chrono::Utc;
+use onboard_shared::{
+    entities::{analysis_run, guest_session},
+    progress::RunStatus,
+    runs,
+};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::{Expr, ExprTrait}};
+use serde_json::{Value, json};
+use tracing::warn;
+
+use crate::context::JobContext;
+
+pub const TIMED_OUT: &str = "Analysis timed out and was reset";
+
+pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
+    let now = Utc::now();
+    let jobs = &ctx.config.jobs;
+    let stuck_before = now - chrono::Duration::from_std(jobs.stuck_threshold).unwrap_or_default();
+    let stuck = analysis_run::Entity::find()
+        .filter(analysis_run::Column::Status.eq(RunStatus::Running.as_str()))
+        .filter(analysis_run::Column::HeartbeatAt.lt(stuck_before))
+        .all(&ctx.db)
+        .await?;
+
+    let (mut reset, mut failed) = (0, 0);
+    for run in stuck {
+        use analysis_run::Column as C;
+        // Guarded by the stale heartbeat, so a run that came back to life is left alone.
+        let guard = |u: sea_orm::UpdateMany<analysis_run::Entity>| {
+            u.filter(C::Id.eq(run.id))
+                .filter(C::Status.eq(RunStatus::Running.as_str()))
+                .filter(C::HeartbeatAt.lt(stuck_before))
+        };
+        if run.retry_count < jobs.max_retries {
+            let updated = guard(analysis_run::Entity::update_many())
+                .col_expr(C::Status, Expr::value(RunStatus::Queued.as_str()))
+                .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+                .col_expr(C::HeartbeatAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+                .col_expr(C::RetryCount, Expr::col(C::RetryCount).add(1))
+                .col_expr(C::QueuedAt, Expr::value(now))
+                .col_expr(C::UpdatedAt, Expr::value(now))
+                .exec(&ctx.db)
+                .await?;
+            if updated.rows_affected == 1 {
+                reset += 1;
+                if let Some(run) = analysis_run::Entity::find_by_id(run.id).one(&ctx.db).await? {
+                    if let Err(error) = runs::enqueue(&ctx.queue, &run).await {
+                        warn!(%error, run_id = run.id, "re-enqueue failed; the run stays queued");
+                    }
+                }
+            }
+        } else {
+            let updated = guard(analysis_run::Entity::update_many())
+                .col_expr(C::Status, Expr::value(RunStatus::Failed.as_str()))
+                .col_expr(C::ErrorMessage, Expr::value(TIMED_OUT))
+                .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
+                .col_expr(C::CompletedAt, Expr::value(now))
+                .col_expr(C::UpdatedAt, Expr::value(now))
+                .exec(&ctx.db)
+                .await?;
+            failed += updated.rows_affected;
+        }
+    }
+
+    let since = now - chrono::Duration::hours(24);
+    let started = guest_session::Entity::find()
+        .filter(guest_session::Column::CreatedAt.gte(since))
+        .count(&ctx.db)
+        .await?;
+    let completed = guest_session::Entity::find()
+        .filter(guest_session::Column::CreatedAt.gte(since))
+        .filter(guest_session::Column::OnboardingCompletedAt.is_not_null())
+        .count(&ctx.db)
+        .await?;
+    let rate = if started == 0 { None } else { Some(completed as f64 / started as f64) };
+    Ok(json!({
+        "runsReset": reset,
+        "runsFailed": failed,
+        "guestsStarted24h": started,
+        "guestsCompleted24h": completed,
+        "completionRate24h": rate,
+    }))
+}

@@ -1,0 +1,225 @@
+//! One analysis run, top-down as DESIGN §4 tells it: Domain Validation, Content Crawling,
+//! AI Processing, Integration Setup. Every step writes its progress through one
+//! [`ProgressWriter`]; the lease decides whether this worker may work on the run at all.
+
+mod integrate;
+mod progress;
+mod store;
+mod validate;
+
+use std::{pin::pin, time::Duration};
+
+use onboard_shared::{entities::site, progress::StepName, runs};
+use sea_orm::{DbErr, EntityTrait};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::{
+    context::JobContext,
+    crawl::{self, CrawlStats, CrawledPage, Limits},
+    lease::{self, Claim},
+};
+pub use progress::ProgressWriter;
+pub use validate::{ValidationError, validate};
+
+/// How often crawl progress is written while the crawl runs.
+const CRAWL_PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("queue error: {0}")]
+    Queue(#[from] onboard_shared::queue::QueueError),
+}
+
+/// Why the steps stopped short.
+enum StepError {
+    /// A user-facing failure of one step: the run fails with this message.
+    Failed(StepName, String),
+    /// Our own infrastructure failed: the run is given back to be tried again.
+    Internal(DbErr),
+}
+
+impl From<DbErr> for StepError {
+    fn from(e: DbErr) -> Self {
+        StepError::Internal(e)
+    }
+}
+
+enum Outcome {
+    Finished(Result<(), StepError>),
+    Deadline,
+    LeaseLost,
+    Release,
+}
+
+/// Runs an analysis if this worker can claim it; a run held elsewhere or finished is left.
+#[tracing::instrument(skip_all, fields(run_id))]
+pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
+    tracing::Span::current().record("run_id", run_id);
+    let owner = format!("{}:{}", ctx.name, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let jobs = &ctx.config.jobs;
+    let run = match lease::claim(&ctx.db, run_id, &owner, jobs.lease_ttl).await? {
+        Claim::Acquired(run) => run,
+        Claim::NotClaimable(why) => {
+            info!(why, "delivery skipped");
+            return Ok(());
+        }
+    };
+    info!(%owner, "run claimed");
+
+    let lost = CancellationToken::new();
+    let heartbeat = tokio::spawn(heartbeat(ctx.db.clone(), run_id, owner.clone(), jobs.heartbeat_interval, lost.clone()));
+    let mut progress = ProgressWriter::new(ctx.db.clone(), run_id, &owner);
+    let outcome = tokio::select! {
+        result = tokio::time::timeout(jobs.run_deadline, steps(ctx, &run, &mut progress)) => match result {
+            Ok(result) => Outcome::Finished(result),
+            Err(_) => Outcome::Deadline,
+        },
+        _ = lost.cancelled() => Outcome::LeaseLost,
+        _ = ctx.shutdown.release.cancelled() => Outcome::Release,
+    };
+    heartbeat.abort();
+
+    match outcome {
+        Outcome::Finished(Ok(())) => {
+            progress.succeed().await?;
+            info!("run succeeded");
+        }
+        Outcome::Finished(Err(StepError::Failed(step, message))) => {
+            progress.fail(step, &message).await?;
+            info!(step = step.label(), %message, "run failed");
+        }
+        Outcome::Finished(Err(StepError::Internal(error))) => {
+            warn!(%error, "run interrupted by an internal error; giving it back");
+            give_back(ctx, run_id, &owner, &mut progress).await?;
+        }
+        Outcome::Deadline => {
+            let message = format!("The analysis took longer than {} seconds", jobs.run_deadline.as_secs());
+            progress.fail(progress.current_step(), &message).await?;
+        }
+        // Reset by the monitor, cancelled, or taken over: the row's new owner decides.
+        Outcome::LeaseLost => info!("lease lost; stopping"),
+        Outcome::Release => {
+            if let Some(run) = lease::release(&ctx.db, run_id, &owner, false).await? {
+                runs::enqueue(&ctx.queue, &run).await?;
+                info!("shutting down: run released for another worker");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Puts a run back in the queue after an internal failure, or fails it once it has been
+/// given back as often as allowed.
+async fn give_back(ctx: &JobContext, run_id: i64, owner: &str, progress: &mut ProgressWriter) -> Result<(), PipelineError> {
+    let current = site_run(ctx, run_id).await?;
+    if current.is_some_and(|retries| retries >= ctx.config.jobs.max_retries) {
+        progress
+            .fail(progress.current_step(), "The analysis failed repeatedly because of an internal error")
+            .await?;
+        return Ok(());
+    }
+    if let Some(run) = lease::release(&ctx.db, run_id, owner, true).await? {
+        runs::enqueue(&ctx.queue, &run).await?;
+    }
+    Ok(())
+}
+
+async fn site_run(ctx: &JobContext, run_id: i64) -> Result<Option<i32>, DbErr> {
+    use onboard_shared::entities::analysis_run;
+    Ok(analysis_run::Entity::find_by_id(run_id).one(&ctx.db).await?.map(|r| r.retry_count))
+}
+
+async fn steps(
+    ctx: &JobContext,
+    run: &onboard_shared::entities::analysis_run::Model,
+    progress: &mut ProgressWriter,
+) -> Result<(), StepError> {
+    let domain = site::Entity::find_by_id(run.site_id)
+        .one(&ctx.db)
+        .await?
+        .map(|s| s.domain)
+        .ok_or_else(|| StepError::Failed(StepName::DomainValidation, "The site no longer exists".into()))?;
+
+    progress.start(StepName::DomainValidation, &format!("Checking {domain}")).await?;
+    let home = validate(&domain, &ctx.fetcher)
+        .await
+        .map_err(|e| StepError::Failed(StepName::DomainValidation, e.to_string()))?;
+    progress.complete(StepName::DomainValidation, &format!("{} answers", home.url)).await?;
+
+    progress.start(StepName::ContentCrawling, "Finding pages").await?;
+    let pages = crawl_with_progress(ctx, home, progress).await?;
+    let ids = store::insert_pages(&ctx.db, run.id, &pages).await?;
+    let crawled = pages.iter().filter(|p| p.facts.is_some()).count();
+    progress.complete(StepName::ContentCrawling, &format!("Crawled {crawled} pages")).await?;
+
+    progress.start(StepName::AiProcessing, &format!("Reading {crawled} pages")).await?;
+    for (done, (id, page)) in ids.iter().zip(&pages).enumerate() {
+        store::store_facts(&ctx.db, *id, page).await?;
+        if done % 10 == 9 {
+            let pct = ((done + 1) * 100 / pages.len().max(1)) as u8;
+            progress.advance(StepName::AiProcessing, pct, None).await?;
+        }
+    }
+    progress.complete(StepName::AiProcessing, &format!("Read {crawled} pages")).await?;
+
+    progress.start(StepName::IntegrationSetup, "Preparing suggestions").await?;
+    integrate::write_insights(&ctx.db, run.id, run.site_id, &pages).await?;
+    progress.complete(StepName::IntegrationSetup, "Suggestions ready").await?;
+    Ok(())
+}
+
+/// Runs the crawl while writing its counters to the run row at a steady pace.
+async fn crawl_with_progress(
+    ctx: &JobContext,
+    home: crawl::fetch::Fetched,
+    progress: &mut ProgressWriter,
+) -> Result<Vec<CrawledPage>, DbErr> {
+    let crawl_config = &ctx.config.crawl;
+    let limits = Limits {
+        max_pages: crawl_config.max_pages,
+        max_depth: crawl_config.max_depth,
+        concurrency: crawl_config.concurrency,
+    };
+    let (tx, mut rx) = watch::channel(CrawlStats::default());
+    let mut crawl = pin!(crawl::crawl(&ctx.fetcher, home, limits, &tx));
+    let mut ticker = tokio::time::interval(CRAWL_PROGRESS_EVERY);
+    let pages = loop {
+        tokio::select! {
+            pages = &mut crawl => break pages,
+            _ = ticker.tick() => {
+                if rx.has_changed().unwrap_or(false) {
+                    let stats = *rx.borrow_and_update();
+                    progress.set_pages(stats);
+                    let done = stats.crawled + stats.failed + stats.skipped;
+                    let target = stats.discovered.min(stats.budget).max(1);
+                    let pct = (done * 100 / target) as u8;
+                    progress.advance(StepName::ContentCrawling, pct, Some(&format!("{done} of {target} pages"))).await?;
+                }
+            }
+        }
+    };
+    progress.set_pages(*rx.borrow());
+    Ok(pages)
+}
+
+/// Refreshes the lease until aborted; signals `lost` when the lease is no longer ours.
+async fn heartbeat(db: sea_orm::DatabaseConnection, run_id: i64, owner: String, every: Duration, lost: CancellationToken) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        match lease::renew(&db, run_id, &owner).await {
+            Ok(true) => {}
+            Ok(false) => {
+                lost.cancel();
+                return;
+            }
+            // A passing database error: the next beat tries again before the lease goes stale.
+            Err(error) => warn!(%error, "lease heartbeat failed"),
+        }
+    }
+}
