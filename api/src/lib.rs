@@ -1,1 +1,93 @@
+//! The HTTP service: the operations of DESIGN §3, their generated OpenAPI spec, and the
+//! server around them. The api never crawls: it writes rows and enqueues jobs.
 
+mod body_limit;
+pub mod error;
+mod guest_access;
+pub mod routes;
+mod sites;
+pub mod state;
+
+use std::{future::Future, io, net::SocketAddr, time::Duration};
+
+use poem::{
+    Endpoint, EndpointExt, Route, Server, get, handler,
+    listener::{Acceptor, Listener, TcpListener},
+    middleware::Tracing,
+    web::Data,
+};
+use poem_openapi::OpenApiService;
+
+use routes::{
+    analysis::AnalysisApi, guest::GuestApi, health::HealthApi, onboarding::OnboardingApi,
+    stats::StatsApi,
+};
+pub use state::AppState;
+
+/// Request bodies larger than this are refused with 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+pub type Api = (GuestApi, OnboardingApi, AnalysisApi, StatsApi, HealthApi);
+
+pub fn openapi_service() -> OpenApiService<Api, ()> {
+    OpenApiService::new(
+        (GuestApi, OnboardingApi, AnalysisApi, StatsApi, HealthApi),
+        "Onboard API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Guest sessions, onboarding configuration and the background analysis of a new \
+         customer's website. Every error is a JSON body `{error, message}`.",
+    )
+}
+
+/// The spec as committed in `openapi.yaml`.
+pub fn spec_yaml() -> String {
+    openapi_service().spec_yaml()
+}
+
+#[handler]
+fn spec(Data(yaml): Data<&SpecYaml>) -> poem::Response {
+    poem::Response::builder()
+        .content_type("application/yaml")
+        .body(yaml.0.clone())
+}
+
+#[derive(Clone)]
+struct SpecYaml(String);
+
+/// The whole HTTP app over a state.
+pub fn app(state: AppState) -> impl Endpoint {
+    let api = openapi_service();
+    let docs = api.swagger_ui();
+    let yaml = SpecYaml(api.spec_yaml());
+    Route::new()
+        .nest("/", api)
+        .at("/openapi.yaml", get(spec).data(yaml))
+        .nest("/docs", docs)
+        .data(state)
+        .around(|ep, req| body_limit::limit(ep, req, MAX_BODY_BYTES))
+        .with(Tracing)
+        .catch_all_error(error::json_error)
+}
+
+/// Binds and serves until `shutdown` resolves; returns the bound address and the server
+/// future (tests bind port 0 and read the address).
+pub async fn bind(
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<(SocketAddr, impl Future<Output = io::Result<()>>)> {
+    let acceptor = TcpListener::bind(addr).into_acceptor().await?;
+    let local = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .unwrap_or(addr);
+    let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        app(state),
+        shutdown,
+        Some(Duration::from_secs(10)),
+    );
+    Ok((local, server))
+}

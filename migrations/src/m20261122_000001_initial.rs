@@ -16,14 +16,22 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(GuestSessions::ExpiresAt))
                 .col(string_null(GuestSessions::OnboardingDomain))
                 .col(small_integer(GuestSessions::OnboardingStep).default(0))
-                .col(timestamp_with_time_zone_null(GuestSessions::OnboardingCompletedAt))
+                .col(timestamp_with_time_zone_null(
+                    GuestSessions::OnboardingCompletedAt,
+                ))
                 .col(json(GuestSessions::TempConfiguration))
                 .col(json(GuestSessions::Metadata))
                 .to_owned(),
         )
         .await?;
         // Cleanup looks for idle, unfinished sessions.
-        index(m, GuestSessions::Table, "idx_guest_sessions_activity", [GuestSessions::LastActivityAt]).await?;
+        index(
+            m,
+            GuestSessions::Table,
+            "idx_guest_sessions_activity",
+            [GuestSessions::LastActivityAt],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -51,9 +59,18 @@ impl MigrationTrait for Migration {
                 .col(boolean(OnboardingConfigurations::IsCompleted))
                 .col(json(OnboardingConfigurations::ContactMethods))
                 .col(json(OnboardingConfigurations::DisabledContactTabs))
-                .col(timestamp_with_time_zone(OnboardingConfigurations::CreatedAt))
-                .col(timestamp_with_time_zone(OnboardingConfigurations::UpdatedAt))
-                .foreign_key(&mut fk(OnboardingConfigurations::Table, OnboardingConfigurations::SiteId, Sites::Table, Sites::Id))
+                .col(timestamp_with_time_zone(
+                    OnboardingConfigurations::CreatedAt,
+                ))
+                .col(timestamp_with_time_zone(
+                    OnboardingConfigurations::UpdatedAt,
+                ))
+                .foreign_key(&mut fk(
+                    OnboardingConfigurations::Table,
+                    OnboardingConfigurations::SiteId,
+                    Sites::Table,
+                    Sites::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -82,15 +99,45 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(AnalysisRuns::StartedAt))
                 .col(timestamp_with_time_zone_null(AnalysisRuns::CompletedAt))
                 .col(timestamp_with_time_zone(AnalysisRuns::UpdatedAt))
-                .foreign_key(&mut fk(AnalysisRuns::Table, AnalysisRuns::SiteId, Sites::Table, Sites::Id))
-                .foreign_key(&mut fk(AnalysisRuns::Table, AnalysisRuns::GuestUuid, GuestSessions::Table, GuestSessions::Uuid))
+                .foreign_key(&mut fk(
+                    AnalysisRuns::Table,
+                    AnalysisRuns::SiteId,
+                    Sites::Table,
+                    Sites::Id,
+                ))
+                .foreign_key(&mut fk(
+                    AnalysisRuns::Table,
+                    AnalysisRuns::GuestUuid,
+                    GuestSessions::Table,
+                    GuestSessions::Uuid,
+                ))
                 .to_owned(),
         )
         .await?;
         // The progress poll: the guest's latest run is one index read.
-        index(m, AnalysisRuns::Table, "idx_analysis_runs_guest", [AnalysisRuns::GuestUuid, AnalysisRuns::Id]).await?;
+        index(
+            m,
+            AnalysisRuns::Table,
+            "idx_analysis_runs_guest",
+            [AnalysisRuns::GuestUuid, AnalysisRuns::Id],
+        )
+        .await?;
+        // At most one active run per guest, even when two starts race. Partial indexes read
+        // the same in PostgreSQL and SQLite.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX IF NOT EXISTS uq_analysis_runs_active_guest ON analysis_runs (guest_uuid) \
+                 WHERE status IN ('queued', 'running')",
+            )
+            .await?;
         // The monitor: active runs by heartbeat age.
-        index(m, AnalysisRuns::Table, "idx_analysis_runs_status", [AnalysisRuns::Status, AnalysisRuns::HeartbeatAt]).await?;
+        index(
+            m,
+            AnalysisRuns::Table,
+            "idx_analysis_runs_status",
+            [AnalysisRuns::Status, AnalysisRuns::HeartbeatAt],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -117,11 +164,22 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null(CrawledPages::DuplicateOf))
                 .col(string_null(CrawledPages::SkipReason))
                 .col(timestamp_with_time_zone_null(CrawledPages::FetchedAt))
-                .foreign_key(&mut fk(CrawledPages::Table, CrawledPages::RunId, AnalysisRuns::Table, AnalysisRuns::Id))
+                .foreign_key(&mut fk(
+                    CrawledPages::Table,
+                    CrawledPages::RunId,
+                    AnalysisRuns::Table,
+                    AnalysisRuns::Id,
+                ))
                 .to_owned(),
         )
         .await?;
-        index(m, CrawledPages::Table, "idx_crawled_pages_run", [CrawledPages::RunId]).await?;
+        index(
+            m,
+            CrawledPages::Table,
+            "idx_crawled_pages_run",
+            [CrawledPages::RunId],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -138,7 +196,12 @@ impl MigrationTrait for Migration {
                 .col(string_null(SiteInsights::Language))
                 .col(json(SiteInsights::QualitySummary))
                 .col(timestamp_with_time_zone(SiteInsights::CreatedAt))
-                .foreign_key(&mut fk(SiteInsights::Table, SiteInsights::RunId, AnalysisRuns::Table, AnalysisRuns::Id))
+                .foreign_key(&mut fk(
+                    SiteInsights::Table,
+                    SiteInsights::RunId,
+                    AnalysisRuns::Table,
+                    AnalysisRuns::Id,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -157,7 +220,12 @@ impl MigrationTrait for Migration {
                 .col(integer_null(Uploads::Width))
                 .col(integer_null(Uploads::Height))
                 .col(timestamp_with_time_zone(Uploads::CreatedAt))
-                .foreign_key(&mut fk(Uploads::Table, Uploads::GuestUuid, GuestSessions::Table, GuestSessions::Uuid))
+                .foreign_key(&mut fk(
+                    Uploads::Table,
+                    Uploads::GuestUuid,
+                    GuestSessions::Table,
+                    GuestSessions::Uuid,
+                ))
                 .to_owned(),
         )
         .await?;
@@ -178,7 +246,13 @@ impl MigrationTrait for Migration {
         )
         .await?;
         index(m, Events::Table, "idx_events_guest", [Events::GuestUuid]).await?;
-        index(m, Events::Table, "idx_events_created", [Events::CreatedAt, Events::EventType]).await?;
+        index(
+            m,
+            Events::Table,
+            "idx_events_created",
+            [Events::CreatedAt, Events::EventType],
+        )
+        .await?;
 
         m.create_table(
             Table::create()
@@ -209,7 +283,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(m, MaintenanceRuns::Table, "idx_maintenance_runs_kind", [MaintenanceRuns::Kind, MaintenanceRuns::Id]).await
+        index(
+            m,
+            MaintenanceRuns::Table,
+            "idx_maintenance_runs_kind",
+            [MaintenanceRuns::Kind, MaintenanceRuns::Id],
+        )
+        .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -224,7 +304,8 @@ impl MigrationTrait for Migration {
             Sites::Table.into_iden(),
             GuestSessions::Table.into_iden(),
         ] {
-            m.drop_table(Table::drop().table(table).if_exists().to_owned()).await?;
+            m.drop_table(Table::drop().table(table).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -245,7 +326,12 @@ async fn index<T: IntoIden + 'static, C: IntoIden + 'static>(
 }
 
 /// A foreign key that deletes the child rows with their parent.
-fn fk<A: IntoIden + 'static, B: IntoIden + 'static, C: IntoIden + 'static, D: IntoIden + 'static>(
+fn fk<
+    A: IntoIden + 'static,
+    B: IntoIden + 'static,
+    C: IntoIden + 'static,
+    D: IntoIden + 'static,
+>(
     from_table: A,
     from_col: B,
     to_table: C,

@@ -107,10 +107,15 @@ impl Config {
         let vars = Vars(&get);
         Ok(Self {
             listen: vars.parsed("ONBOARD_LISTEN", "0.0.0.0:8080".parse().unwrap())?,
-            data_dir: vars.optional("ONBOARD_DATA_DIR").unwrap_or_else(|| "./data".into()).into(),
+            data_dir: vars
+                .optional("ONBOARD_DATA_DIR")
+                .unwrap_or_else(|| "./data".into())
+                .into(),
             database_url: vars.optional("DATABASE_URL"),
             redis_url: vars.optional("REDIS_URL"),
-            queue_prefix: vars.optional("ONBOARD_QUEUE_PREFIX").unwrap_or_else(|| "onboard".into()),
+            queue_prefix: vars
+                .optional("ONBOARD_QUEUE_PREFIX")
+                .unwrap_or_else(|| "onboard".into()),
             run_migrations: vars.parsed("ONBOARD_RUN_MIGRATIONS", true)?,
             admin_token: vars.optional("ONBOARD_ADMIN_TOKEN"),
             worker_metrics_listen: vars.parsed(
@@ -134,9 +139,11 @@ impl Config {
             crawl: CrawlConfig {
                 allow_cidrs: vars.list("ONBOARD_CRAWL_ALLOW_CIDRS")?,
                 hosts: vars.hosts("ONBOARD_CRAWL_HOSTS")?,
-                user_agent: vars.optional("ONBOARD_CRAWL_USER_AGENT").unwrap_or_else(|| {
-                    format!("Onboard/{} (+site analysis)", env!("CARGO_PKG_VERSION"))
-                }),
+                user_agent: vars
+                    .optional("ONBOARD_CRAWL_USER_AGENT")
+                    .unwrap_or_else(|| {
+                        format!("Onboard/{} (+site analysis)", env!("CARGO_PKG_VERSION"))
+                    }),
                 max_pages: vars.positive("ONBOARD_CRAWL_MAX_PAGES", 100)?,
                 max_depth: vars.parsed("ONBOARD_CRAWL_MAX_DEPTH", 4)?,
                 concurrency: vars.positive("ONBOARD_CRAWL_CONCURRENCY", 4)?,
@@ -160,7 +167,9 @@ struct Vars<'a>(&'a dyn Fn(&str) -> Option<String>);
 
 impl Vars<'_> {
     fn optional(&self, name: &str) -> Option<String> {
-        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     fn parsed<T: FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError>
@@ -169,7 +178,9 @@ impl Vars<'_> {
     {
         match self.optional(name) {
             None => Ok(default),
-            Some(raw) => raw.parse().map_err(|e: T::Err| err(name, format!("{e} (got {raw:?})"))),
+            Some(raw) => raw
+                .parse()
+                .map_err(|e: T::Err| err(name, format!("{e} (got {raw:?})"))),
         }
     }
 
@@ -198,7 +209,10 @@ impl Vars<'_> {
         raw.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(|item| item.parse().map_err(|e: T::Err| err(name, format!("{item:?}: {e}"))))
+            .map(|item| {
+                item.parse()
+                    .map_err(|e: T::Err| err(name, format!("{item:?}: {e}")))
+            })
             .collect()
     }
 
@@ -211,7 +225,9 @@ impl Vars<'_> {
                 let (host, addr) = entry
                     .split_once('=')
                     .ok_or_else(|| err(name, format!("{entry:?}: expected name=address")))?;
-                let addr = addr.parse().map_err(|e| err(name, format!("{entry:?}: {e}")))?;
+                let addr = addr
+                    .parse()
+                    .map_err(|e| err(name, format!("{entry:?}: {e}")))?;
                 Ok((host.trim().to_ascii_lowercase(), addr))
             })
             .collect()
@@ -243,7 +259,8 @@ mod tests {
     fn a_bad_value_names_its_variable() {
         let error = Config::from_vars([("ONBOARD_CRAWL_MAX_PAGES", "many")]).unwrap_err();
         assert_eq!(error.name, "ONBOARD_CRAWL_MAX_PAGES");
-        let error = Config::from_vars([("ONBOARD_CRAWL_ALLOW_CIDRS", "10.0.0.0/8,nope")]).unwrap_err();
+        let error =
+            Config::from_vars([("ONBOARD_CRAWL_ALLOW_CIDRS", "10.0.0.0/8,nope")]).unwrap_err();
         assert_eq!(error.name, "ONBOARD_CRAWL_ALLOW_CIDRS");
         assert!(error.to_string().contains("nope"));
         let error = Config::from_vars([("ONBOARD_ANALYSIS_CONCURRENCY", "0")]).unwrap_err();

@@ -11,7 +11,10 @@ use crate::config::Config;
 pub fn database_url(config: &Config) -> String {
     match &config.database_url {
         Some(url) => url.clone(),
-        None => format!("sqlite://{}?mode=rwc", config.data_dir.join("onboard.db").display()),
+        None => format!(
+            "sqlite://{}?mode=rwc",
+            config.data_dir.join("onboard.db").display()
+        ),
     }
 }
 
@@ -21,8 +24,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     let url = database_url(config);
     let sqlite = url.starts_with("sqlite:");
     if sqlite {
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", config.data_dir.display())))?;
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            DbErr::Custom(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
     }
     let mut options = ConnectOptions::new(url);
     options

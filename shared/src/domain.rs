@@ -83,7 +83,11 @@ impl Domain {
 
     /// The host as an address when it is an IP literal.
     pub fn ip(&self) -> Option<IpAddr> {
-        self.host.trim_start_matches('[').trim_end_matches(']').parse().ok()
+        self.host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .ok()
     }
 
     /// The site's home page under a scheme.
@@ -104,17 +108,28 @@ impl fmt::Display for Domain {
 /// Host-name rules the URL parser is lenient about: label lengths and characters.
 fn check_name(name: &str) -> Result<(), DomainError> {
     if name.is_empty() || name.len() > MAX_NAME {
-        return Err(DomainError::Invalid(format!("a host name has 1 to {MAX_NAME} characters")));
+        return Err(DomainError::Invalid(format!(
+            "a host name has 1 to {MAX_NAME} characters"
+        )));
     }
     for label in name.split('.') {
         if label.is_empty() || label.len() > 63 {
-            return Err(DomainError::Invalid("each part between dots has 1 to 63 characters".into()));
+            return Err(DomainError::Invalid(
+                "each part between dots has 1 to 63 characters".into(),
+            ));
         }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(DomainError::Invalid(format!("{label:?} has characters a host name cannot have")));
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(DomainError::Invalid(format!(
+                "{label:?} has characters a host name cannot have"
+            )));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(DomainError::Invalid(format!("{label:?} starts or ends with a hyphen")));
+            return Err(DomainError::Invalid(format!(
+                "{label:?} starts or ends with a hyphen"
+            )));
         }
     }
     Ok(())
@@ -143,7 +158,18 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_host() {
-        for bad in ["", "   ", "acme .com", "ftp://acme.com", "user:pw@acme.com", "-acme.com", "acme..com", "a_b.com", "http://", "acme.com:99999"] {
+        for bad in [
+            "",
+            "   ",
+            "acme .com",
+            "ftp://acme.com",
+            "user:pw@acme.com",
+            "-acme.com",
+            "acme..com",
+            "a_b.com",
+            "http://",
+            "acme.com:99999",
+        ] {
             assert!(Domain::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert_eq!(Domain::parse(&"a".repeat(3000)), Err(DomainError::TooLong));
@@ -153,8 +179,14 @@ mod tests {
 
     #[test]
     fn ip_literals_are_recognised() {
-        assert_eq!(Domain::parse("10.0.0.1").unwrap().ip(), Some("10.0.0.1".parse().unwrap()));
-        assert_eq!(Domain::parse("[fe80::1]").unwrap().ip(), Some("fe80::1".parse().unwrap()));
+        assert_eq!(
+            Domain::parse("10.0.0.1").unwrap().ip(),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            Domain::parse("[fe80::1]").unwrap().ip(),
+            Some("fe80::1".parse().unwrap())
+        );
         assert_eq!(Domain::parse("acme.com").unwrap().ip(), None);
     }
 }

@@ -44,13 +44,23 @@ pub async fn enqueue(
     .await;
     let run = match inserted {
         Ok(run) => run,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => return Ok(None),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Ok(None);
+        }
         Err(e) => return Err(e.into()),
     };
     let key = format!("maintenance:{}", run.id);
     match kind {
-        MaintenanceKind::Cleanup => queue.push(CleanupJob { run_id: run.id }, Some(&key)).await?,
-        MaintenanceKind::Monitor => queue.push(MonitorJob { run_id: run.id }, Some(&key)).await?,
+        MaintenanceKind::Cleanup => {
+            queue
+                .push(CleanupJob { run_id: run.id }, Some(&key))
+                .await?
+        }
+        MaintenanceKind::Monitor => {
+            queue
+                .push(MonitorJob { run_id: run.id }, Some(&key))
+                .await?
+        }
     }
     Ok(Some(run))
 }

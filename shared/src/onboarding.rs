@@ -31,8 +31,12 @@ impl Design {
     pub fn or(self, other: &Design) -> Design {
         Design {
             primary_color: self.primary_color.or_else(|| other.primary_color.clone()),
-            secondary_color: self.secondary_color.or_else(|| other.secondary_color.clone()),
-            floatie_position: self.floatie_position.or_else(|| other.floatie_position.clone()),
+            secondary_color: self
+                .secondary_color
+                .or_else(|| other.secondary_color.clone()),
+            floatie_position: self
+                .floatie_position
+                .or_else(|| other.floatie_position.clone()),
             floatie_logo: self.floatie_logo.or_else(|| other.floatie_logo.clone()),
             launcher_logo: self.launcher_logo.or_else(|| other.launcher_logo.clone()),
         }
@@ -90,7 +94,11 @@ pub struct Effective {
 /// User value, else suggestion, else default — field by field.
 pub fn effective(user: &TempConfiguration, suggested: &Suggestions) -> Effective {
     Effective {
-        design: user.design.clone().or(&suggested.design).or(&Design::defaults()),
+        design: user
+            .design
+            .clone()
+            .or(&suggested.design)
+            .or(&Design::defaults()),
         contact: user
             .contact
             .clone()
@@ -108,7 +116,13 @@ pub fn normalise_hex_color(input: &str) -> Option<String> {
     }
     match hex.len() {
         6 => Some(format!("#{}", hex.to_ascii_uppercase())),
-        3 => Some(format!("#{}", hex.chars().flat_map(|c| [c, c]).collect::<String>().to_ascii_uppercase())),
+        3 => Some(format!(
+            "#{}",
+            hex.chars()
+                .flat_map(|c| [c, c])
+                .collect::<String>()
+                .to_ascii_uppercase()
+        )),
         _ => None,
     }
 }
@@ -146,6 +160,44 @@ mod tests {
         assert_eq!(normalise_hex_color("#abc").as_deref(), Some("#AABBCC"));
         for bad in ["fb8537", "#fb853", "#ggg", "red", "#1234567"] {
             assert_eq!(normalise_hex_color(bad), None, "{bad}");
+        }
+    }
+}
+
+impl Suggestions {
+    /// What a run's insights suggest: its primary and secondary colours, and the first email
+    /// and phone number found as contact methods.
+    pub fn from_insights(insights: &crate::entities::site_insight::Model) -> Self {
+        let color_for = |role: &str| {
+            insights.suggested_colors.as_array().and_then(|colors| {
+                colors
+                    .iter()
+                    .find(|c| c["role"] == role)
+                    .and_then(|c| c["color"].as_str())
+                    .and_then(normalise_hex_color)
+            })
+        };
+        let first = |kind: &str| {
+            insights.support_channels[kind]
+                .as_array()
+                .and_then(|found| found.first())
+                .and_then(|f| f["value"].as_str())
+                .map(str::to_owned)
+        };
+        let mut contact = serde_json::Map::new();
+        if let Some(email) = first("emails") {
+            contact.insert("email".into(), Value::String(email));
+        }
+        if let Some(phone) = first("phones") {
+            contact.insert("phone".into(), Value::String(phone));
+        }
+        Suggestions {
+            design: Design {
+                primary_color: color_for("primary"),
+                secondary_color: color_for("secondary"),
+                ..Design::default()
+            },
+            contact: (!contact.is_empty()).then_some(Value::Object(contact)),
         }
     }
 }

@@ -31,7 +31,10 @@ impl StepName {
     }
 
     pub fn index(self) -> usize {
-        Self::ALL.iter().position(|s| *s == self).unwrap_or_default()
+        Self::ALL
+            .iter()
+            .position(|s| *s == self)
+            .unwrap_or_default()
     }
 }
 
@@ -148,7 +151,12 @@ mod tests {
         let names: Vec<_> = initial_steps().into_iter().map(|s| s.name).collect();
         assert_eq!(
             names,
-            ["Domain Validation", "Content Crawling", "AI Processing", "Integration Setup"]
+            [
+                "Domain Validation",
+                "Content Crawling",
+                "AI Processing",
+                "Integration Setup"
+            ]
         );
     }
 
@@ -175,6 +183,9 @@ mod tests {
 
     #[test]
     fn step_status_serialises_as_the_ui_expects() {
-        assert_eq!(serde_json::to_string(&StepStatus::InProgress).unwrap(), "\"in_progress\"");
+        assert_eq!(
+            serde_json::to_string(&StepStatus::InProgress).unwrap(),
+            "\"in_progress\""
+        );
     }
 }

@@ -71,7 +71,10 @@ impl JobQueue {
                     .create_if_missing(true)
                     .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .busy_timeout(Duration::from_secs(10));
-                let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await?;
                 SqliteStorage::setup(&pool)
                     .await
                     .map_err(|e| QueueError::Push(e.to_string()))?;
@@ -129,7 +132,11 @@ impl JobQueue {
     }
 
     /// Pushes a job; a job with the same idempotency key pushed before is not pushed again.
-    pub async fn push<J: Job>(&self, job: J, idempotency_key: Option<&str>) -> Result<(), QueueError> {
+    pub async fn push<J: Job>(
+        &self,
+        job: J,
+        idempotency_key: Option<&str>,
+    ) -> Result<(), QueueError> {
         let mut task = TaskBuilder::new(job);
         if let Some(key) = idempotency_key {
             task = task.idempotency_key(key);
@@ -167,11 +174,17 @@ impl JobQueue {
         match &self.backend {
             Backend::Redis(_) => {
                 let mut storage = self.redis_storage::<J>().expect("redis backend");
-                storage.vacuum().await.map_err(|e| QueueError::Push(e.to_string()))
+                storage
+                    .vacuum()
+                    .await
+                    .map_err(|e| QueueError::Push(e.to_string()))
             }
             Backend::Sqlite(_) => {
                 let mut storage = self.sqlite_storage::<J>().expect("sqlite backend");
-                storage.vacuum().await.map_err(|e| QueueError::Push(e.to_string()))
+                storage
+                    .vacuum()
+                    .await
+                    .map_err(|e| QueueError::Push(e.to_string()))
             }
         }
     }
@@ -185,7 +198,10 @@ impl JobQueue {
                 .query_async(&mut conn)
                 .await?;
             for chunk in keys.chunks(500) {
-                redis::cmd("DEL").arg(chunk).query_async::<()>(&mut conn).await?;
+                redis::cmd("DEL")
+                    .arg(chunk)
+                    .query_async::<()>(&mut conn)
+                    .await?;
             }
         }
         Ok(())

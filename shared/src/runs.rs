@@ -13,7 +13,11 @@ use crate::{
 };
 
 /// Inserts a queued run for a guest and a site.
-pub async fn create<C: ConnectionTrait>(db: &C, site_id: i64, guest: Uuid) -> Result<analysis_run::Model, DbErr> {
+pub async fn create<C: ConnectionTrait>(
+    db: &C,
+    site_id: i64,
+    guest: Uuid,
+) -> Result<analysis_run::Model, DbErr> {
     let now = Utc::now();
     analysis_run::ActiveModel {
         site_id: Set(site_id),

@@ -21,7 +21,11 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    pub fn new(db: DatabaseConnection, queue: JobQueue, config: Arc<Config>) -> Result<Self, FetchError> {
+    pub fn new(
+        db: DatabaseConnection,
+        queue: JobQueue,
+        config: Arc<Config>,
+    ) -> Result<Self, FetchError> {
         Ok(Self {
             fetcher: Fetcher::new(&config.crawl)?,
             db,

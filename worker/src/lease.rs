@@ -22,7 +22,12 @@ pub enum Claim {
 }
 
 /// Takes the lease on a queued or running run whose lease is free or stale.
-pub async fn claim(db: &DatabaseConnection, run_id: i64, owner: &str, ttl: Duration) -> Result<Claim, DbErr> {
+pub async fn claim(
+    db: &DatabaseConnection,
+    run_id: i64,
+    owner: &str,
+    ttl: Duration,
+) -> Result<Claim, DbErr> {
     let now = Utc::now();
     let stale_before = now - ChronoDuration::from_std(ttl).unwrap_or_default();
     let updated = analysis_run::Entity::update_many()
@@ -45,7 +50,9 @@ pub async fn claim(db: &DatabaseConnection, run_id: i64, owner: &str, ttl: Durat
         let run = analysis_run::Entity::find_by_id(run_id).one(db).await?;
         return Ok(Claim::NotClaimable(match run {
             None => "the run no longer exists",
-            Some(r) if RunStatus::parse(&r.status).is_some_and(|s| !s.is_active()) => "the run is finished",
+            Some(r) if RunStatus::parse(&r.status).is_some_and(|s| !s.is_active()) => {
+                "the run is finished"
+            }
             Some(_) => "another worker holds a fresh lease",
         }));
     }
@@ -79,7 +86,10 @@ pub async fn release(
     let now = Utc::now();
     let mut update = analysis_run::Entity::update_many()
         .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None))
-        .col_expr(Column::HeartbeatAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+        .col_expr(
+            Column::HeartbeatAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
         .col_expr(Column::Status, Expr::value(RunStatus::Queued.as_str()))
         .col_expr(Column::QueuedAt, Expr::value(now))
         .col_expr(Column::UpdatedAt, Expr::value(now));

@@ -17,22 +17,39 @@ async fn main() -> anyhow::Result<()> {
     init_tracing();
     let config = Arc::new(Config::from_env()?);
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] | ["run"] => run(config).await,
         ["migrate"] => {
-            let db = db::connect(&Config { run_migrations: false, ..(*config).clone() }).await?;
+            let db = db::connect(&Config {
+                run_migrations: false,
+                ..(*config).clone()
+            })
+            .await?;
             db::migrate(&db).await.context("running migrations")?;
             println!("migrations applied");
             Ok(())
         }
         ["enqueue", kind] => {
-            let kind = MaintenanceKind::parse(kind).with_context(|| format!("unknown job {kind:?}; {USAGE}"))?;
-            let db = db::connect(&config).await.context("connecting to the database")?;
-            let queue = JobQueue::connect(&config).await.context("connecting to the queue")?;
+            let kind = MaintenanceKind::parse(kind)
+                .with_context(|| format!("unknown job {kind:?}; {USAGE}"))?;
+            let db = db::connect(&config)
+                .await
+                .context("connecting to the database")?;
+            let queue = JobQueue::connect(&config)
+                .await
+                .context("connecting to the queue")?;
             let run = maintenance::enqueue(&db, &queue, kind, Trigger::Cli, None)
                 .await?
                 .context("the run was not created")?;
-            println!("{}", serde_json::json!({"runId": run.id, "kind": kind.as_str()}));
+            println!(
+                "{}",
+                serde_json::json!({"runId": run.id, "kind": kind.as_str()})
+            );
             Ok(())
         }
         _ => anyhow::bail!(USAGE),
@@ -40,8 +57,12 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(config: Arc<Config>) -> anyhow::Result<()> {
-    let db = db::connect(&config).await.context("connecting to the database")?;
-    let queue = JobQueue::connect(&config).await.context("connecting to the queue")?;
+    let db = db::connect(&config)
+        .await
+        .context("connecting to the database")?;
+    let queue = JobQueue::connect(&config)
+        .await
+        .context("connecting to the queue")?;
     let ctx = Arc::new(JobContext::new(db, queue, config)?);
     runner::run(ctx, shutdown_signal()).await?;
     Ok(())

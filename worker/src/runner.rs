@@ -15,11 +15,15 @@ async fn handle_analysis(job: AnalysisJob, ctx: Data<Arc<JobContext>>) -> Result
 }
 
 async fn handle_cleanup(job: CleanupJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    maintenance::run(&ctx, MaintenanceKind::Cleanup, job.run_id).await.map_err(Into::into)
+    maintenance::run(&ctx, MaintenanceKind::Cleanup, job.run_id)
+        .await
+        .map_err(Into::into)
 }
 
 async fn handle_monitor(job: MonitorJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    maintenance::run(&ctx, MaintenanceKind::Monitor, job.run_id).await.map_err(Into::into)
+    maintenance::run(&ctx, MaintenanceKind::Monitor, job.run_id)
+        .await
+        .map_err(Into::into)
 }
 
 /// Builds one pool's worker over whichever storage the queue uses. A macro, because the
@@ -27,10 +31,14 @@ async fn handle_monitor(job: MonitorJob, ctx: Data<Arc<JobContext>>) -> Result<(
 macro_rules! pool {
     ($monitor:expr, $ctx:expr, $storage:ident, $job:ty, $concurrency:expr, $handler:expr) => {{
         let ctx = $ctx.clone();
-        let storage = ctx.queue.$storage::<$job>().expect("storage of the configured backend");
+        let storage = ctx
+            .queue
+            .$storage::<$job>()
+            .expect("storage of the configured backend");
         let name = format!("{}-{}", ctx.name, <$job as Job>::NAME);
         let jobs = &ctx.config.jobs;
-        let (poll, timeout, concurrency) = (jobs.poll_interval, jobs.job_timeout, $concurrency(jobs));
+        let (poll, timeout, concurrency) =
+            (jobs.poll_interval, jobs.job_timeout, $concurrency(jobs));
         $monitor.register(move |_restarts| {
             WorkerBuilder::new(name.clone())
                 .backend(storage.clone().poll_with_interval(poll))
@@ -45,20 +53,65 @@ macro_rules! pool {
 
 /// Runs every pool until `signal` resolves, then stops taking jobs, lets in-flight runs go
 /// on for the grace period, and releases those still running.
-pub async fn run(ctx: Arc<JobContext>, signal: impl Future<Output = ()> + Send + 'static) -> Result<(), MonitorError> {
+pub async fn run(
+    ctx: Arc<JobContext>,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), MonitorError> {
     let monitor = Monitor::new().should_restart(|worker, error| {
         // A backend outage kills a worker; it comes back when the backend does.
         warn!(worker = worker.name(), %error, "worker stopped; restarting");
         true
     });
     let monitor = if ctx.queue.kind() == "redis" {
-        let m = pool!(monitor, ctx, redis_storage, AnalysisJob, |j: &onboard_shared::config::JobsConfig| j.analysis_concurrency, handle_analysis);
-        let m = pool!(m, ctx, redis_storage, CleanupJob, |j: &onboard_shared::config::JobsConfig| j.cleanup_concurrency, handle_cleanup);
-        pool!(m, ctx, redis_storage, MonitorJob, |j: &onboard_shared::config::JobsConfig| j.monitor_concurrency, handle_monitor)
+        let m = pool!(
+            monitor,
+            ctx,
+            redis_storage,
+            AnalysisJob,
+            |j: &onboard_shared::config::JobsConfig| j.analysis_concurrency,
+            handle_analysis
+        );
+        let m = pool!(
+            m,
+            ctx,
+            redis_storage,
+            CleanupJob,
+            |j: &onboard_shared::config::JobsConfig| j.cleanup_concurrency,
+            handle_cleanup
+        );
+        pool!(
+            m,
+            ctx,
+            redis_storage,
+            MonitorJob,
+            |j: &onboard_shared::config::JobsConfig| j.monitor_concurrency,
+            handle_monitor
+        )
     } else {
-        let m = pool!(monitor, ctx, sqlite_storage, AnalysisJob, |j: &onboard_shared::config::JobsConfig| j.analysis_concurrency, handle_analysis);
-        let m = pool!(m, ctx, sqlite_storage, CleanupJob, |j: &onboard_shared::config::JobsConfig| j.cleanup_concurrency, handle_cleanup);
-        pool!(m, ctx, sqlite_storage, MonitorJob, |j: &onboard_shared::config::JobsConfig| j.monitor_concurrency, handle_monitor)
+        let m = pool!(
+            monitor,
+            ctx,
+            sqlite_storage,
+            AnalysisJob,
+            |j: &onboard_shared::config::JobsConfig| j.analysis_concurrency,
+            handle_analysis
+        );
+        let m = pool!(
+            m,
+            ctx,
+            sqlite_storage,
+            CleanupJob,
+            |j: &onboard_shared::config::JobsConfig| j.cleanup_concurrency,
+            handle_cleanup
+        );
+        pool!(
+            m,
+            ctx,
+            sqlite_storage,
+            MonitorJob,
+            |j: &onboard_shared::config::JobsConfig| j.monitor_concurrency,
+            handle_monitor
+        )
     };
 
     let shutdown = ctx.shutdown.clone();
@@ -66,10 +119,15 @@ pub async fn run(ctx: Arc<JobContext>, signal: impl Future<Output = ()> + Send +
     info!(worker = %ctx.name, queue = ctx.queue.kind(), "worker pools starting");
     monitor
         // Backstop: whatever is still running well after the grace period is dropped.
-        .with_terminator(async move { tokio::time::sleep(grace * 2 + std::time::Duration::from_secs(5)).await })
+        .with_terminator(async move {
+            tokio::time::sleep(grace * 2 + std::time::Duration::from_secs(5)).await
+        })
         .run_with_signal(async move {
             signal.await;
-            info!("stopping: no new jobs; in-flight runs have {}s", grace.as_secs());
+            info!(
+                "stopping: no new jobs; in-flight runs have {}s",
+                grace.as_secs()
+            );
             shutdown.stop.cancel();
             let release = shutdown.release.clone();
             tokio::spawn(async move {

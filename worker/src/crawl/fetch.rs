@@ -35,7 +35,10 @@ pub enum FetchError {
 impl FetchError {
     /// Whether trying the same URL again, or over the other scheme, might work.
     pub fn is_connection_level(&self) -> bool {
-        matches!(self, FetchError::Connect(_) | FetchError::Timeout | FetchError::Request(_))
+        matches!(
+            self,
+            FetchError::Connect(_) | FetchError::Timeout | FetchError::Request(_)
+        )
     }
 }
 
@@ -72,7 +75,9 @@ pub struct Fetcher {
 
 impl std::fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Fetcher").field("policy", &self.policy).finish()
+        f.debug_struct("Fetcher")
+            .field("policy", &self.policy)
+            .finish()
     }
 }
 
@@ -94,7 +99,10 @@ impl Fetcher {
     pub fn new(config: &CrawlConfig) -> Result<Self, FetchError> {
         // reqwest is built without a TLS provider of its own; use the one sqlx already has.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let policy = Arc::new(AddressPolicy::new(config.allow_cidrs.clone(), config.hosts.clone()));
+        let policy = Arc::new(AddressPolicy::new(
+            config.allow_cidrs.clone(),
+            config.hosts.clone(),
+        ));
         let client = Client::builder()
             .user_agent(config.user_agent.clone())
             .no_proxy()
@@ -126,7 +134,10 @@ impl Fetcher {
             let response = self
                 .client
                 .get(url.clone())
-                .header(header::ACCEPT, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+                .header(
+                    header::ACCEPT,
+                    "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                )
                 .send()
                 .await
                 .map_err(classify)?;

@@ -65,7 +65,9 @@ pub async fn crawl(
 
     let mut in_flight = FuturesUnordered::new();
     let home_url = home.url.clone();
-    in_flight.push(Box::pin(async move { (home_url, 0usize, Ok(home)) }) as futures::future::BoxFuture<'_, _>);
+    in_flight
+        .push(Box::pin(async move { (home_url, 0usize, Ok(home)) })
+            as futures::future::BoxFuture<'_, _>);
     let mut started = 1;
 
     while let Some((url, depth, result)) = in_flight.next().await {

@@ -39,7 +39,12 @@ pub fn key(url: &Url) -> String {
     u.set_fragment(None);
     let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
-    format!("{host}:{}{}{}", u.port_or_known_default().unwrap_or(0), u.path(), u.query().map(|q| format!("?{q}")).unwrap_or_default())
+    format!(
+        "{host}:{}{}{}",
+        u.port_or_known_default().unwrap_or(0),
+        u.path(),
+        u.query().map(|q| format!("?{q}")).unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
@@ -70,7 +75,13 @@ mod tests {
 
     #[test]
     fn key_ignores_fragment_and_www() {
-        assert_eq!(key(&url("https://www.acme.test/a#x")), key(&url("https://acme.test/a")));
-        assert_ne!(key(&url("https://acme.test/a?b=1")), key(&url("https://acme.test/a")));
+        assert_eq!(
+            key(&url("https://www.acme.test/a#x")),
+            key(&url("https://acme.test/a"))
+        );
+        assert_ne!(
+            key(&url("https://acme.test/a?b=1")),
+            key(&url("https://acme.test/a"))
+        );
     }
 }

@@ -8,7 +8,9 @@ use std::sync::LazyLock;
 use url::Url;
 
 /// Elements whose text is never visible content.
-const INVISIBLE: &[&str] = &["script", "style", "noscript", "template", "svg", "iframe", "head"];
+const INVISIBLE: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "iframe", "head",
+];
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageFacts {
@@ -50,7 +52,11 @@ selector!(LINK_REL, "link[rel][href]");
 pub fn parse(html: &str, base: &Url) -> PageFacts {
     let doc = Html::parse_document(html);
     let mut facts = PageFacts {
-        title: doc.select(&TITLE).next().map(|t| squash(&t.text().collect::<String>())).filter(|t| !t.is_empty()),
+        title: doc
+            .select(&TITLE)
+            .next()
+            .map(|t| squash(&t.text().collect::<String>()))
+            .filter(|t| !t.is_empty()),
         language: doc
             .select(&HTML)
             .next()
@@ -62,24 +68,41 @@ pub fn parse(html: &str, base: &Url) -> PageFacts {
 
     for meta in doc.select(&META) {
         let el = meta.value();
-        let key = el.attr("name").or(el.attr("property")).unwrap_or_default().to_ascii_lowercase();
+        let key = el
+            .attr("name")
+            .or(el.attr("property"))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let content = el.attr("content").map(squash).filter(|c| !c.is_empty());
         match (key.as_str(), content) {
             ("description", Some(c)) => facts.description = Some(c),
-            ("og:description", Some(c)) if facts.description.is_none() => facts.description = Some(c),
+            ("og:description", Some(c)) if facts.description.is_none() => {
+                facts.description = Some(c)
+            }
             ("theme-color", Some(c)) => facts.theme_color = Some(c),
             _ => {}
         }
     }
 
     for link in doc.select(&LINK_REL) {
-        let rel = link.value().attr("rel").unwrap_or_default().to_ascii_lowercase();
-        let Some(href) = link.value().attr("href").and_then(|h| base.join(h.trim()).ok()) else {
+        let rel = link
+            .value()
+            .attr("rel")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let Some(href) = link
+            .value()
+            .attr("href")
+            .and_then(|h| base.join(h.trim()).ok())
+        else {
             continue;
         };
         if rel.split_whitespace().any(|r| r == "canonical") {
             facts.canonical = Some(href);
-        } else if rel.split_whitespace().any(|r| r == "icon" || r == "apple-touch-icon") {
+        } else if rel
+            .split_whitespace()
+            .any(|r| r == "icon" || r == "apple-touch-icon")
+        {
             facts.icons.push(href);
         }
     }
@@ -87,14 +110,22 @@ pub fn parse(html: &str, base: &Url) -> PageFacts {
     for anchor in doc.select(&ANCHOR) {
         let href = anchor.value().attr("href").unwrap_or_default().trim();
         if let Some(addr) = strip_prefix_ci(href, "mailto:") {
-            let addr = addr.split('?').next().unwrap_or_default().trim().to_ascii_lowercase();
+            let addr = addr
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
             if addr.contains('@') && !facts.emails.contains(&addr) {
                 facts.emails.push(addr);
             }
             continue;
         }
         if let Some(number) = strip_prefix_ci(href, "tel:") {
-            let number: String = number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+            let number: String = number
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect();
             if number.len() >= 5 && !facts.phones.contains(&number) {
                 facts.phones.push(number);
             }
@@ -145,7 +176,8 @@ fn squash(s: &str) -> String {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix)).then(|| &s[prefix.len()..])
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &s[prefix.len()..])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -176,7 +208,10 @@ mod tests {
         assert_eq!(facts.language.as_deref(), Some("en-gb"));
         assert_eq!(facts.theme_color.as_deref(), Some("#FB8537"));
         assert_eq!(facts.icons[0].as_str(), "https://acme.test/favicon.ico");
-        assert_eq!(facts.canonical.as_ref().unwrap().as_str(), "https://acme.test/help");
+        assert_eq!(
+            facts.canonical.as_ref().unwrap().as_str(),
+            "https://acme.test/help"
+        );
         assert!(facts.text.contains("Help centre Ask us anything."));
         assert!(!facts.text.contains("hidden"));
         assert!(!facts.text.contains("enable js"));
@@ -191,7 +226,11 @@ mod tests {
     fn deep_nesting_does_not_overflow() {
         // Deep enough to overflow a recursive walk. (html5ever's tree building is quadratic
         // in nesting depth, so 100,000 levels take minutes: a depth cap belongs in front.)
-        let html = format!("<body>{}deep{}</body>", "<div>".repeat(3_000), "</div>".repeat(3_000));
+        let html = format!(
+            "<body>{}deep{}</body>",
+            "<div>".repeat(3_000),
+            "</div>".repeat(3_000)
+        );
         let facts = parse(&html, &Url::parse("http://a.test/").unwrap());
         assert_eq!(facts.text, "deep");
     }

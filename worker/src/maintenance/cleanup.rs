@@ -17,7 +17,8 @@ use crate::context::JobContext;
 const BATCH: u64 = 500;
 
 pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
-    let idle_before = Utc::now() - chrono::Duration::from_std(ctx.config.guest_ttl).unwrap_or_default();
+    let idle_before =
+        Utc::now() - chrono::Duration::from_std(ctx.config.guest_ttl).unwrap_or_default();
     let mut guests_deleted = 0u64;
     loop {
         let batch: Vec<uuid::Uuid> = guest_session::Entity::find()

@@ -4,7 +4,10 @@ pub mod cleanup;
 pub mod monitor;
 
 use chrono::Utc;
-use onboard_shared::{entities::maintenance_run::{self, Column}, jobs::MaintenanceKind};
+use onboard_shared::{
+    entities::maintenance_run::{self, Column},
+    jobs::MaintenanceKind,
+};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::Value;
 use tracing::{info, warn};
@@ -19,7 +22,11 @@ pub enum MaintenanceError {
 
 /// Claims the row (queued → running), does the work, and records the report.
 #[tracing::instrument(skip_all, fields(kind = kind.as_str(), run_id))]
-pub async fn run(ctx: &JobContext, kind: MaintenanceKind, run_id: i64) -> Result<(), MaintenanceError> {
+pub async fn run(
+    ctx: &JobContext,
+    kind: MaintenanceKind,
+    run_id: i64,
+) -> Result<(), MaintenanceError> {
     let claimed = maintenance_run::Entity::update_many()
         .col_expr(Column::Status, Expr::value("running"))
         .col_expr(Column::StartedAt, Expr::value(Utc::now()))
@@ -39,7 +46,11 @@ pub async fn run(ctx: &JobContext, kind: MaintenanceKind, run_id: i64) -> Result
         Ok(report) => ("succeeded", report, None),
         Err(e) => {
             warn!(error = %e, "maintenance run failed");
-            ("failed", Value::Object(Default::default()), Some(e.to_string()))
+            (
+                "failed",
+                Value::Object(Default::default()),
+                Some(e.to_string()),
+            )
         }
     };
     maintenance_run::Entity::update_many()

@@ -7,7 +7,10 @@ use onboard_shared::{
     progress::RunStatus,
     runs,
 };
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::{Expr, ExprTrait}};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+};
 use serde_json::{Value, json};
 use tracing::warn;
 
@@ -38,7 +41,10 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
             let updated = guard(analysis_run::Entity::update_many())
                 .col_expr(C::Status, Expr::value(RunStatus::Queued.as_str()))
                 .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
-                .col_expr(C::HeartbeatAt, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+                .col_expr(
+                    C::HeartbeatAt,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                )
                 .col_expr(C::RetryCount, Expr::col(C::RetryCount).add(1))
                 .col_expr(C::QueuedAt, Expr::value(now))
                 .col_expr(C::UpdatedAt, Expr::value(now))
@@ -46,7 +52,10 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
                 .await?;
             if updated.rows_affected == 1 {
                 reset += 1;
-                if let Some(run) = analysis_run::Entity::find_by_id(run.id).one(&ctx.db).await? {
+                if let Some(run) = analysis_run::Entity::find_by_id(run.id)
+                    .one(&ctx.db)
+                    .await?
+                {
                     if let Err(error) = runs::enqueue(&ctx.queue, &run).await {
                         warn!(%error, run_id = run.id, "re-enqueue failed; the run stays queued");
                     }
@@ -75,7 +84,11 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         .filter(guest_session::Column::OnboardingCompletedAt.is_not_null())
         .count(&ctx.db)
         .await?;
-    let rate = if started == 0 { None } else { Some(completed as f64 / started as f64) };
+    let rate = if started == 0 {
+        None
+    } else {
+        Some(completed as f64 / started as f64)
+    };
     Ok(json!({
         "runsReset": reset,
         "runsFailed": failed,

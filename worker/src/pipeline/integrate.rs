@@ -15,7 +15,10 @@ fn category(url: &url::Url) -> &'static str {
     let path = url.path().to_ascii_lowercase();
     const RULES: &[(&str, &[&str])] = &[
         ("faq", &["faq"]),
-        ("help", &["help", "support", "docs", "kb", "knowledge", "guide"]),
+        (
+            "help",
+            &["help", "support", "docs", "kb", "knowledge", "guide"],
+        ),
         ("pricing", &["pricing", "plans"]),
         ("contact", &["contact"]),
         ("about", &["about", "team", "company"]),
@@ -36,12 +39,20 @@ pub async fn write_insights(
     site_id: i64,
     pages: &[CrawledPage],
 ) -> Result<site_insight::Model, DbErr> {
-    let crawled: Vec<_> = pages.iter().filter_map(|p| p.facts.as_ref().map(|f| (p, f))).collect();
+    let crawled: Vec<_> = pages
+        .iter()
+        .filter_map(|p| p.facts.as_ref().map(|f| (p, f)))
+        .collect();
     let home = crawled.first().map(|(_, f)| *f);
 
     let mut colors = Vec::new();
-    if let Some(color) = home.and_then(|h| h.theme_color.as_deref()).and_then(normalise_hex_color) {
-        colors.push(json!({"color": color, "source": "theme-color", "confidence": 0.9, "role": "primary"}));
+    if let Some(color) = home
+        .and_then(|h| h.theme_color.as_deref())
+        .and_then(normalise_hex_color)
+    {
+        colors.push(
+            json!({"color": color, "source": "theme-color", "confidence": 0.9, "role": "primary"}),
+        );
     }
 
     let mut emails: BTreeMap<String, String> = BTreeMap::new();
@@ -49,15 +60,21 @@ pub async fn write_insights(
     let mut categories: BTreeMap<&str, u32> = BTreeMap::new();
     for (page, facts) in &crawled {
         for email in &facts.emails {
-            emails.entry(email.clone()).or_insert_with(|| page.url.to_string());
+            emails
+                .entry(email.clone())
+                .or_insert_with(|| page.url.to_string());
         }
         for phone in &facts.phones {
-            phones.entry(phone.clone()).or_insert_with(|| page.url.to_string());
+            phones
+                .entry(phone.clone())
+                .or_insert_with(|| page.url.to_string());
         }
         *categories.entry(category(&page.url)).or_default() += 1;
     }
     let found = |m: BTreeMap<String, String>| -> Value {
-        m.into_iter().map(|(value, page)| json!({"value": value, "page": page})).collect()
+        m.into_iter()
+            .map(|(value, page)| json!({"value": value, "page": page}))
+            .collect()
     };
 
     let words: usize = crawled.iter().map(|(_, f)| f.word_count).sum();

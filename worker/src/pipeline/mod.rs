@@ -59,7 +59,11 @@ enum Outcome {
 #[tracing::instrument(skip_all, fields(run_id))]
 pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
     tracing::Span::current().record("run_id", run_id);
-    let owner = format!("{}:{}", ctx.name, &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let owner = format!(
+        "{}:{}",
+        ctx.name,
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
     let jobs = &ctx.config.jobs;
     let run = match lease::claim(&ctx.db, run_id, &owner, jobs.lease_ttl).await? {
         Claim::Acquired(run) => run,
@@ -71,7 +75,13 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
     info!(%owner, "run claimed");
 
     let lost = CancellationToken::new();
-    let heartbeat = tokio::spawn(heartbeat(ctx.db.clone(), run_id, owner.clone(), jobs.heartbeat_interval, lost.clone()));
+    let heartbeat = tokio::spawn(heartbeat(
+        ctx.db.clone(),
+        run_id,
+        owner.clone(),
+        jobs.heartbeat_interval,
+        lost.clone(),
+    ));
     let mut progress = ProgressWriter::new(ctx.db.clone(), run_id, &owner);
     let outcome = tokio::select! {
         result = tokio::time::timeout(jobs.run_deadline, steps(ctx, &run, &mut progress)) => match result {
@@ -97,7 +107,10 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
             give_back(ctx, run_id, &owner, &mut progress).await?;
         }
         Outcome::Deadline => {
-            let message = format!("The analysis took longer than {} seconds", jobs.run_deadline.as_secs());
+            let message = format!(
+                "The analysis took longer than {} seconds",
+                jobs.run_deadline.as_secs()
+            );
             progress.fail(progress.current_step(), &message).await?;
         }
         // Reset by the monitor, cancelled, or taken over: the row's new owner decides.
@@ -114,11 +127,19 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
 
 /// Puts a run back in the queue after an internal failure, or fails it once it has been
 /// given back as often as allowed.
-async fn give_back(ctx: &JobContext, run_id: i64, owner: &str, progress: &mut ProgressWriter) -> Result<(), PipelineError> {
+async fn give_back(
+    ctx: &JobContext,
+    run_id: i64,
+    owner: &str,
+    progress: &mut ProgressWriter,
+) -> Result<(), PipelineError> {
     let current = site_run(ctx, run_id).await?;
     if current.is_some_and(|retries| retries >= ctx.config.jobs.max_retries) {
         progress
-            .fail(progress.current_step(), "The analysis failed repeatedly because of an internal error")
+            .fail(
+                progress.current_step(),
+                "The analysis failed repeatedly because of an internal error",
+            )
             .await?;
         return Ok(());
     }
@@ -130,7 +151,10 @@ async fn give_back(ctx: &JobContext, run_id: i64, owner: &str, progress: &mut Pr
 
 async fn site_run(ctx: &JobContext, run_id: i64) -> Result<Option<i32>, DbErr> {
     use onboard_shared::entities::analysis_run;
-    Ok(analysis_run::Entity::find_by_id(run_id).one(&ctx.db).await?.map(|r| r.retry_count))
+    Ok(analysis_run::Entity::find_by_id(run_id)
+        .one(&ctx.db)
+        .await?
+        .map(|r| r.retry_count))
 }
 
 async fn steps(
@@ -142,21 +166,39 @@ async fn steps(
         .one(&ctx.db)
         .await?
         .map(|s| s.domain)
-        .ok_or_else(|| StepError::Failed(StepName::DomainValidation, "The site no longer exists".into()))?;
+        .ok_or_else(|| {
+            StepError::Failed(
+                StepName::DomainValidation,
+                "The site no longer exists".into(),
+            )
+        })?;
 
-    progress.start(StepName::DomainValidation, &format!("Checking {domain}")).await?;
+    progress
+        .start(StepName::DomainValidation, &format!("Checking {domain}"))
+        .await?;
     let home = validate(&domain, &ctx.fetcher)
         .await
         .map_err(|e| StepError::Failed(StepName::DomainValidation, e.to_string()))?;
-    progress.complete(StepName::DomainValidation, &format!("{} answers", home.url)).await?;
+    progress
+        .complete(StepName::DomainValidation, &format!("{} answers", home.url))
+        .await?;
 
-    progress.start(StepName::ContentCrawling, "Finding pages").await?;
+    progress
+        .start(StepName::ContentCrawling, "Finding pages")
+        .await?;
     let pages = crawl_with_progress(ctx, home, progress).await?;
     let ids = store::insert_pages(&ctx.db, run.id, &pages).await?;
     let crawled = pages.iter().filter(|p| p.facts.is_some()).count();
-    progress.complete(StepName::ContentCrawling, &format!("Crawled {crawled} pages")).await?;
+    progress
+        .complete(
+            StepName::ContentCrawling,
+            &format!("Crawled {crawled} pages"),
+        )
+        .await?;
 
-    progress.start(StepName::AiProcessing, &format!("Reading {crawled} pages")).await?;
+    progress
+        .start(StepName::AiProcessing, &format!("Reading {crawled} pages"))
+        .await?;
     for (done, (id, page)) in ids.iter().zip(&pages).enumerate() {
         store::store_facts(&ctx.db, *id, page).await?;
         if done % 10 == 9 {
@@ -164,11 +206,17 @@ async fn steps(
             progress.advance(StepName::AiProcessing, pct, None).await?;
         }
     }
-    progress.complete(StepName::AiProcessing, &format!("Read {crawled} pages")).await?;
+    progress
+        .complete(StepName::AiProcessing, &format!("Read {crawled} pages"))
+        .await?;
 
-    progress.start(StepName::IntegrationSetup, "Preparing suggestions").await?;
+    progress
+        .start(StepName::IntegrationSetup, "Preparing suggestions")
+        .await?;
     integrate::write_insights(&ctx.db, run.id, run.site_id, &pages).await?;
-    progress.complete(StepName::IntegrationSetup, "Suggestions ready").await?;
+    progress
+        .complete(StepName::IntegrationSetup, "Suggestions ready")
+        .await?;
     Ok(())
 }
 
@@ -207,7 +255,13 @@ async fn crawl_with_progress(
 }
 
 /// Refreshes the lease until aborted; signals `lost` when the lease is no longer ours.
-async fn heartbeat(db: sea_orm::DatabaseConnection, run_id: i64, owner: String, every: Duration, lost: CancellationToken) {
+async fn heartbeat(
+    db: sea_orm::DatabaseConnection,
+    run_id: i64,
+    owner: String,
+    every: Duration,
+    lost: CancellationToken,
+) {
     let mut ticker = tokio::time::interval(every);
     ticker.tick().await;
     loop {

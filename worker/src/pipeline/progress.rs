@@ -36,9 +36,19 @@ impl ProgressWriter {
     }
 
     /// Moves a step's progress forward (never back, so the UI's bar never shrinks).
-    pub async fn advance(&mut self, step: StepName, progress: u8, detail: Option<&str>) -> Result<(), DbErr> {
+    pub async fn advance(
+        &mut self,
+        step: StepName,
+        progress: u8,
+        detail: Option<&str>,
+    ) -> Result<(), DbErr> {
         let current = self.steps[step.index()].progress;
-        self.set(step, StepStatus::InProgress, progress.clamp(current, 99), detail);
+        self.set(
+            step,
+            StepStatus::InProgress,
+            progress.clamp(current, 99),
+            detail,
+        );
         self.write(None).await
     }
 
@@ -90,10 +100,19 @@ impl ProgressWriter {
             .rposition(|s| s.status != StepStatus::Pending && s.status != StepStatus::Skipped)
             .map_or(0, |i| i + 1);
         let mut update = analysis_run::Entity::update_many()
-            .col_expr(Column::Steps, Expr::value(serde_json::to_value(&self.steps).expect("steps serialise")))
+            .col_expr(
+                Column::Steps,
+                Expr::value(serde_json::to_value(&self.steps).expect("steps serialise")),
+            )
             .col_expr(Column::CurrentStep, Expr::value(current as i16))
-            .col_expr(Column::CompletionPercentage, Expr::value(i16::from(progress::percent(&self.steps))))
-            .col_expr(Column::PagesDiscovered, Expr::value(self.pages.discovered as i32))
+            .col_expr(
+                Column::CompletionPercentage,
+                Expr::value(i16::from(progress::percent(&self.steps))),
+            )
+            .col_expr(
+                Column::PagesDiscovered,
+                Expr::value(self.pages.discovered as i32),
+            )
             .col_expr(Column::PagesCrawled, Expr::value(self.pages.crawled as i32))
             .col_expr(Column::PagesFailed, Expr::value(self.pages.failed as i32))
             .col_expr(Column::PagesSkipped, Expr::value(self.pages.skipped as i32))
@@ -101,7 +120,10 @@ impl ProgressWriter {
         if let Some((status, message)) = finish {
             update = update
                 .col_expr(Column::Status, Expr::value(status.as_str()))
-                .col_expr(Column::ErrorMessage, Expr::value(message.map(str::to_owned)))
+                .col_expr(
+                    Column::ErrorMessage,
+                    Expr::value(message.map(str::to_owned)),
+                )
                 .col_expr(Column::CompletedAt, Expr::value(now))
                 .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None));
         }

@@ -10,7 +10,11 @@ use sea_orm::{
 use crate::crawl::CrawledPage;
 
 /// Inserts one row per page the crawl dealt with; returns the row ids in the same order.
-pub async fn insert_pages(db: &DatabaseConnection, run_id: i64, pages: &[CrawledPage]) -> Result<Vec<i64>, DbErr> {
+pub async fn insert_pages(
+    db: &DatabaseConnection,
+    run_id: i64,
+    pages: &[CrawledPage],
+) -> Result<Vec<i64>, DbErr> {
     let txn = db.begin().await?;
     let mut ids = Vec::with_capacity(pages.len());
     for page in pages {
@@ -35,7 +39,11 @@ pub async fn insert_pages(db: &DatabaseConnection, run_id: i64, pages: &[Crawled
 }
 
 /// Stores a page's extracted title, description, language and text.
-pub async fn store_facts(db: &DatabaseConnection, id: i64, page: &CrawledPage) -> Result<(), DbErr> {
+pub async fn store_facts(
+    db: &DatabaseConnection,
+    id: i64,
+    page: &CrawledPage,
+) -> Result<(), DbErr> {
     let Some(facts) = &page.facts else {
         return Ok(());
     };

@@ -19,7 +19,8 @@ pub enum ValidationError {
 
 /// Validates the domain and returns its fetched home page.
 pub async fn validate(domain: &str, fetcher: &Fetcher) -> Result<Fetched, ValidationError> {
-    let parsed = Domain::parse(domain).map_err(|e| ValidationError::Syntax(domain.to_owned(), e))?;
+    let parsed =
+        Domain::parse(domain).map_err(|e| ValidationError::Syntax(domain.to_owned(), e))?;
     // Resolving first gives the user a clear reason before any request is attempted.
     match parsed.ip() {
         Some(ip) => fetcher.policy().check(parsed.host(), ip)?,

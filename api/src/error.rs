@@ -1,0 +1,145 @@
+//! The api's one error type. Module errors convert into it here, once; every error leaves
+//! as `{ "error": "<code>", "message": "<human text>" }` with its 4xx (or 503) status, and
+//! an unexpected failure is logged in full but shown only as a stable code.
+
+use onboard_shared::{domain::DomainError, maintenance::EnqueueError, queue::QueueError};
+use poem::{IntoResponse, Response, http::StatusCode};
+use poem_openapi::{ApiResponse, Object, payload::Json};
+use sea_orm::DbErr;
+
+#[derive(Object, Debug, Clone, serde::Serialize)]
+pub struct ErrorBody {
+    /// A stable, machine-readable code such as `invalid_user_uuid`.
+    pub error: String,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+#[derive(ApiResponse, Debug)]
+pub enum ApiError {
+    /// The request is malformed or a value is invalid.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// The guest, analysis or resource does not exist (or is not this guest's).
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// The request conflicts with the current state (for example, no domain set yet).
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// The guest session has expired.
+    #[oai(status = 410)]
+    Gone(Json<ErrorBody>),
+    /// The body or one of its values is too large.
+    #[oai(status = 413)]
+    TooLarge(Json<ErrorBody>),
+    /// The database or queue is unreachable; try again shortly.
+    #[oai(status = 503)]
+    Unavailable(Json<ErrorBody>),
+    /// An unexpected failure on our side.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
+    Json(ErrorBody {
+        error: error.to_owned(),
+        message: message.into(),
+    })
+}
+
+impl ApiError {
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest(body(code, message))
+    }
+
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+        ApiError::NotFound(body(code, message))
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Conflict(body(code, message))
+    }
+
+    pub fn gone(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Gone(body(code, message))
+    }
+
+    pub fn too_large(code: &str, message: impl Into<String>) -> Self {
+        ApiError::TooLarge(body(code, message))
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        ApiError::Unavailable(body("unavailable", message))
+    }
+
+    fn internal() -> Self {
+        ApiError::Internal(body(
+            "internal",
+            "An unexpected error occurred; it has been logged",
+        ))
+    }
+}
+
+impl From<DbErr> for ApiError {
+    fn from(e: DbErr) -> Self {
+        match e {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::unavailable("The database is unavailable; try again shortly")
+            }
+            e => {
+                tracing::error!(error = ?e, "database error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(e: QueueError) -> Self {
+        tracing::warn!(error = %e, "queue unavailable");
+        ApiError::unavailable("The job queue is unavailable; try again shortly")
+    }
+}
+
+impl From<EnqueueError> for ApiError {
+    fn from(e: EnqueueError) -> Self {
+        match e {
+            EnqueueError::Db(e) => e.into(),
+            EnqueueError::Queue(e) => e.into(),
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        ApiError::bad_request("invalid_domain", e.to_string())
+    }
+}
+
+/// Turns errors raised outside our handlers (unknown route, wrong method, unparsable JSON,
+/// a missing or malformed parameter, a body over the limit) into the same JSON shape.
+pub async fn json_error(err: poem::Error) -> Response {
+    let status = err.status();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_client_error() => "invalid_request",
+        s if s == StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        _ => "internal",
+    };
+    let message = if status.is_server_error() {
+        tracing::error!(error = %err, "unhandled error");
+        "An unexpected error occurred; it has been logged".to_owned()
+    } else {
+        err.to_string()
+    };
+    poem::web::Json(ErrorBody {
+        error: code.to_owned(),
+        message,
+    })
+    .with_status(status)
+    .into_response()
+}

@@ -1,0 +1,73 @@
+//! A guest-scoped request names its guest by a v4 UUID; the session must exist and be
+//! unexpired. Activity slides the expiry forward, written at most once a minute so the
+//! 2-second progress poll stays a read.
+
+use chrono::{Duration, Utc};
+use onboard_shared::entities::guest_session;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use uuid::Uuid;
+
+use crate::{error::ApiError, state::AppState};
+
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// Refuses anything but a version-4 UUID, naming the parameter.
+pub fn require_v4(uuid: Uuid, name: &str) -> Result<Uuid, ApiError> {
+    if uuid.get_version_num() == 4 {
+        Ok(uuid)
+    } else {
+        Err(ApiError::bad_request(
+            &format!("invalid_{name}"),
+            format!("{name} must be a version-4 UUID"),
+        ))
+    }
+}
+
+pub async fn find(
+    state: &AppState,
+    uuid: Uuid,
+    name: &str,
+) -> Result<guest_session::Model, ApiError> {
+    let uuid = require_v4(uuid, name)?;
+    guest_session::Entity::find_by_id(uuid)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("guest_not_found", format!("No guest session {uuid}")))
+}
+
+/// The guest, if it exists and has not expired; its activity is recorded.
+pub async fn active(state: &AppState, uuid: Uuid) -> Result<guest_session::Model, ApiError> {
+    let mut guest = find(state, uuid, "user_uuid").await?;
+    let now = Utc::now();
+    if guest.expires_at <= now {
+        return Err(ApiError::gone(
+            "guest_expired",
+            "This guest session has expired; start a new one with POST /api/guest",
+        ));
+    }
+    if now - guest.last_activity_at >= TOUCH_EVERY {
+        guest = touch(state, guest).await?;
+    }
+    Ok(guest)
+}
+
+pub async fn touch(
+    state: &AppState,
+    guest: guest_session::Model,
+) -> Result<guest_session::Model, ApiError> {
+    let now = Utc::now();
+    let expires_at = now + Duration::from_std(state.config.guest_ttl).unwrap_or_default();
+    guest_session::Entity::update(guest_session::ActiveModel {
+        uuid: Set(guest.uuid),
+        last_activity_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .exec(&state.db)
+    .await?;
+    Ok(guest_session::Model {
+        last_activity_at: now,
+        expires_at,
+        ..guest
+    })
+}

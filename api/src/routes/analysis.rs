@@ -1,0 +1,359 @@
+use chrono::{DateTime, Utc};
+use onboard_shared::{
+    entities::{analysis_run, crawled_page, guest_session, site, site_insight},
+    progress::{self, RunStatus, Step},
+    runs,
+};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Json};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::Tag;
+use crate::{error::ApiError, guest_access, sites, state::AppState};
+
+pub struct AnalysisApi;
+
+/// Pages listed in an analysis result, at most.
+const MAX_LISTED_PAGES: u64 = 500;
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct AnalysisStarted {
+    pub analysis_id: i64,
+    /// `queued`, `running`, …
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum StartResponse {
+    /// The analysis is queued or already under way (starting is idempotent).
+    #[oai(status = 202)]
+    Accepted(Json<AnalysisStarted>),
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct StepView {
+    /// `Domain Validation`, `Content Crawling`, `AI Processing` or `Integration Setup`.
+    pub name: String,
+    /// `pending`, `in_progress`, `completed`, `failed` or `skipped`.
+    pub status: String,
+    /// 0 to 100.
+    pub progress: u8,
+    pub detail: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct PageCounts {
+    pub discovered: i32,
+    pub crawled: i32,
+    pub failed: i32,
+    pub skipped: i32,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ProgressView {
+    /// Absent until a domain is set.
+    pub analysis_id: Option<i64>,
+    /// `idle` before any analysis, else the run's status.
+    pub status: String,
+    pub steps: Vec<StepView>,
+    /// The mean of the steps' progress.
+    pub percent: u8,
+    /// 1-based index of the step under way; 0 before the first.
+    pub current_step: i16,
+    pub is_complete: bool,
+    pub is_analyzing: bool,
+    pub error: Option<String>,
+    /// Seconds, estimated from the elapsed time and the percentage.
+    pub estimated_time_remaining: Option<u64>,
+    pub pages: PageCounts,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct PageView {
+    pub url: String,
+    pub depth: i32,
+    pub status_code: Option<i32>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub language: Option<String>,
+    pub category: Option<String>,
+    pub word_count: i32,
+    pub quality_score: Option<i16>,
+    /// Why the page was not crawled, or failed.
+    pub skip_reason: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct InsightsView {
+    /// `[{color, source, confidence, role}]`
+    pub suggested_colors: Value,
+    pub logo_url: Option<String>,
+    pub favicon_url: Option<String>,
+    /// Emails, phones and other channels, each with the page it was found on.
+    pub support_channels: Value,
+    /// Category → page count.
+    pub content_categories: Value,
+    pub language: Option<String>,
+    pub quality: Value,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct AnalysisResult {
+    pub analysis_id: i64,
+    pub domain: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub queued_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub pages: PageCounts,
+    /// Present once Integration Setup has run.
+    pub insights: Option<InsightsView>,
+    pub page_list: Vec<PageView>,
+}
+
+#[OpenApi(tag = "Tag::Analysis")]
+impl AnalysisApi {
+    /// Start analysing the guest's domain. While an analysis is queued or running, this
+    /// returns that one.
+    #[oai(
+        path = "/api/onboarding/analysis",
+        method = "post",
+        operation_id = "startAnalysis"
+    )]
+    async fn start(
+        &self,
+        state: Data<&AppState>,
+        user_uuid: Query<Uuid>,
+    ) -> Result<StartResponse, ApiError> {
+        let guest = guest_access::active(&state, user_uuid.0).await?;
+        let run = start_or_current(&state, &guest).await?;
+        Ok(StartResponse::Accepted(Json(AnalysisStarted {
+            analysis_id: run.id,
+            status: run.status,
+        })))
+    }
+
+    /// Live progress of the guest's latest analysis; polled by the UI every 2 seconds.
+    /// Starts an analysis when a domain is set and none exists yet.
+    #[oai(
+        path = "/api/onboarding/progress-steps",
+        method = "get",
+        operation_id = "getProgressSteps"
+    )]
+    async fn progress_steps(
+        &self,
+        state: Data<&AppState>,
+        user_uuid: Query<Uuid>,
+    ) -> Result<Json<ProgressView>, ApiError> {
+        let guest = guest_access::active(&state, user_uuid.0).await?;
+        let latest = analysis_run::Entity::find()
+            .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
+            .order_by_desc(analysis_run::Column::Id)
+            .one(&state.db)
+            .await?;
+        let run = match latest {
+            Some(run) => Some(run),
+            None if guest.onboarding_domain.is_some() => {
+                Some(start_or_current(&state, &guest).await?)
+            }
+            None => None,
+        };
+        Ok(Json(run.map_or_else(idle_view, |r| progress_view(&r))))
+    }
+
+    /// The result of an analysis of this guest: insights, quality and the pages.
+    #[oai(
+        path = "/api/onboarding/analysis/:id",
+        method = "get",
+        operation_id = "getAnalysis"
+    )]
+    async fn result(
+        &self,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        user_uuid: Query<Uuid>,
+    ) -> Result<Json<AnalysisResult>, ApiError> {
+        let guest = guest_access::active(&state, user_uuid.0).await?;
+        let db = &state.db;
+        // Another guest's analysis is answered exactly like a missing one.
+        let run = analysis_run::Entity::find_by_id(id.0)
+            .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "analysis_not_found",
+                    format!("No analysis {} for this guest", id.0),
+                )
+            })?;
+        let domain = site::Entity::find_by_id(run.site_id)
+            .one(db)
+            .await?
+            .map(|s| s.domain)
+            .unwrap_or_default();
+        let insights = site_insight::Entity::find()
+            .filter(site_insight::Column::RunId.eq(run.id))
+            .one(db)
+            .await?
+            .map(|i| InsightsView {
+                suggested_colors: i.suggested_colors,
+                logo_url: i.logo_url,
+                favicon_url: i.favicon_url,
+                support_channels: i.support_channels,
+                content_categories: i.content_categories,
+                language: i.language,
+                quality: i.quality_summary,
+            });
+        let page_list = crawled_page::Entity::find()
+            .filter(crawled_page::Column::RunId.eq(run.id))
+            .order_by_asc(crawled_page::Column::Id)
+            .limit(MAX_LISTED_PAGES)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| PageView {
+                url: p.url,
+                depth: p.depth,
+                status_code: p.status_code,
+                title: p.title,
+                description: p.description,
+                language: p.language,
+                category: p.category,
+                word_count: p.word_count,
+                quality_score: p.quality_score,
+                skip_reason: p.skip_reason,
+            })
+            .collect();
+        Ok(Json(AnalysisResult {
+            analysis_id: run.id,
+            domain,
+            pages: counts(&run),
+            status: run.status,
+            error: run.error_message,
+            queued_at: run.queued_at,
+            started_at: run.started_at,
+            completed_at: run.completed_at,
+            insights,
+            page_list,
+        }))
+    }
+}
+
+/// The guest's active run, or a new one for its domain (row first, then the job).
+pub async fn start_or_current(
+    state: &AppState,
+    guest: &guest_session::Model,
+) -> Result<analysis_run::Model, ApiError> {
+    let domain = guest.onboarding_domain.as_deref().ok_or_else(|| {
+        ApiError::conflict(
+            "domain_required",
+            "Set a domain with POST /api/onboarding/config first",
+        )
+    })?;
+    if let Some(active) = active_run(state, guest.uuid).await? {
+        return Ok(active);
+    }
+    let site = sites::upsert(&state.db, domain).await?;
+    let run = match runs::create(&state.db, site.id, guest.uuid).await {
+        Ok(run) => run,
+        // Another request started it a moment ago: the unique active-run index says so.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return active_run(state, guest.uuid).await?.ok_or_else(|| {
+                ApiError::conflict("analysis_conflict", "An analysis changed state; try again")
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // A failed push leaves the run queued; the monitor job enqueues it again.
+    runs::enqueue(&state.queue, &run).await?;
+    Ok(run)
+}
+
+async fn active_run(state: &AppState, guest: Uuid) -> Result<Option<analysis_run::Model>, DbErr> {
+    analysis_run::Entity::find()
+        .filter(analysis_run::Column::GuestUuid.eq(guest))
+        .filter(
+            analysis_run::Column::Status
+                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
+        )
+        .one(&state.db)
+        .await
+}
+
+fn counts(run: &analysis_run::Model) -> PageCounts {
+    PageCounts {
+        discovered: run.pages_discovered,
+        crawled: run.pages_crawled,
+        failed: run.pages_failed,
+        skipped: run.pages_skipped,
+    }
+}
+
+fn step_views(steps: Vec<Step>) -> Vec<StepView> {
+    steps
+        .into_iter()
+        .map(|s| StepView {
+            name: s.name,
+            status: s.status.as_str().to_owned(),
+            progress: s.progress,
+            detail: s.detail,
+        })
+        .collect()
+}
+
+fn idle_view() -> ProgressView {
+    ProgressView {
+        analysis_id: None,
+        status: "idle".into(),
+        steps: step_views(progress::initial_steps()),
+        percent: 0,
+        current_step: 0,
+        is_complete: false,
+        is_analyzing: false,
+        error: None,
+        estimated_time_remaining: None,
+        pages: PageCounts {
+            discovered: 0,
+            crawled: 0,
+            failed: 0,
+            skipped: 0,
+        },
+    }
+}
+
+fn progress_view(run: &analysis_run::Model) -> ProgressView {
+    let steps: Vec<Step> =
+        serde_json::from_value(run.steps.clone()).unwrap_or_else(|_| progress::initial_steps());
+    let status = RunStatus::parse(&run.status);
+    let percent = progress::percent(&steps);
+    let estimate = match (status, run.started_at) {
+        (Some(RunStatus::Succeeded), _) => Some(0),
+        (Some(RunStatus::Running), Some(started)) => {
+            let elapsed = (Utc::now() - started).num_milliseconds().max(0) as f64 / 1000.0;
+            progress::estimated_seconds_remaining(elapsed, percent)
+        }
+        _ => None,
+    };
+    ProgressView {
+        analysis_id: Some(run.id),
+        status: run.status.clone(),
+        steps: step_views(steps),
+        percent,
+        current_step: run.current_step,
+        is_complete: status == Some(RunStatus::Succeeded),
+        is_analyzing: status.is_some_and(RunStatus::is_active),
+        error: run.error_message.clone(),
+        estimated_time_remaining: estimate,
+        pages: counts(run),
+    }
+}

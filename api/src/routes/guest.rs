@@ -1,0 +1,102 @@
+use chrono::{DateTime, Duration, Utc};
+use onboard_shared::{entities::guest_session, onboarding::TempConfiguration};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Header, param::Path, payload::Json};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::Tag;
+use crate::{error::ApiError, guest_access, state::AppState};
+
+pub struct GuestApi;
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct GuestCreated {
+    pub uuid: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(ApiResponse)]
+pub enum CreateGuestResponse {
+    /// The new guest session.
+    #[oai(status = 201)]
+    Created(Json<GuestCreated>),
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct OnboardingState {
+    pub domain: Option<String>,
+    pub current_step: i16,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct GuestStatus {
+    /// False once the session has expired.
+    pub valid: bool,
+    pub expires_at: DateTime<Utc>,
+    pub onboarding: OnboardingState,
+}
+
+const MAX_HEADER_KEPT: usize = 512;
+
+#[OpenApi(tag = "Tag::Guest")]
+impl GuestApi {
+    /// Start a guest session.
+    #[oai(path = "/api/guest", method = "post", operation_id = "createGuest")]
+    async fn create(
+        &self,
+        state: Data<&AppState>,
+        #[oai(name = "User-Agent")] user_agent: Header<Option<String>>,
+        #[oai(name = "Referer")] referer: Header<Option<String>>,
+    ) -> Result<CreateGuestResponse, ApiError> {
+        let now = Utc::now();
+        let expires_at = now + Duration::from_std(state.config.guest_ttl).unwrap_or_default();
+        let clip =
+            |s: Option<String>| s.map(|s| s.chars().take(MAX_HEADER_KEPT).collect::<String>());
+        let guest = guest_session::ActiveModel {
+            uuid: Set(Uuid::new_v4()),
+            created_at: Set(now),
+            last_activity_at: Set(now),
+            expires_at: Set(expires_at),
+            onboarding_domain: Set(None),
+            onboarding_step: Set(0),
+            onboarding_completed_at: Set(None),
+            temp_configuration: Set(TempConfiguration::default().to_json()),
+            metadata: Set(json!({"userAgent": clip(user_agent.0), "landingPage": clip(referer.0)})),
+        }
+        .insert(&state.db)
+        .await?;
+        Ok(CreateGuestResponse::Created(Json(GuestCreated {
+            uuid: guest.uuid,
+            expires_at: guest.expires_at,
+        })))
+    }
+
+    /// A guest session's validity and onboarding state; records activity while valid.
+    #[oai(path = "/api/guest/:uuid", method = "get", operation_id = "getGuest")]
+    async fn get(
+        &self,
+        state: Data<&AppState>,
+        uuid: Path<Uuid>,
+    ) -> Result<Json<GuestStatus>, ApiError> {
+        let mut guest = guest_access::find(&state, uuid.0, "uuid").await?;
+        let valid = guest.expires_at > Utc::now();
+        if valid {
+            guest = guest_access::touch(&state, guest).await?;
+        }
+        Ok(Json(GuestStatus {
+            valid,
+            expires_at: guest.expires_at,
+            onboarding: OnboardingState {
+                domain: guest.onboarding_domain,
+                current_step: guest.onboarding_step,
+                completed_at: guest.onboarding_completed_at,
+            },
+        }))
+    }
+}

@@ -1,0 +1,23 @@
+//! The operations of DESIGN §3, one module per area.
+
+pub mod analysis;
+pub mod guest;
+pub mod health;
+pub mod onboarding;
+pub mod stats;
+
+use poem_openapi::Tags;
+
+#[derive(Tags)]
+pub enum Tag {
+    /// Guest sessions.
+    Guest,
+    /// The onboarding configuration a guest builds up.
+    Onboarding,
+    /// The background analysis of the guest's website.
+    Analysis,
+    /// Analytics events from the onboarding UI.
+    Stats,
+    /// Liveness and readiness.
+    Health,
+}
