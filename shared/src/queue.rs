@@ -189,14 +189,38 @@ impl JobQueue {
         }
     }
 
+    /// Jobs of a kind that are waiting, scheduled or in flight (not yet finished).
+    pub async fn outstanding<J: Job>(&self) -> Result<u64, QueueError> {
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let storage = self.redis_storage::<J>().expect("redis backend");
+                let config = storage.get_config();
+                let mut conn = conn.clone();
+                let active: u64 = redis::cmd("LLEN").arg(config.active_jobs_list()).query_async(&mut conn).await?;
+                let scheduled: u64 = redis::cmd("ZCARD").arg(config.scheduled_jobs_set()).query_async(&mut conn).await?;
+                let mut in_flight = 0;
+                for key in scan(&mut conn, &format!("{}:*", config.inflight_jobs_set())).await? {
+                    in_flight += redis::cmd("SCARD").arg(key).query_async::<u64>(&mut conn).await?;
+                }
+                Ok(active + scheduled + in_flight)
+            }
+            Backend::Sqlite(pool) => {
+                let (count,): (i64,) = sea_orm::sqlx::query_as(
+                    "SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND status IN ('Pending', 'Queued', 'Running')",
+                )
+                .bind(self.queue_name::<J>())
+                .fetch_one(pool)
+                .await?;
+                Ok(count as u64)
+            }
+        }
+    }
+
     /// Deletes every key under this queue prefix (tests; a Redis namespace of their own).
     pub async fn purge(&self) -> Result<(), QueueError> {
         if let Backend::Redis(conn) = &self.backend {
             let mut conn = conn.clone();
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{}:*", self.prefix))
-                .query_async(&mut conn)
-                .await?;
+            let keys = scan(&mut conn, &format!("{}:*", self.prefix)).await?;
             for chunk in keys.chunks(500) {
                 redis::cmd("DEL")
                     .arg(chunk)
@@ -205,5 +229,26 @@ impl JobQueue {
             }
         }
         Ok(())
+    }
+}
+
+/// The keys matching a pattern, by SCAN (never KEYS, which blocks Redis on a large keyspace).
+async fn scan(conn: &mut ConnectionManager, pattern: &str) -> Result<Vec<String>, redis::RedisError> {
+    let mut cursor: u64 = 0;
+    let mut keys = Vec::new();
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await?;
+        keys.extend(batch);
+        if next == 0 {
+            return Ok(keys);
+        }
+        cursor = next;
     }
 }

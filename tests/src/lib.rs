@@ -1,1 +1,250 @@
+//! The test harness: [`TestApp`] starts the real api (and the real worker pools) on port 0
+//! with a database and a queue namespace of its own, on the embedded default or, when
+//! `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set, on PostgreSQL and Redis. [`TestSite`]
+//! serves a website from inside the test and records every request it receives.
 
+pub mod site;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use onboard_shared::{Config, JobQueue, db, jobs::Job};
+use onboard_worker::{JobContext, runner};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub use site::TestSite;
+
+/// How long any poll in a test may wait before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub queue: JobQueue,
+    pub config: Arc<Config>,
+    stop: CancellationToken,
+    worker: Option<JoinHandle<()>>,
+    data_dir: PathBuf,
+    /// (admin URL, database name) of the PostgreSQL database made for this test.
+    pg: Option<(String, String)>,
+}
+
+pub struct TestAppBuilder {
+    vars: Vec<(String, String)>,
+    worker: bool,
+}
+
+impl TestAppBuilder {
+    /// Sets a configuration variable for this app.
+    pub fn var(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.vars.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Starts without worker pools (start them later with [`TestApp::start_worker`]).
+    pub fn without_worker(mut self) -> Self {
+        self.worker = false;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        init_logs();
+        onboard_worker::crawl::fetch::install_tls_provider();
+        let id = Uuid::new_v4().simple().to_string();
+        let data_dir = std::env::temp_dir().join(format!("onboard-test-{id}"));
+        let mut vars: Vec<(String, String)> = vec![
+            ("ONBOARD_DATA_DIR".into(), data_dir.display().to_string()),
+            ("ONBOARD_CRAWL_ALLOW_CIDRS".into(), "127.0.0.1/32".into()),
+            ("ONBOARD_QUEUE_PREFIX".into(), format!("onboard-test-{id}")),
+            ("ONBOARD_QUEUE_POLL_MS".into(), "50".into()),
+            ("ONBOARD_HEARTBEAT_SECS".into(), "1".into()),
+            ("ONBOARD_LEASE_TTL_SECS".into(), "5".into()),
+            ("ONBOARD_SHUTDOWN_GRACE_SECS".into(), "2".into()),
+            ("ONBOARD_CRAWL_CONNECT_TIMEOUT_SECS".into(), "2".into()),
+        ];
+        let mut pg = None;
+        if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
+            let name = format!("onboard_test_{id}");
+            let admin = Database::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            vars.push(("DATABASE_URL".into(), url.to_string()));
+            pg = Some((admin_url, name));
+        }
+        if let Ok(redis_url) = std::env::var("TEST_REDIS_URL") {
+            vars.push(("REDIS_URL".into(), redis_url));
+        }
+        vars.extend(self.vars);
+        let config = Arc::new(Config::from_vars(vars).expect("test config"));
+        let db = db::connect(&config).await.expect("database");
+        let queue = JobQueue::connect(&config).await.expect("queue");
+        let stop = CancellationToken::new();
+
+        let state = onboard_api::AppState {
+            db: db.clone(),
+            queue: queue.clone(),
+            config: config.clone(),
+        };
+        let (addr, server) = onboard_api::bind("127.0.0.1:0".parse().unwrap(), state, {
+            let stop = stop.clone();
+            async move { stop.cancelled().await }
+        })
+        .await
+        .expect("bind api");
+        tokio::spawn(server);
+
+        let mut app = TestApp {
+            addr,
+            client: reqwest::Client::builder().no_proxy().build().expect("client"),
+            db,
+            queue,
+            config,
+            stop,
+            worker: None,
+            data_dir,
+            pg,
+        };
+        if self.worker {
+            app.start_worker();
+        }
+        app
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            vars: Vec::new(),
+            worker: true,
+        }
+    }
+
+    pub async fn spawn() -> TestApp {
+        Self::builder().spawn().await
+    }
+
+    /// Starts the worker pools (as the worker binary, or the embedded api, would).
+    pub fn start_worker(&mut self) {
+        let ctx = Arc::new(JobContext::new(self.db.clone(), self.queue.clone(), self.config.clone()).expect("job context"));
+        let stop = self.stop.clone();
+        self.worker = Some(tokio::spawn(async move {
+            runner::run(ctx, async move { stop.cancelled().await }).await.expect("worker pools");
+        }));
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("request")
+    }
+
+    pub async fn post(&self, path: &str) -> reqwest::Response {
+        self.client.post(self.url(path)).send().await.expect("request")
+    }
+
+    /// Creates a guest session and returns its UUID.
+    pub async fn create_guest(&self) -> Uuid {
+        let response = self.post("/api/guest").await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        body["uuid"].as_str().expect("uuid").parse().expect("a uuid")
+    }
+
+    /// Sets the guest's domain.
+    pub async fn set_domain(&self, guest: Uuid, domain: &str) {
+        let response = self
+            .post_json(&format!("/api/onboarding/config?user_uuid={guest}"), &json!({"domain": domain}))
+            .await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+    }
+
+    pub async fn start_analysis(&self, guest: Uuid) -> i64 {
+        let response = self.post(&format!("/api/onboarding/analysis?user_uuid={guest}")).await;
+        assert_eq!(response.status(), 202, "{}", response.text().await.unwrap_or_default());
+        let body: Value = response.json().await.expect("json");
+        body["analysisId"].as_i64().expect("analysisId")
+    }
+
+    pub async fn progress(&self, guest: Uuid) -> Value {
+        let response = self.get(&format!("/api/onboarding/progress-steps?user_uuid={guest}")).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("json")
+    }
+
+    /// Polls progress-steps until the analysis is no longer queued or running; returns every
+    /// view seen, the last one final. Fails the test at the deadline.
+    pub async fn poll_until_finished(&self, guest: Uuid) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        let mut seen = Vec::new();
+        loop {
+            let view = self.progress(guest).await;
+            let done = matches!(view["status"].as_str(), Some("succeeded" | "failed" | "cancelled"));
+            seen.push(view);
+            if done {
+                return seen;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "analysis did not finish in time: {:?}", seen.last());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the queue holds no unfinished job of a kind.
+    pub async fn drain<J: Job>(&self) {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let left = self.queue.outstanding::<J>().await.expect("queue depth");
+            if left == 0 {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{left} {} jobs never finished", J::NAME);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    /// Stops the app and removes what the test made: its PostgreSQL database, its Redis
+    /// keys and its data directory.
+    fn drop(&mut self) {
+        self.stop.cancel();
+        if let Some(worker) = self.worker.take() {
+            worker.abort();
+        }
+        let pg = self.pg.take();
+        let queue = self.queue.clone();
+        let data_dir = self.data_dir.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                let _ = queue.purge().await;
+                if let Some((admin_url, name)) = pg {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .await;
+                    }
+                }
+            });
+            let _ = std::fs::remove_dir_all(data_dir);
+        })
+        .join();
+    }
+}
+
+fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TEST_LOG").unwrap_or_else(|_| "off".into()))
+        .with_test_writer()
+        .try_init();
+}

@@ -65,6 +65,12 @@ impl Fetched {
     }
 }
 
+/// reqwest is built without a TLS provider of its own; this installs the one sqlx already
+/// brings (ring) as the process default. Safe to call more than once.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[derive(Clone)]
 pub struct Fetcher {
     client: Client,
@@ -97,8 +103,7 @@ impl Resolve for GuardedResolver {
 
 impl Fetcher {
     pub fn new(config: &CrawlConfig) -> Result<Self, FetchError> {
-        // reqwest is built without a TLS provider of its own; use the one sqlx already has.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let policy = Arc::new(AddressPolicy::new(
             config.allow_cidrs.clone(),
             config.hosts.clone(),
