@@ -120,6 +120,10 @@ impl From<DomainError> for ApiError {
 /// Turns errors raised outside our handlers (unknown route, wrong method, unparsable JSON,
 /// a missing or malformed parameter, a body over the limit) into the same JSON shape.
 pub async fn json_error(err: poem::Error) -> Response {
+    // Our own ApiError responses already have their JSON body.
+    if err.is_from_response() {
+        return err.into_response();
+    }
     let status = err.status();
     let code = match status {
         StatusCode::NOT_FOUND => "not_found",
