@@ -196,11 +196,20 @@ impl JobQueue {
                 let storage = self.redis_storage::<J>().expect("redis backend");
                 let config = storage.get_config();
                 let mut conn = conn.clone();
-                let active: u64 = redis::cmd("LLEN").arg(config.active_jobs_list()).query_async(&mut conn).await?;
-                let scheduled: u64 = redis::cmd("ZCARD").arg(config.scheduled_jobs_set()).query_async(&mut conn).await?;
+                let active: u64 = redis::cmd("LLEN")
+                    .arg(config.active_jobs_list())
+                    .query_async(&mut conn)
+                    .await?;
+                let scheduled: u64 = redis::cmd("ZCARD")
+                    .arg(config.scheduled_jobs_set())
+                    .query_async(&mut conn)
+                    .await?;
                 let mut in_flight = 0;
                 for key in scan(&mut conn, &format!("{}:*", config.inflight_jobs_set())).await? {
-                    in_flight += redis::cmd("SCARD").arg(key).query_async::<u64>(&mut conn).await?;
+                    in_flight += redis::cmd("SCARD")
+                        .arg(key)
+                        .query_async::<u64>(&mut conn)
+                        .await?;
                 }
                 Ok(active + scheduled + in_flight)
             }
@@ -233,7 +242,10 @@ impl JobQueue {
 }
 
 /// The keys matching a pattern, by SCAN (never KEYS, which blocks Redis on a large keyspace).
-async fn scan(conn: &mut ConnectionManager, pattern: &str) -> Result<Vec<String>, redis::RedisError> {
+async fn scan(
+    conn: &mut ConnectionManager,
+    pattern: &str,
+) -> Result<Vec<String>, redis::RedisError> {
     let mut cursor: u64 = 0;
     let mut keys = Vec::new();
     loop {

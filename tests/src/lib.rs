@@ -27,7 +27,7 @@ pub struct TestApp {
     pub queue: JobQueue,
     pub config: Arc<Config>,
     stop: CancellationToken,
-    worker: Option<JoinHandle<()>>,
+    workers: Vec<(CancellationToken, Option<JoinHandle<()>>)>,
     data_dir: PathBuf,
     /// (admin URL, database name) of the PostgreSQL database made for this test.
     pg: Option<(String, String)>,
@@ -69,8 +69,13 @@ impl TestAppBuilder {
         let mut pg = None;
         if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
             let name = format!("onboard_test_{id}");
-            let admin = Database::connect(&admin_url).await.expect("TEST_DATABASE_URL reachable");
-            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL reachable");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
             let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&name);
             vars.push(("DATABASE_URL".into(), url.to_string()));
@@ -100,12 +105,15 @@ impl TestAppBuilder {
 
         let mut app = TestApp {
             addr,
-            client: reqwest::Client::builder().no_proxy().build().expect("client"),
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .expect("client"),
             db,
             queue,
             config,
             stop,
-            worker: None,
+            workers: Vec::new(),
             data_dir,
             pg,
         };
@@ -128,13 +136,33 @@ impl TestApp {
         Self::builder().spawn().await
     }
 
-    /// Starts the worker pools (as the worker binary, or the embedded api, would).
-    pub fn start_worker(&mut self) {
-        let ctx = Arc::new(JobContext::new(self.db.clone(), self.queue.clone(), self.config.clone()).expect("job context"));
-        let stop = self.stop.clone();
-        self.worker = Some(tokio::spawn(async move {
-            runner::run(ctx, async move { stop.cancelled().await }).await.expect("worker pools");
-        }));
+    /// Starts a set of worker pools (as one worker process would); returns its index.
+    pub fn start_worker(&mut self) -> usize {
+        let ctx = Arc::new(
+            JobContext::new(self.db.clone(), self.queue.clone(), self.config.clone())
+                .expect("job context"),
+        );
+        let stop = self.stop.child_token();
+        let signal = stop.clone();
+        let handle = tokio::spawn(async move {
+            runner::run(ctx, async move { signal.cancelled().await })
+                .await
+                .expect("worker pools");
+        });
+        self.workers.push((stop, Some(handle)));
+        self.workers.len() - 1
+    }
+
+    /// Stops one worker as SIGTERM would, and waits until it has exited.
+    pub async fn stop_worker(&mut self, index: usize) {
+        let (stop, handle) = &mut self.workers[index];
+        stop.cancel();
+        if let Some(handle) = handle.take() {
+            tokio::time::timeout(DEADLINE, handle)
+                .await
+                .expect("worker stopped in time")
+                .expect("worker exited cleanly");
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -142,15 +170,28 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client.post(self.url(path)).json(body).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post(&self, path: &str) -> reqwest::Response {
-        self.client.post(self.url(path)).send().await.expect("request")
+        self.client
+            .post(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Creates a guest session and returns its UUID.
@@ -158,26 +199,47 @@ impl TestApp {
         let response = self.post("/api/guest").await;
         assert_eq!(response.status(), 201);
         let body: Value = response.json().await.expect("json");
-        body["uuid"].as_str().expect("uuid").parse().expect("a uuid")
+        body["uuid"]
+            .as_str()
+            .expect("uuid")
+            .parse()
+            .expect("a uuid")
     }
 
     /// Sets the guest's domain.
     pub async fn set_domain(&self, guest: Uuid, domain: &str) {
         let response = self
-            .post_json(&format!("/api/onboarding/config?user_uuid={guest}"), &json!({"domain": domain}))
+            .post_json(
+                &format!("/api/onboarding/config?user_uuid={guest}"),
+                &json!({"domain": domain}),
+            )
             .await;
-        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        assert_eq!(
+            response.status(),
+            200,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
     }
 
     pub async fn start_analysis(&self, guest: Uuid) -> i64 {
-        let response = self.post(&format!("/api/onboarding/analysis?user_uuid={guest}")).await;
-        assert_eq!(response.status(), 202, "{}", response.text().await.unwrap_or_default());
+        let response = self
+            .post(&format!("/api/onboarding/analysis?user_uuid={guest}"))
+            .await;
+        assert_eq!(
+            response.status(),
+            202,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
         let body: Value = response.json().await.expect("json");
         body["analysisId"].as_i64().expect("analysisId")
     }
 
     pub async fn progress(&self, guest: Uuid) -> Value {
-        let response = self.get(&format!("/api/onboarding/progress-steps?user_uuid={guest}")).await;
+        let response = self
+            .get(&format!("/api/onboarding/progress-steps?user_uuid={guest}"))
+            .await;
         assert_eq!(response.status(), 200);
         response.json().await.expect("json")
     }
@@ -189,12 +251,19 @@ impl TestApp {
         let mut seen = Vec::new();
         loop {
             let view = self.progress(guest).await;
-            let done = matches!(view["status"].as_str(), Some("succeeded" | "failed" | "cancelled"));
+            let done = matches!(
+                view["status"].as_str(),
+                Some("succeeded" | "failed" | "cancelled")
+            );
             seen.push(view);
             if done {
                 return seen;
             }
-            assert!(tokio::time::Instant::now() < deadline, "analysis did not finish in time: {:?}", seen.last());
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "analysis did not finish in time: {:?}",
+                seen.last()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -207,7 +276,11 @@ impl TestApp {
             if left == 0 {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{left} {} jobs never finished", J::NAME);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{left} {} jobs never finished",
+                J::NAME
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -218,20 +291,27 @@ impl Drop for TestApp {
     /// keys and its data directory.
     fn drop(&mut self) {
         self.stop.cancel();
-        if let Some(worker) = self.worker.take() {
-            worker.abort();
+        for (_, handle) in &mut self.workers {
+            if let Some(handle) = handle.take() {
+                handle.abort();
+            }
         }
         let pg = self.pg.take();
         let queue = self.queue.clone();
         let data_dir = self.data_dir.clone();
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
                 let _ = queue.purge().await;
                 if let Some((admin_url, name)) = pg {
                     if let Ok(admin) = Database::connect(&admin_url).await {
                         let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
                             .await;
                     }
                 }
@@ -244,7 +324,10 @@ impl Drop for TestApp {
 
 fn init_logs() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TEST_LOG").unwrap_or_else(|_| "off".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TEST_LOG")
+                .unwrap_or_else(|_| "off".into()),
+        )
         .with_test_writer()
         .try_init();
 }

@@ -7,7 +7,8 @@ use std::{
 };
 
 use poem::{
-    Endpoint, Request, Response, Server, http::StatusCode,
+    Endpoint, Request, Response, Server,
+    http::StatusCode,
     listener::{Acceptor, Listener, TcpListener},
 };
 
@@ -37,6 +38,8 @@ pub struct TestSite {
 struct SiteEndpoint {
     pages: HashMap<String, Page>,
     requests: Arc<Mutex<Vec<String>>>,
+    /// How long each response takes (a slow site).
+    delay: std::time::Duration,
 }
 
 impl Endpoint for SiteEndpoint {
@@ -45,12 +48,17 @@ impl Endpoint for SiteEndpoint {
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let path = req.uri().path().to_owned();
         self.requests.lock().unwrap().push(path.clone());
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
         Ok(match self.pages.get(&path) {
             Some(page) => Response::builder()
                 .status(StatusCode::from_u16(page.status).unwrap())
                 .content_type(page.content_type)
                 .body(page.body.clone()),
-            None => Response::builder().status(StatusCode::NOT_FOUND).body("not found"),
+            None => Response::builder()
+                .status(StatusCode::NOT_FOUND)
+                .body("not found"),
         })
     }
 }
@@ -58,12 +66,31 @@ impl Endpoint for SiteEndpoint {
 impl TestSite {
     /// Serves `pages` (path → page) on `ip`, port chosen by the system.
     pub async fn serve_on(ip: &str, pages: HashMap<String, Page>) -> TestSite {
-        let acceptor = TcpListener::bind(format!("{ip}:0")).into_acceptor().await.expect("bind test site");
-        let addr = *acceptor.local_addr()[0].as_socket_addr().expect("socket address");
+        Self::serve_with(ip, pages, std::time::Duration::ZERO).await
+    }
+
+    /// Serves pages that each take `delay` to answer.
+    pub async fn serve_slow(pages: HashMap<String, Page>, delay: std::time::Duration) -> TestSite {
+        Self::serve_with("127.0.0.1", pages, delay).await
+    }
+
+    async fn serve_with(
+        ip: &str,
+        pages: HashMap<String, Page>,
+        delay: std::time::Duration,
+    ) -> TestSite {
+        let acceptor = TcpListener::bind(format!("{ip}:0"))
+            .into_acceptor()
+            .await
+            .expect("bind test site");
+        let addr = *acceptor.local_addr()[0]
+            .as_socket_addr()
+            .expect("socket address");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let endpoint = SiteEndpoint {
             pages,
             requests: requests.clone(),
+            delay,
         };
         let server = tokio::spawn(async move {
             let _ = Server::new_with_acceptor(acceptor).run(endpoint).await;
@@ -99,7 +126,9 @@ pub fn company_site(n: usize) -> HashMap<String, Page> {
         None => format!("/page/{i}"),
     };
     let mut pages = HashMap::new();
-    let links: String = (0..n).map(|i| format!("<li><a href=\"{}\">Page {i}</a></li>", path(i))).collect();
+    let links: String = (0..n)
+        .map(|i| format!("<li><a href=\"{}\">Page {i}</a></li>", path(i)))
+        .collect();
     pages.insert(
         "/".to_owned(),
         Page::html(format!(
@@ -110,7 +139,11 @@ pub fn company_site(n: usize) -> HashMap<String, Page> {
         )),
     );
     for i in 0..n {
-        let extra = if i == 3 { "<a href=\"mailto:support@acme.test\">Email us</a> <a href=\"tel:+1-555-0100\">Call</a>" } else { "" };
+        let extra = if i == 3 {
+            "<a href=\"mailto:support@acme.test\">Email us</a> <a href=\"tel:+1-555-0100\">Call</a>"
+        } else {
+            ""
+        };
         pages.insert(
             path(i),
             Page::html(format!(

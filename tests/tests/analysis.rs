@@ -29,14 +29,39 @@ async fn an_analysis_runs_all_four_steps_and_stores_the_site() {
     assert_eq!(last["percent"], 100);
     assert_eq!(last["isComplete"], true);
     assert_eq!(last["isAnalyzing"], false);
-    let names: Vec<_> = last["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["Domain Validation", "Content Crawling", "AI Processing", "Integration Setup"]);
-    assert!(last["steps"].as_array().unwrap().iter().all(|s| s["status"] == "completed" && s["progress"] == 100));
+    let names: Vec<_> = last["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Domain Validation",
+            "Content Crawling",
+            "AI Processing",
+            "Integration Setup"
+        ]
+    );
+    assert!(
+        last["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "completed" && s["progress"] == 100)
+    );
     assert_eq!(last["pages"]["crawled"], SITE_PAGES + 1);
     assert_eq!(last["pages"]["failed"], 0);
 
-    let percents: Vec<u64> = views.iter().map(|v| v["percent"].as_u64().unwrap()).collect();
-    assert!(percents.windows(2).all(|w| w[0] <= w[1]), "percent went backwards: {percents:?}");
+    let percents: Vec<u64> = views
+        .iter()
+        .map(|v| v["percent"].as_u64().unwrap())
+        .collect();
+    assert!(
+        percents.windows(2).all(|w| w[0] <= w[1]),
+        "percent went backwards: {percents:?}"
+    );
 
     let pages = crawled_page::Entity::find()
         .filter(crawled_page::Column::RunId.eq(id))
@@ -44,10 +69,18 @@ async fn an_analysis_runs_all_four_steps_and_stores_the_site() {
         .await
         .unwrap();
     assert_eq!(pages.len(), SITE_PAGES + 1);
-    let faq = pages.iter().find(|p| p.url.ends_with("/faq")).expect("the faq page is stored");
+    let faq = pages
+        .iter()
+        .find(|p| p.url.ends_with("/faq"))
+        .expect("the faq page is stored");
     assert_eq!(faq.title.as_deref(), Some("Acme page 1"));
     assert_eq!(faq.description.as_deref(), Some("About page 1."));
-    assert!(faq.main_text.as_deref().unwrap().contains("Widgets are useful"));
+    assert!(
+        faq.main_text
+            .as_deref()
+            .unwrap()
+            .contains("Widgets are useful")
+    );
     assert!(faq.word_count > 5);
 
     // Each page was fetched once: the home page fetched for validation is reused by the crawl.
@@ -68,11 +101,22 @@ async fn an_analysis_runs_all_four_steps_and_stores_the_site() {
     assert_eq!(result["status"], "succeeded");
     assert_eq!(result["insights"]["language"], "en");
     assert_eq!(result["insights"]["suggestedColors"][0]["color"], "#123456");
-    assert_eq!(result["insights"]["supportChannels"]["emails"][0]["value"], "support@acme.test");
+    assert_eq!(
+        result["insights"]["supportChannels"]["emails"][0]["value"],
+        "support@acme.test"
+    );
     assert_eq!(result["pageList"].as_array().unwrap().len(), SITE_PAGES + 1);
-    let config: Value = app.get(&format!("/api/onboarding/config?user_uuid={guest}")).await.json().await.unwrap();
+    let config: Value = app
+        .get(&format!("/api/onboarding/config?user_uuid={guest}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(config["configuration"]["design"]["primaryColor"], "#123456");
-    assert_eq!(config["configuration"]["contact"]["email"], "support@acme.test");
+    assert_eq!(
+        config["configuration"]["contact"]["email"],
+        "support@acme.test"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -91,7 +135,10 @@ async fn twenty_guests_analysing_at_once_all_complete() {
     }
     let runs = analysis_run::Entity::find().count(&app.db).await.unwrap();
     assert_eq!(runs, 20);
-    assert_eq!(site_insight::Entity::find().count(&app.db).await.unwrap(), 20);
+    assert_eq!(
+        site_insight::Entity::find().count(&app.db).await.unwrap(),
+        20
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -99,7 +146,10 @@ async fn a_name_resolving_to_a_forbidden_address_fails_validation_without_a_requ
     // The site listens on 127.0.0.2, which is loopback and outside the allow list.
     let forbidden = TestSite::serve_on("127.0.0.2", company_site(3)).await;
     let port = forbidden.addr.port();
-    let app = TestApp::builder().var("ONBOARD_CRAWL_HOSTS", "inside.test=127.0.0.2").spawn().await;
+    let app = TestApp::builder()
+        .var("ONBOARD_CRAWL_HOSTS", "inside.test=127.0.0.2")
+        .spawn()
+        .await;
 
     for domain in [format!("inside.test:{port}"), format!("127.0.0.2:{port}")] {
         let guest = app.create_guest().await;
@@ -108,25 +158,42 @@ async fn a_name_resolving_to_a_forbidden_address_fails_validation_without_a_requ
         let last = app.poll_until_finished(guest).await.pop().unwrap();
         assert_eq!(last["status"], "failed", "{last}");
         let error = last["error"].as_str().unwrap();
-        assert!(error.contains("127.0.0.2") && error.contains("not a publicly routable"), "{error}");
+        assert!(
+            error.contains("127.0.0.2") && error.contains("not a publicly routable"),
+            "{error}"
+        );
         let steps = last["steps"].as_array().unwrap();
         assert_eq!(steps[0]["status"], "failed");
         assert!(steps[1..].iter().all(|s| s["status"] == "skipped"));
     }
-    assert!(forbidden.requests().is_empty(), "requests reached the forbidden address: {:?}", forbidden.requests());
+    assert!(
+        forbidden.requests().is_empty(),
+        "requests reached the forbidden address: {:?}",
+        forbidden.requests()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_domain_that_does_not_answer_fails_with_a_clear_message() {
     // Bind and drop a listener: nothing answers on that port now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let app = TestApp::spawn().await;
     let guest = app.create_guest().await;
     app.set_domain(guest, &format!("127.0.0.1:{port}")).await;
     app.start_analysis(guest).await;
     let last = app.poll_until_finished(guest).await.pop().unwrap();
     assert_eq!(last["status"], "failed");
-    assert!(last["error"].as_str().unwrap().contains("did not answer over https or http"), "{last}");
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer over https or http"),
+        "{last}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -137,21 +204,35 @@ async fn the_same_run_delivered_twice_is_processed_once() {
     app.set_domain(guest, &site.domain()).await;
     let id = app.start_analysis(guest).await;
     // A second delivery of the same run, as a redelivery after a lost ack would be.
-    app.queue.push(AnalysisJob { run_id: id }, None).await.unwrap();
+    app.queue
+        .push(AnalysisJob { run_id: id }, None)
+        .await
+        .unwrap();
     assert_eq!(app.queue.outstanding::<AnalysisJob>().await.unwrap(), 2);
 
     app.start_worker();
     let last = app.poll_until_finished(guest).await.pop().unwrap();
     assert_eq!(last["status"], "succeeded");
     app.drain::<AnalysisJob>().await;
-    let finished = analysis_run::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+    let finished = analysis_run::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
 
     // A finished run delivered again is not redone either.
-    app.queue.push(AnalysisJob { run_id: id }, None).await.unwrap();
+    app.queue
+        .push(AnalysisJob { run_id: id }, None)
+        .await
+        .unwrap();
     app.drain::<AnalysisJob>().await;
 
     let requests = site.requests();
-    assert_eq!(requests.iter().filter(|p| *p == "/").count(), 1, "{requests:?}");
+    assert_eq!(
+        requests.iter().filter(|p| *p == "/").count(),
+        1,
+        "{requests:?}"
+    );
     assert_eq!(requests.len(), 7, "each page fetched once: {requests:?}");
     let pages = crawled_page::Entity::find()
         .filter(crawled_page::Column::RunId.eq(id))
@@ -159,7 +240,11 @@ async fn the_same_run_delivered_twice_is_processed_once() {
         .await
         .unwrap();
     assert_eq!(pages, 7);
-    let after = analysis_run::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap();
+    let after = analysis_run::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.completed_at, finished.completed_at);
     assert_eq!(after.status, "succeeded");
 }

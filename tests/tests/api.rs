@@ -12,10 +12,19 @@ const V1_UUID: &str = "c232ab00-9414-11ec-b3c8-9f6bdeced846";
 
 async fn error_of(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status, "expected {status}");
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("application/json"), "{content_type}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
     let body: Value = response.json().await.unwrap();
-    assert!(body["error"].is_string() && body["message"].is_string(), "{body}");
+    assert!(
+        body["error"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
     body
 }
 
@@ -37,27 +46,51 @@ fn config_path(guest: impl std::fmt::Display) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_sessions_are_created_read_and_refused_when_malformed_unknown_or_expired() {
     let app = TestApp::builder().without_worker().spawn().await;
-    let response = app.client.post(app.url("/api/guest")).header("user-agent", "onboarding-ui/1").send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/guest"))
+        .header("user-agent", "onboarding-ui/1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     let guest: Uuid = created["uuid"].as_str().unwrap().parse().unwrap();
     assert_eq!(guest.get_version_num(), 4);
-    let stored = guest_session::Entity::find_by_id(guest).one(&app.db).await.unwrap().unwrap();
+    let stored = guest_session::Entity::find_by_id(guest)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.metadata["userAgent"], "onboarding-ui/1");
     assert!(stored.expires_at > Utc::now() + Duration::days(6));
 
-    let status: Value = app.get(&format!("/api/guest/{guest}")).await.json().await.unwrap();
+    let status: Value = app
+        .get(&format!("/api/guest/{guest}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["valid"], true);
     assert_eq!(status["onboarding"]["currentStep"], 0);
     assert!(status["onboarding"]["domain"].is_null());
 
-    error_of(app.get(&format!("/api/guest/{}", Uuid::new_v4())).await, 404).await;
+    error_of(
+        app.get(&format!("/api/guest/{}", Uuid::new_v4())).await,
+        404,
+    )
+    .await;
     let body = error_of(app.get(&format!("/api/guest/{V1_UUID}")).await, 400).await;
     assert_eq!(body["error"], "invalid_uuid");
     error_of(app.get("/api/guest/not-a-uuid").await, 400).await;
 
     expire(&app, guest).await;
-    let status: Value = app.get(&format!("/api/guest/{guest}")).await.json().await.unwrap();
+    let status: Value = app
+        .get(&format!("/api/guest/{guest}"))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["valid"], false);
 }
 
@@ -80,9 +113,17 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
         "contact": {"email": "hi@acme.test"}, "disabledTabs": ["phone"]}});
     let response = app.post_json(&config_path(guest), &update).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": "updated"}));
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "updated"})
+    );
     // A later partial update keeps what it does not name.
-    let response = app.post_json(&config_path(guest), &json!({"configuration": {"design": {"secondaryColor": "#000000"}}})).await;
+    let response = app
+        .post_json(
+            &config_path(guest),
+            &json!({"configuration": {"design": {"secondaryColor": "#000000"}}}),
+        )
+        .await;
     assert_eq!(response.status(), 200);
 
     let config: Value = app.get(&config_path(guest)).await.json().await.unwrap();
@@ -93,7 +134,10 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
     assert_eq!(design["secondaryColor"], "#000000");
     assert_eq!(design["floatiePosition"], "left");
     assert_eq!(design["launcherLogo"], "logo-1.png");
-    assert_eq!(config["configuration"]["contact"], json!({"email": "hi@acme.test"}));
+    assert_eq!(
+        config["configuration"]["contact"],
+        json!({"email": "hi@acme.test"})
+    );
     assert_eq!(config["configuration"]["disabledTabs"], json!(["phone"]));
 
     let cases: Vec<(Value, u16, &str)> = vec![
@@ -102,15 +146,51 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
         (json!({"domain": "ftp://acme.test"}), 400, "invalid_domain"),
         (json!({"currentStep": 0}), 400, "invalid_current_step"),
         (json!({"currentStep": 4}), 400, "invalid_current_step"),
-        (json!({"configuration": {"design": {"primaryColor": "orange"}}}), 400, "invalid_primary_color"),
-        (json!({"configuration": {"design": {"secondaryColor": "#12345"}}}), 400, "invalid_secondary_color"),
-        (json!({"configuration": {"design": {"floatiePosition": "top"}}}), 400, "invalid_floatie_position"),
-        (json!({"configuration": {"design": {"floatieLogo": "../etc/passwd"}}}), 400, "invalid_floatie_logo"),
-        (json!({"configuration": {"design": {"launcherLogo": ""}}}), 400, "invalid_launcher_logo"),
-        (json!({"configuration": {"contact": ["not", "an", "object"]}}), 400, "invalid_contact"),
-        (json!({"configuration": {"contact": {"notes": "x".repeat(17 * 1024)}}}), 413, "contact_too_large"),
-        (json!({"configuration": {"disabledTabs": ["Phone!"]}}), 400, "invalid_disabled_tabs"),
-        (json!({"configuration": {"disabledTabs": vec!["a"; 17]}}), 400, "invalid_disabled_tabs"),
+        (
+            json!({"configuration": {"design": {"primaryColor": "orange"}}}),
+            400,
+            "invalid_primary_color",
+        ),
+        (
+            json!({"configuration": {"design": {"secondaryColor": "#12345"}}}),
+            400,
+            "invalid_secondary_color",
+        ),
+        (
+            json!({"configuration": {"design": {"floatiePosition": "top"}}}),
+            400,
+            "invalid_floatie_position",
+        ),
+        (
+            json!({"configuration": {"design": {"floatieLogo": "../etc/passwd"}}}),
+            400,
+            "invalid_floatie_logo",
+        ),
+        (
+            json!({"configuration": {"design": {"launcherLogo": ""}}}),
+            400,
+            "invalid_launcher_logo",
+        ),
+        (
+            json!({"configuration": {"contact": ["not", "an", "object"]}}),
+            400,
+            "invalid_contact",
+        ),
+        (
+            json!({"configuration": {"contact": {"notes": "x".repeat(17 * 1024)}}}),
+            413,
+            "contact_too_large",
+        ),
+        (
+            json!({"configuration": {"disabledTabs": ["Phone!"]}}),
+            400,
+            "invalid_disabled_tabs",
+        ),
+        (
+            json!({"configuration": {"disabledTabs": vec!["a"; 17]}}),
+            400,
+            "invalid_disabled_tabs",
+        ),
         (json!({"currentStep": "two"}), 400, "invalid_request"),
     ];
     for (body, status, code) in cases {
@@ -151,12 +231,23 @@ async fn guest_scoped_endpoints_refuse_missing_malformed_unknown_and_expired_gue
     for (method, path) in endpoints {
         let call = |query: String| {
             let url = app.url(&format!("{path}{query}"));
-            let request = if method == "GET" { app.client.get(url) } else { app.client.post(url) };
-            let request = if path.ends_with("/config") && method == "POST" { request.json(&json!({})) } else { request };
+            let request = if method == "GET" {
+                app.client.get(url)
+            } else {
+                app.client.post(url)
+            };
+            let request = if path.ends_with("/config") && method == "POST" {
+                request.json(&json!({}))
+            } else {
+                request
+            };
             request.send()
         };
         let e = error_of(call(String::new()).await.unwrap(), 400).await;
-        assert!(e["message"].as_str().unwrap().contains("user_uuid"), "{path}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("user_uuid"),
+            "{path}: {e}"
+        );
         error_of(call("?user_uuid=nope".into()).await.unwrap(), 400).await;
         let e = error_of(call(format!("?user_uuid={V1_UUID}")).await.unwrap(), 400).await;
         assert_eq!(e["error"], "invalid_user_uuid", "{path}");
@@ -165,7 +256,12 @@ async fn guest_scoped_endpoints_refuse_missing_malformed_unknown_and_expired_gue
         let e = error_of(call(format!("?user_uuid={expired}")).await.unwrap(), 410).await;
         assert_eq!(e["error"], "guest_expired", "{path}");
     }
-    let e = error_of(app.get(&format!("/api/onboarding/analysis/1?user_uuid={expired}")).await, 410).await;
+    let e = error_of(
+        app.get(&format!("/api/onboarding/analysis/1?user_uuid={expired}"))
+            .await,
+        410,
+    )
+    .await;
     assert_eq!(e["error"], "guest_expired");
 }
 
@@ -174,7 +270,12 @@ async fn analysis_start_is_idempotent_needs_a_domain_and_is_private_to_its_guest
     let app = TestApp::builder().without_worker().spawn().await;
     let guest = app.create_guest().await;
 
-    let e = error_of(app.post(&format!("/api/onboarding/analysis?user_uuid={guest}")).await, 409).await;
+    let e = error_of(
+        app.post(&format!("/api/onboarding/analysis?user_uuid={guest}"))
+            .await,
+        409,
+    )
+    .await;
     assert_eq!(e["error"], "domain_required");
     // No domain yet: progress is idle and starts nothing.
     let idle = app.progress(guest).await;
@@ -185,23 +286,52 @@ async fn analysis_start_is_idempotent_needs_a_domain_and_is_private_to_its_guest
     app.set_domain(guest, "acme.test").await;
     let first = app.start_analysis(guest).await;
     let second = app.start_analysis(guest).await;
-    assert_eq!(first, second, "starting again while queued returns the same analysis");
+    assert_eq!(
+        first, second,
+        "starting again while queued returns the same analysis"
+    );
     let view = app.progress(guest).await;
     assert_eq!(view["analysisId"], first);
     assert_eq!(view["status"], "queued");
     assert_eq!(view["isAnalyzing"], true);
     assert_eq!(view["percent"], 0);
 
-    let result: Value = app.get(&format!("/api/onboarding/analysis/{first}?user_uuid={guest}")).await.json().await.unwrap();
+    let result: Value = app
+        .get(&format!(
+            "/api/onboarding/analysis/{first}?user_uuid={guest}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(result["domain"], "acme.test");
     assert_eq!(result["status"], "queued");
     assert!(result["insights"].is_null());
 
     let other = app.create_guest().await;
-    let e = error_of(app.get(&format!("/api/onboarding/analysis/{first}?user_uuid={other}")).await, 404).await;
+    let e = error_of(
+        app.get(&format!(
+            "/api/onboarding/analysis/{first}?user_uuid={other}"
+        ))
+        .await,
+        404,
+    )
+    .await;
     assert_eq!(e["error"], "analysis_not_found");
-    error_of(app.get(&format!("/api/onboarding/analysis/999999?user_uuid={guest}")).await, 404).await;
-    error_of(app.get(&format!("/api/onboarding/analysis/abc?user_uuid={guest}")).await, 400).await;
+    error_of(
+        app.get(&format!(
+            "/api/onboarding/analysis/999999?user_uuid={guest}"
+        ))
+        .await,
+        404,
+    )
+    .await;
+    error_of(
+        app.get(&format!("/api/onboarding/analysis/abc?user_uuid={guest}"))
+            .await,
+        400,
+    )
+    .await;
 
     // A new domain cancels the analysis of the old one; the next start is a new run.
     app.set_domain(guest, "other.test").await;
@@ -227,20 +357,35 @@ async fn progress_starts_an_analysis_lazily_once_a_domain_is_set() {
 async fn completing_applies_the_configuration_without_losing_a_field() {
     let app = TestApp::builder().without_worker().spawn().await;
     let guest = app.create_guest().await;
-    let e = error_of(app.post(&format!("/api/onboarding/complete?user_uuid={guest}")).await, 409).await;
+    let e = error_of(
+        app.post(&format!("/api/onboarding/complete?user_uuid={guest}"))
+            .await,
+        409,
+    )
+    .await;
     assert_eq!(e["error"], "domain_required");
 
     let update = json!({"domain": "acme.test", "currentStep": 3, "configuration": {
         "design": {"primaryColor": "#111111", "floatieLogo": "f.png"},
         "contact": {"email": "hi@acme.test"}, "disabledTabs": ["chat"]}});
-    assert_eq!(app.post_json(&config_path(guest), &update).await.status(), 200);
-    let response = app.post(&format!("/api/onboarding/complete?user_uuid={guest}")).await;
+    assert_eq!(
+        app.post_json(&config_path(guest), &update).await.status(),
+        200
+    );
+    let response = app
+        .post(&format!("/api/onboarding/complete?user_uuid={guest}"))
+        .await;
     assert_eq!(response.status(), 200);
     let done: Value = response.json().await.unwrap();
     assert_eq!(done["status"], "completed");
     assert_eq!(done["domain"], "acme.test");
 
-    let site = site::Entity::find().filter(site::Column::Domain.eq("acme.test")).one(&app.db).await.unwrap().unwrap();
+    let site = site::Entity::find()
+        .filter(site::Column::Domain.eq("acme.test"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let row = onboarding_configuration::Entity::find()
         .filter(onboarding_configuration::Column::SiteId.eq(site.id))
         .one(&app.db)
@@ -260,10 +405,23 @@ async fn completing_applies_the_configuration_without_losing_a_field() {
 
     // A second guest of the same site who sets only one field keeps the rest.
     let second = app.create_guest().await;
-    let update = json!({"domain": "acme.test", "configuration": {"design": {"secondaryColor": "#222222"}}});
-    assert_eq!(app.post_json(&config_path(second), &update).await.status(), 200);
-    assert_eq!(app.post(&format!("/api/onboarding/complete?user_uuid={second}")).await.status(), 200);
-    let row = onboarding_configuration::Entity::find_by_id(row.id).one(&app.db).await.unwrap().unwrap();
+    let update =
+        json!({"domain": "acme.test", "configuration": {"design": {"secondaryColor": "#222222"}}});
+    assert_eq!(
+        app.post_json(&config_path(second), &update).await.status(),
+        200
+    );
+    assert_eq!(
+        app.post(&format!("/api/onboarding/complete?user_uuid={second}"))
+            .await
+            .status(),
+        200
+    );
+    let row = onboarding_configuration::Entity::find_by_id(row.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.primary_color, "#111111");
     assert_eq!(row.secondary_color, "#222222");
     assert_eq!(row.floatie_logo.as_deref(), Some("f.png"));
@@ -280,21 +438,57 @@ async fn events_are_validated_and_stored() {
         .await;
     assert_eq!(response.status(), 202);
     let accepted: Value = response.json().await.unwrap();
-    let stored = event::Entity::find_by_id(accepted["id"].as_i64().unwrap()).one(&app.db).await.unwrap().unwrap();
+    let stored = event::Entity::find_by_id(accepted["id"].as_i64().unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.event_type, "step.viewed");
     assert_eq!(stored.guest_uuid, Some(guest));
     assert_eq!(stored.session_id.as_deref(), Some("s-1"));
     assert_eq!(stored.data, json!({"step": 2}));
 
     let cases: Vec<(Value, u16, &str)> = vec![
-        (json!({"eventType": "Bad Type", "guestUuid": guest}), 400, "invalid_event_type"),
-        (json!({"eventType": "", "guestUuid": guest}), 400, "invalid_event_type"),
-        (json!({"eventType": "x".repeat(65), "guestUuid": guest}), 400, "invalid_event_type"),
-        (json!({"eventType": "ok", "guestUuid": guest, "sessionId": "s".repeat(129)}), 400, "invalid_session_id"),
-        (json!({"eventType": "ok", "guestUuid": guest, "eventData": [1, 2]}), 400, "invalid_event_data"),
-        (json!({"eventType": "ok", "guestUuid": guest, "eventData": {"x": "y".repeat(9000)}}), 413, "event_data_too_large"),
-        (json!({"eventType": "ok", "guestUuid": Uuid::new_v4()}), 404, "guest_not_found"),
-        (json!({"eventType": "ok", "guestUuid": V1_UUID}), 400, "invalid_guest_uuid"),
+        (
+            json!({"eventType": "Bad Type", "guestUuid": guest}),
+            400,
+            "invalid_event_type",
+        ),
+        (
+            json!({"eventType": "", "guestUuid": guest}),
+            400,
+            "invalid_event_type",
+        ),
+        (
+            json!({"eventType": "x".repeat(65), "guestUuid": guest}),
+            400,
+            "invalid_event_type",
+        ),
+        (
+            json!({"eventType": "ok", "guestUuid": guest, "sessionId": "s".repeat(129)}),
+            400,
+            "invalid_session_id",
+        ),
+        (
+            json!({"eventType": "ok", "guestUuid": guest, "eventData": [1, 2]}),
+            400,
+            "invalid_event_data",
+        ),
+        (
+            json!({"eventType": "ok", "guestUuid": guest, "eventData": {"x": "y".repeat(9000)}}),
+            413,
+            "event_data_too_large",
+        ),
+        (
+            json!({"eventType": "ok", "guestUuid": Uuid::new_v4()}),
+            404,
+            "guest_not_found",
+        ),
+        (
+            json!({"eventType": "ok", "guestUuid": V1_UUID}),
+            400,
+            "invalid_guest_uuid",
+        ),
         (json!({"eventType": "ok"}), 400, "invalid_request"),
     ];
     for (body, status, code) in cases {
@@ -306,15 +500,34 @@ async fn events_are_validated_and_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_docs_and_unknown_routes() {
     let app = TestApp::builder().without_worker().spawn().await;
-    assert_eq!(app.get("/healthz").await.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    assert_eq!(
+        app.get("/healthz").await.json::<Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
     let ready: Value = app.get("/readyz").await.json().await.unwrap();
-    assert_eq!(ready, json!({"status": "ready", "database": "ok", "queue": "ok"}));
+    assert_eq!(
+        ready,
+        json!({"status": "ready", "database": "ok", "queue": "ok"})
+    );
     let spec = app.get("/openapi.yaml").await;
     assert_eq!(spec.status(), 200);
-    assert!(spec.text().await.unwrap().contains("/api/onboarding/progress-steps"));
+    assert!(
+        spec.text()
+            .await
+            .unwrap()
+            .contains("/api/onboarding/progress-steps")
+    );
     assert_eq!(app.get("/docs").await.status(), 200);
     let e = error_of(app.get("/api/nothing-here").await, 404).await;
     assert_eq!(e["error"], "not_found");
-    let e = error_of(app.client.delete(app.url("/api/guest")).send().await.unwrap(), 405).await;
+    let e = error_of(
+        app.client
+            .delete(app.url("/api/guest"))
+            .send()
+            .await
+            .unwrap(),
+        405,
+    )
+    .await;
     assert_eq!(e["error"], "method_not_allowed");
 }

@@ -1,0 +1,199 @@
+//! The job system around the analysis: graceful shutdown hands runs over, cleanup and
+//! monitor runs record their rows and do their work.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use onboard_shared::{
+    entities::{analysis_run, guest_session, maintenance_run},
+    jobs::{MaintenanceKind, Trigger},
+    maintenance, runs,
+};
+use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
+use onboard_worker::maintenance::monitor::TIMED_OUT;
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Polls a maintenance run's row until it has finished.
+async fn finished_maintenance(app: &TestApp, id: i64) -> maintenance_run::Model {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let row = maintenance_run::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.finished_at.is_some() {
+            return row;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "maintenance run {id} never finished: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn exists(app: &TestApp, guest: Uuid) -> bool {
+    guest_session::Entity::find_by_id(guest)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+async fn run_maintenance(app: &TestApp, kind: MaintenanceKind) -> maintenance_run::Model {
+    let run = maintenance::enqueue(&app.db, &app.queue, kind, Trigger::Cli, None)
+        .await
+        .unwrap()
+        .expect("run created");
+    assert_eq!(run.status, "queued");
+    let done = finished_maintenance(app, run.id).await;
+    assert_eq!(done.status, "succeeded", "{done:?}");
+    assert_eq!(done.kind, kind.as_str());
+    assert_eq!(done.trigger, "cli");
+    done
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stopping_worker_releases_its_run_to_another_worker() {
+    // Ten pages of half a second each, one at a time: the crawl outlasts the 2 s grace.
+    let site = TestSite::serve_slow(company_site(10), Duration::from_millis(500)).await;
+    let mut app = TestApp::builder()
+        .var("ONBOARD_CRAWL_CONCURRENCY", "1")
+        .spawn()
+        .await;
+    let first = 0;
+    let guest = app.create_guest().await;
+    app.set_domain(guest, &site.domain()).await;
+    let id = app.start_analysis(guest).await;
+
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while app.progress(guest).await["pages"]["crawled"]
+        .as_u64()
+        .unwrap_or(0)
+        < 1
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the crawl never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.stop_worker(first).await;
+
+    let released = analysis_run::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(released.status, "queued", "{released:?}");
+    assert!(released.lease_owner.is_none());
+    assert_eq!(released.retry_count, 0, "a release is not a failure");
+
+    app.start_worker();
+    let last = app.poll_until_finished(guest).await.pop().unwrap();
+    assert_eq!(last["status"], "succeeded", "{last}");
+    assert_eq!(last["pages"]["crawled"], 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
+    let app = TestApp::spawn().await;
+    let idle = app.create_guest().await;
+    let idle_completed = app.create_guest().await;
+    let fresh = app.create_guest().await;
+    app.set_domain(idle, "acme.test").await;
+    let site = onboard_shared::entities::site::ActiveModel {
+        domain: Set("acme.test".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let site = sea_orm::ActiveModelTrait::insert(site, &app.db)
+        .await
+        .unwrap();
+    let run = runs::create(&app.db, site.id, idle).await.unwrap();
+
+    let long_ago = Utc::now() - chrono::Duration::days(8);
+    for (guest, completed) in [(idle, None), (idle_completed, Some(long_ago))] {
+        guest_session::Entity::update(guest_session::ActiveModel {
+            uuid: Set(guest),
+            last_activity_at: Set(long_ago),
+            onboarding_completed_at: Set(completed),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+    }
+
+    let done = run_maintenance(&app, MaintenanceKind::Cleanup).await;
+    assert_eq!(done.report["guestsDeleted"], 1, "{}", done.report);
+    assert!(!exists(&app, idle).await);
+    assert!(exists(&app, idle_completed).await);
+    assert!(exists(&app, fresh).await);
+    assert!(
+        analysis_run::Entity::find_by_id(run.id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "the idle guest's run went with it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn monitor_resets_a_stuck_run_which_then_completes_and_fails_one_out_of_retries() {
+    let site = TestSite::serve(company_site(3)).await;
+    let app = TestApp::spawn().await;
+    let stale = Utc::now() - chrono::Duration::minutes(20);
+    let mut stuck = Vec::new();
+    let site_row = onboard_shared::entities::site::ActiveModel {
+        domain: Set(site.domain()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let site_id = sea_orm::ActiveModelTrait::insert(site_row, &app.db)
+        .await
+        .unwrap()
+        .id;
+    for retries in [0, app.config.jobs.max_retries] {
+        let guest = app.create_guest().await;
+        app.set_domain(guest, &site.domain()).await;
+        // A run whose worker died mid-crawl and whose job the queue no longer holds.
+        let run = runs::create(&app.db, site_id, guest).await.unwrap();
+        analysis_run::Entity::update(analysis_run::ActiveModel {
+            id: Set(run.id),
+            status: Set("running".into()),
+            lease_owner: Set(Some("dead-worker:1".into())),
+            heartbeat_at: Set(Some(stale)),
+            retry_count: Set(retries),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+        stuck.push((guest, run.id));
+    }
+
+    let done = run_maintenance(&app, MaintenanceKind::Monitor).await;
+    assert_eq!(done.report["runsReset"], 1, "{}", done.report);
+    assert_eq!(done.report["runsFailed"], 1, "{}", done.report);
+    assert!(done.report["completionRate24h"].is_number());
+
+    let (guest, id) = stuck[0];
+    let last = app.poll_until_finished(guest).await.pop().unwrap();
+    assert_eq!(last["status"], "succeeded", "{last}");
+    let run = analysis_run::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.retry_count, 1);
+
+    let (guest, _) = stuck[1];
+    let last: Value = app.progress(guest).await;
+    assert_eq!(last["status"], "failed");
+    assert_eq!(last["error"], TIMED_OUT);
+}
