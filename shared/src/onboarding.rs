@@ -127,43 +127,6 @@ pub fn normalise_hex_color(input: &str) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_beats_suggestion_beats_default() {
-        let user = TempConfiguration {
-            design: Design {
-                primary_color: Some("#111111".into()),
-                ..Design::default()
-            },
-            ..Default::default()
-        };
-        let suggested = Suggestions {
-            design: Design {
-                primary_color: Some("#222222".into()),
-                secondary_color: Some("#333333".into()),
-                ..Design::default()
-            },
-            contact: None,
-        };
-        let eff = effective(&user, &suggested);
-        assert_eq!(eff.design.primary_color.as_deref(), Some("#111111"));
-        assert_eq!(eff.design.secondary_color.as_deref(), Some("#333333"));
-        assert_eq!(eff.design.floatie_position.as_deref(), Some("right"));
-    }
-
-    #[test]
-    fn hex_colours_normalise() {
-        assert_eq!(normalise_hex_color("#fb8537").as_deref(), Some("#FB8537"));
-        assert_eq!(normalise_hex_color("#abc").as_deref(), Some("#AABBCC"));
-        for bad in ["fb8537", "#fb853", "#ggg", "red", "#1234567"] {
-            assert_eq!(normalise_hex_color(bad), None, "{bad}");
-        }
-    }
-}
-
 impl Suggestions {
     /// What a run's insights suggest: its primary and secondary colours, and the first email
     /// and phone number found as contact methods.
@@ -198,6 +161,43 @@ impl Suggestions {
                 ..Design::default()
             },
             contact: (!contact.is_empty()).then_some(Value::Object(contact)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_beats_suggestion_beats_default() {
+        let user = TempConfiguration {
+            design: Design {
+                primary_color: Some("#111111".into()),
+                ..Design::default()
+            },
+            ..Default::default()
+        };
+        let suggested = Suggestions {
+            design: Design {
+                primary_color: Some("#222222".into()),
+                secondary_color: Some("#333333".into()),
+                ..Design::default()
+            },
+            contact: None,
+        };
+        let eff = effective(&user, &suggested);
+        assert_eq!(eff.design.primary_color.as_deref(), Some("#111111"));
+        assert_eq!(eff.design.secondary_color.as_deref(), Some("#333333"));
+        assert_eq!(eff.design.floatie_position.as_deref(), Some("right"));
+    }
+
+    #[test]
+    fn hex_colours_normalise() {
+        assert_eq!(normalise_hex_color("#fb8537").as_deref(), Some("#FB8537"));
+        assert_eq!(normalise_hex_color("#abc").as_deref(), Some("#AABBCC"));
+        for bad in ["fb8537", "#fb853", "#ggg", "red", "#1234567"] {
+            assert_eq!(normalise_hex_color(bad), None, "{bad}");
         }
     }
 }

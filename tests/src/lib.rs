@@ -306,14 +306,14 @@ impl Drop for TestApp {
                 .expect("runtime");
             rt.block_on(async move {
                 let _ = queue.purge().await;
-                if let Some((admin_url, name)) = pg {
-                    if let Ok(admin) = Database::connect(&admin_url).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await;
-                    }
+                if let Some((admin_url, name)) = pg
+                    && let Ok(admin) = Database::connect(&admin_url).await
+                {
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
                 }
             });
             let _ = std::fs::remove_dir_all(data_dir);

@@ -157,13 +157,13 @@ impl OnboardingApi {
             .map(Domain::parse)
             .transpose()?
             .map(|d| d.to_string());
-        if let Some(step) = update.current_step {
-            if !(1..=3).contains(&step) {
-                return Err(ApiError::bad_request(
-                    "invalid_current_step",
-                    "currentStep must be 1, 2 or 3",
-                ));
-            }
+        if let Some(step) = update.current_step
+            && !(1..=3).contains(&step)
+        {
+            return Err(ApiError::bad_request(
+                "invalid_current_step",
+                "currentStep must be 1, 2 or 3",
+            ));
         }
         let mut config = TempConfiguration::from_json(&guest.temp_configuration);
         if let Some(input) = update.configuration {

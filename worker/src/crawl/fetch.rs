@@ -147,16 +147,15 @@ impl Fetcher {
                 .await
                 .map_err(classify)?;
             let status = response.status();
-            if status.is_redirection() {
-                if let Some(next) = response
+            if status.is_redirection()
+                && let Some(next) = response
                     .headers()
                     .get(header::LOCATION)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|loc| url.join(loc).ok())
-                {
-                    url = next;
-                    continue;
-                }
+            {
+                url = next;
+                continue;
             }
             return self.read(url, response).await;
         }

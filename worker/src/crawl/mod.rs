@@ -77,13 +77,13 @@ pub async fn crawl(
             (None, Some(reason)) if reason == "not HTML" => stats.skipped += 1,
             _ => stats.failed += 1,
         }
-        if let Some(facts) = &page.facts {
-            if depth < limits.max_depth {
-                for link in &facts.links {
-                    if scope.contains(&link.url) && seen.insert(scope::key(&link.url)) {
-                        stats.discovered += 1;
-                        frontier.push_back((link.url.clone(), depth + 1));
-                    }
+        if let Some(facts) = &page.facts
+            && depth < limits.max_depth
+        {
+            for link in &facts.links {
+                if scope.contains(&link.url) && seen.insert(scope::key(&link.url)) {
+                    stats.discovered += 1;
+                    frontier.push_back((link.url.clone(), depth + 1));
                 }
             }
         }

@@ -131,14 +131,14 @@ pub fn parse(html: &str, base: &Url) -> PageFacts {
             }
             continue;
         }
-        if let Ok(mut url) = base.join(href) {
-            if matches!(url.scheme(), "http" | "https") {
-                url.set_fragment(None);
-                facts.links.push(Link {
-                    url,
-                    text: squash(&anchor.text().collect::<String>()),
-                });
-            }
+        if let Ok(mut url) = base.join(href)
+            && matches!(url.scheme(), "http" | "https")
+        {
+            url.set_fragment(None);
+            facts.links.push(Link {
+                url,
+                text: squash(&anchor.text().collect::<String>()),
+            });
         }
     }
 

@@ -55,10 +55,9 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
                 if let Some(run) = analysis_run::Entity::find_by_id(run.id)
                     .one(&ctx.db)
                     .await?
+                    && let Err(error) = runs::enqueue(&ctx.queue, &run).await
                 {
-                    if let Err(error) = runs::enqueue(&ctx.queue, &run).await {
-                        warn!(%error, run_id = run.id, "re-enqueue failed; the run stays queued");
-                    }
+                    warn!(%error, run_id = run.id, "re-enqueue failed; the run stays queued");
                 }
             }
         } else {
