@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use onboard_api::{AppState, bind, spec_yaml};
-use onboard_shared::{Config, JobQueue, db};
+use onboard_shared::{Config, JobQueue, db, telemetry};
 use onboard_worker::{JobContext, runner};
 use tokio_util::sync::CancellationToken;
 
@@ -18,7 +18,7 @@ async fn main() -> anyhow::Result<()> {
         print!("{}", spec_yaml());
         return Ok(());
     }
-    init_tracing();
+    telemetry::init_tracing();
     let config = Arc::new(Config::from_env()?);
     match args
         .iter()
@@ -52,7 +52,7 @@ async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
     tokio::spawn({
         let stop = stop.clone();
         async move {
-            shutdown_signal().await;
+            telemetry::shutdown_signal().await;
             stop.cancel();
         }
     });
@@ -84,24 +84,4 @@ async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         worker.await??;
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term.recv() => {}
-    }
-}
-
-fn init_tracing() {
-    use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    if std::env::var("ONBOARD_LOG_FORMAT").as_deref() == Ok("json") {
-        fmt().json().with_env_filter(filter).init();
-    } else {
-        fmt().with_env_filter(filter).init();
-    }
 }

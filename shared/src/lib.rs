@@ -14,3 +14,4 @@ pub use queue::JobQueue;
 pub mod maintenance;
 pub mod onboarding;
 pub mod runs;
+pub mod telemetry;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use onboard_shared::{
     Config, JobQueue, db,
     jobs::{MaintenanceKind, Trigger},
-    maintenance,
+    maintenance, telemetry,
 };
 use onboard_worker::{JobContext, runner};
 
@@ -14,7 +14,7 @@ const USAGE: &str = "usage: onboard-worker [run | migrate | enqueue cleanup|moni
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    init_tracing();
+    telemetry::init_tracing();
     let config = Arc::new(Config::from_env()?);
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args
@@ -64,32 +64,6 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
         .await
         .context("connecting to the queue")?;
     let ctx = Arc::new(JobContext::new(db, queue, config)?);
-    runner::run(ctx, shutdown_signal()).await?;
+    runner::run(ctx, telemetry::shutdown_signal()).await?;
     Ok(())
-}
-
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
-}
-
-fn init_tracing() {
-    use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    if std::env::var("ONBOARD_LOG_FORMAT").as_deref() == Ok("json") {
-        fmt().json().with_env_filter(filter).init();
-    } else {
-        fmt().with_env_filter(filter).init();
-    }
 }

@@ -1,0 +1,23 @@
+//! Logging for both binaries: `RUST_LOG` filters (default `info`), and
+//! `ONBOARD_LOG_FORMAT=json` switches to one JSON object per line.
+
+pub fn init_tracing() {
+    use tracing_subscriber::{EnvFilter, fmt};
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if std::env::var("ONBOARD_LOG_FORMAT").as_deref() == Ok("json") {
+        fmt().json().with_env_filter(filter).init();
+    } else {
+        fmt().with_env_filter(filter).init();
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C: the signals an operator or an orchestrator stops with.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+}
