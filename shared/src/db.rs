@@ -49,7 +49,13 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
     Ok(db)
 }
 
-/// Runs pending migrations on an open connection.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+/// Connects and runs pending migrations, whatever `run_migrations` says (the `migrate`
+/// subcommand of both binaries).
+pub async fn migrate(config: &Config) -> Result<(), DbErr> {
+    let db = connect(&Config {
+        run_migrations: false,
+        ..config.clone()
+    })
+    .await?;
+    Migrator::up(&db, None).await
 }

@@ -25,12 +25,7 @@ async fn main() -> anyhow::Result<()> {
     {
         [] | ["run"] => run(config).await,
         ["migrate"] => {
-            let db = db::connect(&Config {
-                run_migrations: false,
-                ..(*config).clone()
-            })
-            .await?;
-            db::migrate(&db).await.context("running migrations")?;
+            db::migrate(&config).await.context("running migrations")?;
             println!("migrations applied");
             Ok(())
         }

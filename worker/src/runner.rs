@@ -5,7 +5,10 @@
 use std::{future::Future, sync::Arc};
 
 use apalis::prelude::*;
-use onboard_shared::jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob};
+use onboard_shared::{
+    config::JobsConfig,
+    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob},
+};
 use tracing::{info, warn};
 
 use crate::{context::JobContext, maintenance, pipeline};
@@ -51,6 +54,36 @@ macro_rules! pool {
     }};
 }
 
+/// Registers the three pools over one backend's storages.
+macro_rules! pools {
+    ($monitor:expr, $ctx:expr, $storage:ident) => {{
+        let m = pool!(
+            $monitor,
+            $ctx,
+            $storage,
+            AnalysisJob,
+            |j: &JobsConfig| j.analysis_concurrency,
+            handle_analysis
+        );
+        let m = pool!(
+            m,
+            $ctx,
+            $storage,
+            CleanupJob,
+            |j: &JobsConfig| j.cleanup_concurrency,
+            handle_cleanup
+        );
+        pool!(
+            m,
+            $ctx,
+            $storage,
+            MonitorJob,
+            |j: &JobsConfig| j.monitor_concurrency,
+            handle_monitor
+        )
+    }};
+}
+
 /// Runs every pool until `signal` resolves, then stops taking jobs, lets in-flight runs go
 /// on for the grace period, and releases those still running.
 pub async fn run(
@@ -63,55 +96,9 @@ pub async fn run(
         true
     });
     let monitor = if ctx.queue.kind() == "redis" {
-        let m = pool!(
-            monitor,
-            ctx,
-            redis_storage,
-            AnalysisJob,
-            |j: &onboard_shared::config::JobsConfig| j.analysis_concurrency,
-            handle_analysis
-        );
-        let m = pool!(
-            m,
-            ctx,
-            redis_storage,
-            CleanupJob,
-            |j: &onboard_shared::config::JobsConfig| j.cleanup_concurrency,
-            handle_cleanup
-        );
-        pool!(
-            m,
-            ctx,
-            redis_storage,
-            MonitorJob,
-            |j: &onboard_shared::config::JobsConfig| j.monitor_concurrency,
-            handle_monitor
-        )
+        pools!(monitor, ctx, redis_storage)
     } else {
-        let m = pool!(
-            monitor,
-            ctx,
-            sqlite_storage,
-            AnalysisJob,
-            |j: &onboard_shared::config::JobsConfig| j.analysis_concurrency,
-            handle_analysis
-        );
-        let m = pool!(
-            m,
-            ctx,
-            sqlite_storage,
-            CleanupJob,
-            |j: &onboard_shared::config::JobsConfig| j.cleanup_concurrency,
-            handle_cleanup
-        );
-        pool!(
-            m,
-            ctx,
-            sqlite_storage,
-            MonitorJob,
-            |j: &onboard_shared::config::JobsConfig| j.monitor_concurrency,
-            handle_monitor
-        )
+        pools!(monitor, ctx, sqlite_storage)
     };
 
     let shutdown = ctx.shutdown.clone();
