@@ -130,6 +130,26 @@ pub fn percent(steps: &[Step]) -> u8 {
     (sum / steps.len() as u32) as u8
 }
 
+/// Pages of the crawl: handled so far, and how many the crawl will handle at most (the
+/// smaller of the pages found and the page budget).
+#[derive(Debug, Clone, Copy)]
+pub struct CrawlPace {
+    pub done: u64,
+    pub target: u64,
+}
+
+/// Seconds left. While crawling, the pages left in the budget at the pace observed so far;
+/// otherwise the elapsed time scaled by the percentage still to do.
+pub fn estimate_remaining(elapsed_secs: f64, percent: u8, crawl: Option<CrawlPace>) -> Option<u64> {
+    match crawl {
+        Some(CrawlPace { done, target }) if done > 0 => {
+            let per_page = elapsed_secs / done as f64;
+            Some((per_page * target.saturating_sub(done) as f64).round() as u64)
+        }
+        _ => estimated_seconds_remaining(elapsed_secs, percent),
+    }
+}
+
 /// Seconds left, estimated from the elapsed time and the percentage done so far.
 pub fn estimated_seconds_remaining(elapsed_secs: f64, percent: u8) -> Option<u64> {
     match percent {
@@ -179,6 +199,28 @@ mod tests {
         assert_eq!(estimated_seconds_remaining(10.0, 50), Some(10));
         assert_eq!(estimated_seconds_remaining(10.0, 25), Some(30));
         assert_eq!(estimated_seconds_remaining(10.0, 100), Some(0));
+    }
+
+    #[test]
+    fn while_crawling_the_estimate_follows_the_pages_left() {
+        let pace = CrawlPace {
+            done: 10,
+            target: 40,
+        };
+        // 10 pages in 5 s: 30 pages left take 15 s.
+        assert_eq!(estimate_remaining(5.0, 30, Some(pace)), Some(15));
+        assert_eq!(estimate_remaining(5.0, 50, None), Some(5));
+        assert_eq!(
+            estimate_remaining(
+                5.0,
+                50,
+                Some(CrawlPace {
+                    done: 0,
+                    target: 40
+                })
+            ),
+            Some(5)
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 pub fn init_tracing() {
     use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     if std::env::var("ONBOARD_LOG_FORMAT").as_deref() == Ok("json") {
         fmt().json().with_env_filter(filter).init();
     } else {

@@ -70,17 +70,22 @@ async fn a_stopping_worker_releases_its_run_to_another_worker() {
     let id = app.start_analysis(guest).await;
 
     let deadline = tokio::time::Instant::now() + DEADLINE;
-    while app.progress(guest).await["pages"]["crawled"]
-        .as_u64()
-        .unwrap_or(0)
-        < 1
-    {
+    let crawling = loop {
+        let view = app.progress(guest).await;
+        if view["pages"]["crawled"].as_u64().unwrap_or(0) >= 1 {
+            break view;
+        }
         assert!(
             tokio::time::Instant::now() < deadline,
             "the crawl never started"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
+    // Mid-crawl, the estimate counts the pages still to fetch at the pace so far.
+    let estimate = crawling["estimatedTimeRemaining"]
+        .as_u64()
+        .expect("an estimate while crawling");
+    assert!(estimate >= 1, "{crawling}");
     app.stop_worker(first).await;
 
     let released = analysis_run::Entity::find_by_id(id)

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use onboard_shared::{
     entities::{analysis_run, crawled_page, guest_session, site, site_insight},
-    progress::{self, RunStatus, Step},
+    progress::{self, RunStatus, Step, StepName, StepStatus},
     runs,
 };
 use poem::web::Data;
@@ -69,7 +69,8 @@ pub struct ProgressView {
     pub is_complete: bool,
     pub is_analyzing: bool,
     pub error: Option<String>,
-    /// Seconds, estimated from the elapsed time and the percentage.
+    /// Seconds: while crawling, from the pages left in the crawl budget at the observed
+    /// pace; otherwise from the elapsed time and the percentage.
     pub estimated_time_remaining: Option<u64>,
     pub pages: PageCounts,
 }
@@ -168,7 +169,9 @@ impl AnalysisApi {
             }
             None => None,
         };
-        Ok(Json(run.map_or_else(idle_view, |r| progress_view(&r))))
+        Ok(Json(run.map_or_else(idle_view, |r| {
+            progress_view(&r, state.config.crawl.max_pages)
+        })))
     }
 
     /// The result of an analysis of this guest: insights, quality and the pages.
@@ -331,16 +334,22 @@ fn idle_view() -> ProgressView {
     }
 }
 
-fn progress_view(run: &analysis_run::Model) -> ProgressView {
+fn progress_view(run: &analysis_run::Model, crawl_budget: usize) -> ProgressView {
     let steps: Vec<Step> =
         serde_json::from_value(run.steps.clone()).unwrap_or_else(|_| progress::initial_steps());
     let status = RunStatus::parse(&run.status);
     let percent = progress::percent(&steps);
+    let crawling = steps
+        .get(StepName::ContentCrawling.index())
+        .is_some_and(|s| s.status == StepStatus::InProgress);
     let estimate = match (status, run.started_at) {
         (Some(RunStatus::Succeeded), _) => Some(0),
         (Some(RunStatus::Running), Some(started)) => {
             let elapsed = (Utc::now() - started).num_milliseconds().max(0) as f64 / 1000.0;
-            progress::estimated_seconds_remaining(elapsed, percent)
+            let done = (run.pages_crawled + run.pages_failed + run.pages_skipped).max(0) as u64;
+            let target = (run.pages_discovered.max(0) as u64).min(crawl_budget as u64);
+            let pace = crawling.then_some(progress::CrawlPace { done, target });
+            progress::estimate_remaining(elapsed, percent, pace)
         }
         _ => None,
     };
