@@ -4,7 +4,7 @@
 
 use onboard_shared::{domain::DomainError, maintenance::EnqueueError, queue::QueueError};
 use poem::{IntoResponse, Response, http::StatusCode};
-use poem_openapi::{ApiResponse, Object, payload::Json};
+use poem_openapi::{Object, payload::Json};
 use sea_orm::DbErr;
 
 #[derive(Object, Debug, Clone, serde::Serialize)]
@@ -15,28 +15,23 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-#[derive(ApiResponse, Debug)]
+/// What a handler can fail with; each operation's own error response (declared with
+/// [`operation_errors!`]) takes the variants it documents.
+#[derive(Debug)]
 pub enum ApiError {
     /// The request is malformed or a value is invalid.
-    #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
     /// The guest, analysis or resource does not exist (or is not this guest's).
-    #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
     /// The request conflicts with the current state (for example, no domain set yet).
-    #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
     /// The guest session has expired.
-    #[oai(status = 410)]
     Gone(Json<ErrorBody>),
     /// The body or one of its values is too large.
-    #[oai(status = 413)]
     TooLarge(Json<ErrorBody>),
     /// The database or queue is unreachable; try again shortly.
-    #[oai(status = 503)]
     Unavailable(Json<ErrorBody>),
     /// An unexpected failure on our side.
-    #[oai(status = 500)]
     Internal(Json<ErrorBody>),
 }
 
@@ -147,3 +142,62 @@ pub async fn json_error(err: poem::Error) -> Response {
     .with_status(status)
     .into_response()
 }
+
+/// Declares an operation's error response: exactly the statuses it can answer, each with its
+/// description, converted from [`ApiError`]. 400 (a malformed parameter or body), 500 and
+/// 503 are possible for every operation and always included.
+macro_rules! operation_errors {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $status:literal : $desc:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(poem_openapi::ApiResponse, Debug)]
+        pub enum $name {
+            /// The request is malformed or a value is invalid.
+            #[oai(status = 400)]
+            BadRequest(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            $(
+                #[doc = $desc]
+                #[oai(status = $status)]
+                $variant(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            )*
+            /// The database or the queue is unreachable; try again shortly.
+            #[oai(status = 503)]
+            Unavailable(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            /// An unexpected failure on our side (logged).
+            #[oai(status = 500)]
+            Internal(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+        }
+
+        impl From<$crate::error::ApiError> for $name {
+            fn from(error: $crate::error::ApiError) -> Self {
+                use $crate::error::ApiError;
+                match error {
+                    ApiError::BadRequest(body) => $name::BadRequest(body),
+                    ApiError::Unavailable(body) => $name::Unavailable(body),
+                    ApiError::Internal(body) => $name::Internal(body),
+                    $(ApiError::$variant(body) => $name::$variant(body),)*
+                    #[allow(unreachable_patterns)]
+                    other => {
+                        tracing::error!(error = ?other, "an operation answered a status it does not document");
+                        $name::Internal(poem_openapi::payload::Json($crate::error::ErrorBody {
+                            error: "internal".into(),
+                            message: "An unexpected error occurred; it has been logged".into(),
+                        }))
+                    }
+                }
+            }
+        }
+
+        impl From<sea_orm::DbErr> for $name {
+            fn from(error: sea_orm::DbErr) -> Self {
+                $crate::error::ApiError::from(error).into()
+            }
+        }
+
+        impl From<onboard_shared::domain::DomainError> for $name {
+            fn from(error: onboard_shared::domain::DomainError) -> Self {
+                $crate::error::ApiError::from(error).into()
+            }
+        }
+    };
+}
+pub(crate) use operation_errors;

@@ -34,3 +34,58 @@ fn every_operation_documents_its_errors() {
         }
     }
 }
+
+#[test]
+fn each_operation_documents_exactly_the_statuses_it_can_answer() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&onboard_api::openapi_service().spec()).unwrap();
+    let expected: &[(&str, &[&str])] = &[
+        ("createGuest", &["201", "400", "500", "503"]),
+        ("getGuest", &["200", "400", "404", "500", "503"]),
+        (
+            "getOnboardingConfig",
+            &["200", "400", "404", "410", "500", "503"],
+        ),
+        (
+            "updateOnboardingConfig",
+            &["200", "400", "404", "410", "413", "500", "503"],
+        ),
+        (
+            "completeOnboarding",
+            &["200", "400", "404", "409", "410", "500", "503"],
+        ),
+        (
+            "startAnalysis",
+            &["202", "400", "404", "409", "410", "500", "503"],
+        ),
+        (
+            "getProgressSteps",
+            &["200", "400", "404", "409", "410", "500", "503"],
+        ),
+        ("getAnalysis", &["200", "400", "404", "410", "500", "503"]),
+        ("recordEvent", &["202", "400", "404", "413", "500", "503"]),
+        ("healthz", &["200"]),
+        ("readyz", &["200", "503"]),
+    ];
+    let mut seen = Vec::new();
+    for item in spec["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap();
+            let mut statuses: Vec<&str> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            statuses.sort();
+            let want = expected
+                .iter()
+                .find(|(name, _)| *name == id)
+                .unwrap_or_else(|| panic!("{id} is not listed here"))
+                .1;
+            assert_eq!(statuses, want, "{id}");
+            seen.push(id.to_owned());
+        }
+    }
+    assert_eq!(seen.len(), expected.len());
+}

@@ -11,7 +11,26 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Tag;
-use crate::{error::ApiError, guest_access, sites, state::AppState};
+use crate::{
+    error::{ApiError, operation_errors},
+    guest_access, sites,
+    state::AppState,
+};
+
+operation_errors!(StartErrors {
+    NotFound = 404: "No guest session has this id.",
+    Conflict = 409: "The guest has not set a domain yet.",
+    Gone = 410: "The guest session has expired.",
+});
+operation_errors!(ProgressErrors {
+    NotFound = 404: "No guest session has this id.",
+    Conflict = 409: "An analysis changed state while starting; poll again.",
+    Gone = 410: "The guest session has expired.",
+});
+operation_errors!(ResultErrors {
+    NotFound = 404: "No guest session has this id, or no analysis of this guest has this id.",
+    Gone = 410: "The guest session has expired.",
+});
 
 pub struct AnalysisApi;
 
@@ -135,7 +154,7 @@ impl AnalysisApi {
         &self,
         state: Data<&AppState>,
         user_uuid: Query<Uuid>,
-    ) -> Result<StartResponse, ApiError> {
+    ) -> Result<StartResponse, StartErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let run = start_or_current(&state, &guest).await?;
         Ok(StartResponse::Accepted(Json(AnalysisStarted {
@@ -155,7 +174,7 @@ impl AnalysisApi {
         &self,
         state: Data<&AppState>,
         user_uuid: Query<Uuid>,
-    ) -> Result<Json<ProgressView>, ApiError> {
+    ) -> Result<Json<ProgressView>, ProgressErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let latest = analysis_run::Entity::find()
             .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
@@ -185,7 +204,7 @@ impl AnalysisApi {
         state: Data<&AppState>,
         id: Path<i64>,
         user_uuid: Query<Uuid>,
-    ) -> Result<Json<AnalysisResult>, ApiError> {
+    ) -> Result<Json<AnalysisResult>, ResultErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let db = &state.db;
         // Another guest's analysis is answered exactly like a missing one.

@@ -7,7 +7,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Tag;
-use crate::{error::ApiError, guest_access, state::AppState};
+use crate::{error::operation_errors, guest_access, state::AppState};
+
+operation_errors!(CreateGuestErrors {});
+operation_errors!(GetGuestErrors {
+    NotFound = 404: "No guest session has this id.",
+});
 
 pub struct GuestApi;
 
@@ -53,7 +58,7 @@ impl GuestApi {
         state: Data<&AppState>,
         #[oai(name = "User-Agent")] user_agent: Header<Option<String>>,
         #[oai(name = "Referer")] referer: Header<Option<String>>,
-    ) -> Result<CreateGuestResponse, ApiError> {
+    ) -> Result<CreateGuestResponse, CreateGuestErrors> {
         let now = Utc::now();
         let expires_at = now + Duration::from_std(state.config.guest_ttl).unwrap_or_default();
         let clip =
@@ -83,7 +88,7 @@ impl GuestApi {
         &self,
         state: Data<&AppState>,
         uuid: Path<Uuid>,
-    ) -> Result<Json<GuestStatus>, ApiError> {
+    ) -> Result<Json<GuestStatus>, GetGuestErrors> {
         let mut guest = guest_access::find(&state, uuid.0, "uuid").await?;
         let valid = guest.expires_at > Utc::now();
         if valid {

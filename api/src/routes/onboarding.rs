@@ -17,7 +17,26 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Tag;
-use crate::{error::ApiError, guest_access, sites, state::AppState};
+use crate::{
+    error::{ApiError, operation_errors},
+    guest_access, sites,
+    state::AppState,
+};
+
+operation_errors!(ReadConfigErrors {
+    NotFound = 404: "No guest session has this id.",
+    Gone = 410: "The guest session has expired.",
+});
+operation_errors!(UpdateConfigErrors {
+    NotFound = 404: "No guest session has this id.",
+    Gone = 410: "The guest session has expired.",
+    TooLarge = 413: "The body, or its contact object, is too large.",
+});
+operation_errors!(CompleteErrors {
+    NotFound = 404: "No guest session has this id.",
+    Conflict = 409: "The guest has not set a domain yet.",
+    Gone = 410: "The guest session has expired.",
+});
 
 pub struct OnboardingApi;
 
@@ -119,7 +138,7 @@ impl OnboardingApi {
         &self,
         state: Data<&AppState>,
         user_uuid: Query<Uuid>,
-    ) -> Result<Json<OnboardingConfig>, ApiError> {
+    ) -> Result<Json<OnboardingConfig>, ReadConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let user = TempConfiguration::from_json(&guest.temp_configuration);
         let suggested = suggestions_for(&state.db, guest.uuid).await?;
@@ -148,7 +167,7 @@ impl OnboardingApi {
         state: Data<&AppState>,
         user_uuid: Query<Uuid>,
         body: Json<ConfigUpdate>,
-    ) -> Result<Json<Updated>, ApiError> {
+    ) -> Result<Json<Updated>, UpdateConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let update = body.0;
         let domain = update
@@ -163,7 +182,8 @@ impl OnboardingApi {
             return Err(ApiError::bad_request(
                 "invalid_current_step",
                 "currentStep must be 1, 2 or 3",
-            ));
+            )
+            .into());
         }
         let mut config = TempConfiguration::from_json(&guest.temp_configuration);
         if let Some(input) = update.configuration {
@@ -201,7 +221,7 @@ impl OnboardingApi {
         &self,
         state: Data<&AppState>,
         user_uuid: Query<Uuid>,
-    ) -> Result<Json<Completed>, ApiError> {
+    ) -> Result<Json<Completed>, CompleteErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let domain = guest.onboarding_domain.clone().ok_or_else(|| {
             ApiError::conflict(

@@ -7,7 +7,16 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Tag;
-use crate::{error::ApiError, guest_access, state::AppState};
+use crate::{
+    error::{ApiError, operation_errors},
+    guest_access,
+    state::AppState,
+};
+
+operation_errors!(EventErrors {
+    NotFound = 404: "No guest session has the given guestUuid.",
+    TooLarge = 413: "The body, or its eventData, is too large.",
+});
 
 pub struct StatsApi;
 
@@ -54,7 +63,7 @@ impl StatsApi {
         &self,
         state: Data<&AppState>,
         body: Json<NewEvent>,
-    ) -> Result<EventResponse, ApiError> {
+    ) -> Result<EventResponse, EventErrors> {
         let input = body.0;
         let type_ok = (1..=MAX_EVENT_TYPE).contains(&input.event_type.len())
             && input
@@ -69,7 +78,7 @@ impl StatsApi {
             return Err(ApiError::bad_request(
                 "invalid_event_type",
                 "eventType takes 1-64 lower-case letters, digits, _ . : or -, starting with a letter",
-            ));
+            ).into());
         }
         if input
             .session_id
@@ -79,7 +88,8 @@ impl StatsApi {
             return Err(ApiError::bad_request(
                 "invalid_session_id",
                 "sessionId takes 1-128 characters",
-            ));
+            )
+            .into());
         }
         let data = input
             .event_data
@@ -88,13 +98,15 @@ impl StatsApi {
             return Err(ApiError::bad_request(
                 "invalid_event_data",
                 "eventData must be a JSON object",
-            ));
+            )
+            .into());
         }
         if data.to_string().len() > MAX_EVENT_DATA_BYTES {
             return Err(ApiError::too_large(
                 "event_data_too_large",
                 format!("eventData must be at most {MAX_EVENT_DATA_BYTES} bytes of JSON"),
-            ));
+            )
+            .into());
         }
         let guest = guest_access::find(&state, input.guest_uuid, "guest_uuid").await?;
         let site_id = match &guest.onboarding_domain {
