@@ -172,12 +172,19 @@ impl JobQueue {
     /// Removes finished jobs the backend keeps, so the queue does not grow without end.
     pub async fn vacuum<J: Job>(&self) -> Result<usize, QueueError> {
         match &self.backend {
-            Backend::Redis(_) => {
+            Backend::Redis(conn) => {
                 let mut storage = self.redis_storage::<J>().expect("redis backend");
-                storage
+                let removed = storage
                     .vacuum()
                     .await
-                    .map_err(|e| QueueError::Push(e.to_string()))
+                    .map_err(|e| QueueError::Push(e.to_string()))?;
+                // apalis' vacuum leaves the ids of finished jobs in the done set.
+                let mut conn = conn.clone();
+                redis::cmd("DEL")
+                    .arg(storage.get_config().done_jobs_set())
+                    .query_async::<()>(&mut conn)
+                    .await?;
+                Ok(removed)
             }
             Backend::Sqlite(_) => {
                 let mut storage = self.sqlite_storage::<J>().expect("sqlite backend");

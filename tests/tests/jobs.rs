@@ -133,8 +133,17 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
         .unwrap();
     }
 
+    // A finished job the queue keeps, for cleanup to vacuum.
+    run_maintenance(&app, MaintenanceKind::Monitor).await;
+    app.drain::<onboard_shared::jobs::MonitorJob>().await;
+
     let done = run_maintenance(&app, MaintenanceKind::Cleanup).await;
     assert_eq!(done.report["guestsDeleted"], 1, "{}", done.report);
+    assert!(
+        done.report["queueEntriesVacuumed"].as_u64().unwrap() >= 1,
+        "{}",
+        done.report
+    );
     assert!(!exists(&app, idle).await);
     assert!(exists(&app, idle_completed).await);
     assert!(exists(&app, fresh).await);
