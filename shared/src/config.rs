@@ -73,6 +73,16 @@ pub struct CrawlConfig {
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub request_timeout: Duration,
+    /// Pause between two requests to one host (robots.txt Crawl-delay may ask for more).
+    pub delay: Duration,
+    /// The most of a robots.txt Crawl-delay that is honoured.
+    pub max_crawl_delay: Duration,
+    /// Retries of a page after a transient failure, 429 or 503.
+    pub retries: u32,
+    /// Whether help., support., docs. and kb. subdomains belong to the site.
+    pub help_subdomains: bool,
+    /// The crawl step's own deadline within the run.
+    pub deadline: Duration,
 }
 
 impl Config {
@@ -152,6 +162,11 @@ impl Config {
                 connect_timeout: vars.secs("ONBOARD_CRAWL_CONNECT_TIMEOUT_SECS", 5)?,
                 read_timeout: vars.secs("ONBOARD_CRAWL_READ_TIMEOUT_SECS", 10)?,
                 request_timeout: vars.secs("ONBOARD_CRAWL_REQUEST_TIMEOUT_SECS", 20)?,
+                delay: vars.millis("ONBOARD_CRAWL_DELAY_MS", 0)?,
+                max_crawl_delay: vars.secs("ONBOARD_CRAWL_MAX_CRAWL_DELAY_SECS", 5)?,
+                retries: vars.parsed("ONBOARD_CRAWL_RETRIES", 2)?,
+                help_subdomains: vars.parsed("ONBOARD_CRAWL_HELP_SUBDOMAINS", true)?,
+                deadline: vars.secs("ONBOARD_CRAWL_DEADLINE_SECS", 300)?,
             },
         })
     }

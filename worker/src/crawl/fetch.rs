@@ -51,9 +51,27 @@ pub struct Fetched {
     pub content_type: Option<String>,
     pub body: Vec<u8>,
     pub truncated: bool,
+    /// From a `Retry-After` header in seconds (429 and 503 answers).
+    pub retry_after: Option<Duration>,
 }
 
 impl Fetched {
+    /// The body as text: the encoding from a BOM, else the Content-Type charset, else a
+    /// `<meta charset>` in the first KiB, else UTF-8.
+    pub fn text(&self) -> String {
+        let declared = self
+            .content_type
+            .as_deref()
+            .and_then(|ct| ct.split(';').find_map(|p| p.trim().strip_prefix("charset=")))
+            .map(|c| c.trim_matches('"').to_owned())
+            .or_else(|| meta_charset(&self.body[..self.body.len().min(1024)]));
+        let encoding = declared
+            .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+            .unwrap_or(encoding_rs::UTF_8);
+        // decode() lets a BOM override the declared encoding, as browsers do.
+        encoding.decode(&self.body).0.into_owned()
+    }
+
     pub fn is_html(&self) -> bool {
         match &self.content_type {
             None => true,
@@ -133,6 +151,11 @@ impl Fetcher {
 
     /// GETs a URL, following at most the configured number of redirects, each checked.
     pub async fn get(&self, url: &Url) -> Result<Fetched, FetchError> {
+        self.get_limited(url, self.max_body).await
+    }
+
+    /// As [`Fetcher::get`], with the body cut at `max_body` bytes.
+    pub async fn get_limited(&self, url: &Url, max_body: usize) -> Result<Fetched, FetchError> {
         let mut url = url.clone();
         for _ in 0..=self.max_redirects {
             self.check_url(&url)?;
@@ -157,7 +180,7 @@ impl Fetcher {
                 url = next;
                 continue;
             }
-            return self.read(url, response).await;
+            return read(url, response, max_body).await;
         }
         Err(FetchError::TooManyRedirects(self.max_redirects))
     }
@@ -176,32 +199,47 @@ impl Fetcher {
         Ok(())
     }
 
-    async fn read(&self, url: Url, mut response: reqwest::Response) -> Result<Fetched, FetchError> {
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let mut body = Vec::new();
-        let mut truncated = false;
-        while let Some(chunk) = response.chunk().await.map_err(classify)? {
-            let room = self.max_body - body.len();
-            if chunk.len() > room {
-                body.extend_from_slice(&chunk[..room]);
-                truncated = true;
-                break;
-            }
-            body.extend_from_slice(&chunk);
+}
+
+async fn read(url: Url, mut response: reqwest::Response, max_body: usize) -> Result<Fetched, FetchError> {
+    let status = response.status();
+    let header = |name| response.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
+    let content_type = header(header::CONTENT_TYPE);
+    let retry_after = header(header::RETRY_AFTER)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let mut body = Vec::new();
+    let mut truncated = false;
+    // Chunks arrive decompressed, so the cap bounds what a gzip or brotli bomb can expand to.
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        let room = max_body - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
         }
-        Ok(Fetched {
-            url,
-            status,
-            content_type,
-            body,
-            truncated,
-        })
+        body.extend_from_slice(&chunk);
     }
+    Ok(Fetched {
+        url,
+        status,
+        content_type,
+        body,
+        truncated,
+        retry_after,
+    })
+}
+
+/// A `<meta charset=…>` or `<meta http-equiv content="…; charset=…">` label.
+fn meta_charset(head: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let at = text.find("charset=")? + "charset=".len();
+    let label: String = text[at..]
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect();
+    (!label.is_empty()).then_some(label)
 }
 
 /// Maps a reqwest error to ours, keeping an address refusal from the resolver as such.
@@ -230,4 +268,31 @@ fn root_cause(error: &dyn std::error::Error) -> String {
         source = e.source();
     }
     last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(content_type: Option<&str>, body: &[u8]) -> Fetched {
+        Fetched {
+            url: Url::parse("http://a.test/").unwrap(),
+            status: StatusCode::OK,
+            content_type: content_type.map(str::to_owned),
+            body: body.to_vec(),
+            truncated: false,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn text_is_decoded_by_bom_header_or_meta() {
+        // "café" in ISO-8859-1
+        let latin1 = b"<html><head><meta charset=\"iso-8859-1\"></head>caf\xe9</html>";
+        assert!(fetched(None, latin1).text().contains("café"));
+        assert!(fetched(Some("text/html; charset=windows-1252"), b"caf\xe9").text().contains("café"));
+        let bom = b"\xef\xbb\xbfcaf\xc3\xa9";
+        assert_eq!(fetched(Some("text/html; charset=iso-8859-1"), bom).text(), "café");
+        assert_eq!(fetched(None, "café".as_bytes()).text(), "café");
+    }
 }

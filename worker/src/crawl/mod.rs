@@ -1,29 +1,112 @@
-//! The site crawl: breadth-first from the home page over same-site links, bounded by page
-//! count, depth and concurrency. It knows nothing of the queue or the database: it reports
-//! progress on a watch channel and returns what it fetched.
+//! The site crawl: robots.txt obeyed per origin, sitemaps used, pages a help desk needs
+//! first, per-host concurrency and delay, 429/503 and transient failures retried with
+//! backoff, every URL found accounted for (crawled, failed, or skipped with its reason),
+//! all within a page budget, a depth limit and a deadline. It knows nothing of the queue or
+//! the database: progress goes out on a watch channel, pages come back as a list.
 
 pub mod address;
 pub mod fetch;
+pub mod frontier;
+pub mod robots;
 pub mod scope;
+pub mod sitemap;
+pub mod url;
 
-use std::collections::{HashSet, VecDeque};
+use std::{
+    collections::{HashMap, HashSet},
+    fmt,
+    time::Duration,
+};
 
-use futures::{StreamExt, stream::FuturesUnordered};
-use tokio::sync::watch;
-use url::Url;
+use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
+use onboard_shared::config::CrawlConfig;
+use tokio::{sync::watch, time::Instant};
+use ::url::Url;
 
 use crate::extract::{self, PageFacts};
-use fetch::{Fetched, Fetcher};
+use fetch::{FetchError, Fetched, Fetcher};
+use frontier::{Entry, Frontier};
+use robots::Robots;
 use scope::Scope;
 
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
+/// The crawl's bounds and manners, from configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
     pub max_pages: usize,
     pub max_depth: usize,
+    /// Requests in flight to one host.
     pub concurrency: usize,
+    pub delay: Duration,
+    pub max_crawl_delay: Duration,
+    pub retries: u32,
+    pub help_subdomains: bool,
+    pub deadline: Duration,
+    pub user_agent: String,
+    pub sitemaps: sitemap::SitemapLimits,
 }
 
-/// Counters the progress writer shows while the crawl goes on.
+impl Settings {
+    pub fn from_config(c: &CrawlConfig) -> Self {
+        Self {
+            max_pages: c.max_pages,
+            max_depth: c.max_depth,
+            concurrency: c.concurrency,
+            delay: c.delay,
+            max_crawl_delay: c.max_crawl_delay,
+            retries: c.retries,
+            help_subdomains: c.help_subdomains,
+            deadline: c.deadline,
+            user_agent: c.user_agent.clone(),
+            sitemaps: sitemap::SitemapLimits::default(),
+        }
+    }
+}
+
+/// Why a URL that was found was not crawled, or failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    Robots,
+    Depth,
+    PageLimit,
+    OutOfScope,
+    NotHtml,
+    TooLarge,
+    Duplicate,
+    Trap(&'static str),
+    Deadline,
+    Status(u16),
+    Timeout,
+    Failed(String),
+}
+
+impl SkipReason {
+    /// A failure of the site (counted as failed) rather than a choice of ours (skipped).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, SkipReason::Status(_) | SkipReason::Timeout | SkipReason::Failed(_))
+    }
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Robots => f.write_str("robots"),
+            SkipReason::Depth => f.write_str("depth"),
+            SkipReason::PageLimit => f.write_str("page limit"),
+            SkipReason::OutOfScope => f.write_str("out of scope"),
+            SkipReason::NotHtml => f.write_str("not HTML"),
+            SkipReason::TooLarge => f.write_str("too large"),
+            SkipReason::Duplicate => f.write_str("duplicate"),
+            SkipReason::Trap(why) => write!(f, "trap: {why}"),
+            SkipReason::Deadline => f.write_str("deadline"),
+            SkipReason::Status(code) => write!(f, "HTTP status {code}"),
+            SkipReason::Timeout => f.write_str("timeout"),
+            SkipReason::Failed(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+/// Counters the progress writer shows while the crawl goes on. At the end,
+/// `discovered == crawled + failed + skipped`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CrawlStats {
     pub discovered: usize,
@@ -33,7 +116,7 @@ pub struct CrawlStats {
     pub budget: usize,
 }
 
-/// One URL the crawl dealt with.
+/// One URL the crawl found.
 #[derive(Debug, Clone)]
 pub struct CrawledPage {
     pub url: Url,
@@ -42,119 +125,313 @@ pub struct CrawledPage {
     pub content_type: Option<String>,
     /// Present for HTML pages that were fetched and parsed.
     pub facts: Option<PageFacts>,
-    /// Why the page was not crawled or failed.
-    pub skip_reason: Option<String>,
+    pub skip: Option<SkipReason>,
 }
 
-/// Crawls from an already fetched home page.
-pub async fn crawl(
-    fetcher: &Fetcher,
-    home: Fetched,
-    limits: Limits,
-    stats_tx: &watch::Sender<CrawlStats>,
-) -> Vec<CrawledPage> {
-    let scope = Scope::new(&home.url);
-    let mut seen: HashSet<String> = HashSet::from([scope::key(&home.url)]);
-    let mut frontier: VecDeque<(Url, usize)> = VecDeque::new();
-    let mut pages = Vec::new();
-    let mut stats = CrawlStats {
-        discovered: 1,
-        budget: limits.max_pages,
-        ..CrawlStats::default()
+/// The most time a 429/503 Retry-After may make a host wait.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+#[derive(Debug)]
+struct Host {
+    in_flight: usize,
+    next_at: Instant,
+    delay: Duration,
+}
+
+type InFlight<'a> = FuturesUnordered<BoxFuture<'a, (Entry, Result<Fetched, FetchError>)>>;
+
+struct Crawl<'a> {
+    fetcher: &'a Fetcher,
+    settings: &'a Settings,
+    scope: Scope,
+    seen: HashSet<String>,
+    frontier: Frontier,
+    robots: HashMap<String, Robots>,
+    hosts: HashMap<String, Host>,
+    hashes: HashSet<String>,
+    pages: Vec<CrawledPage>,
+    stats: CrawlStats,
+    started: usize,
+}
+
+/// Crawls a site from its already fetched home page.
+pub async fn crawl(fetcher: &Fetcher, home: Fetched, settings: &Settings, stats_tx: &watch::Sender<CrawlStats>) -> Vec<CrawledPage> {
+    let deadline = Instant::now() + settings.deadline;
+    let home_url = url::normalise(&home.url);
+    let mut c = Crawl {
+        fetcher,
+        settings,
+        scope: Scope::with_help_subdomains(&home_url, settings.help_subdomains),
+        seen: HashSet::new(),
+        frontier: Frontier::default(),
+        robots: HashMap::new(),
+        hosts: HashMap::new(),
+        hashes: HashSet::new(),
+        pages: Vec::new(),
+        stats: CrawlStats {
+            budget: settings.max_pages,
+            ..CrawlStats::default()
+        },
+        started: 0,
     };
 
-    let mut in_flight = FuturesUnordered::new();
-    let home_url = home.url.clone();
-    in_flight
-        .push(Box::pin(async move { (home_url, 0usize, Ok(home)) })
-            as futures::future::BoxFuture<'_, _>);
-    let mut started = 1;
+    // The home page: fetched by Domain Validation, crawled here if robots.txt allows it.
+    c.seen.insert(scope::key(&home_url));
+    c.stats.discovered += 1;
+    let home_entry = Entry { url: home_url.clone(), depth: 0, attempt: 0 };
+    if c.allowed(&home_url).await {
+        c.started += 1;
+        c.settle(home_entry, Ok(home)).await;
+    } else {
+        c.record(home_entry.url, 0, None, None, Some(SkipReason::Robots));
+    }
 
-    while let Some((url, depth, result)) = in_flight.next().await {
-        let page = settle(url, depth, result).await;
-        match (&page.facts, &page.skip_reason) {
-            (Some(_), _) => stats.crawled += 1,
-            (None, Some(reason)) if reason == "not HTML" => stats.skipped += 1,
-            _ => stats.failed += 1,
+    // Sitemaps: those robots.txt names, and the conventional one.
+    let mut roots: Vec<Url> = c.robots_for(&home_url).await.sitemaps().iter().filter_map(|s| Url::parse(s).ok()).collect();
+    if let Ok(default) = home_url.join("/sitemap.xml") {
+        if !roots.contains(&default) {
+            roots.push(default);
         }
-        if let Some(facts) = &page.facts
-            && depth < limits.max_depth
-        {
-            for link in &facts.links {
-                if scope.contains(&link.url) && seen.insert(scope::key(&link.url)) {
-                    stats.discovered += 1;
-                    frontier.push_back((link.url.clone(), depth + 1));
-                }
+    }
+    let (listed, _notes) = sitemap::discover(fetcher, roots, settings.sitemaps).await;
+    for url in listed {
+        c.discover(url, 1, "");
+    }
+    stats_tx.send_replace(c.stats);
+
+    let mut in_flight: InFlight<'_> = FuturesUnordered::new();
+    let mut flying: HashMap<String, Entry> = HashMap::new();
+    let total_cap = settings.concurrency * 4;
+    let timed_out = loop {
+        let wait = c.start_ready(&mut in_flight, &mut flying, total_cap).await;
+        if in_flight.is_empty() && (c.frontier.is_empty() || c.started >= settings.max_pages) {
+            break false;
+        }
+        let pause = wait.unwrap_or(Duration::from_secs(1));
+        tokio::select! {
+            Some((entry, result)) = in_flight.next(), if !in_flight.is_empty() => {
+                flying.remove(entry.url.as_str());
+                c.settle(entry, result).await;
+                stats_tx.send_replace(c.stats);
             }
+            _ = tokio::time::sleep_until(deadline) => break true,
+            // Hosts are resting (Crawl-delay, Retry-After): wake when the first may go on.
+            _ = tokio::time::sleep(pause), if wait.is_some() => {}
         }
-        pages.push(page);
+    };
 
-        while in_flight.len() < limits.concurrency && started < limits.max_pages {
-            let Some((next, next_depth)) = frontier.pop_front() else {
-                break;
-            };
-            started += 1;
-            let fetcher = fetcher.clone();
+    drop(in_flight);
+    let left = if timed_out { SkipReason::Deadline } else { SkipReason::PageLimit };
+    for entry in flying.into_values().chain(c.frontier.drain()) {
+        let reason = if timed_out { SkipReason::Deadline } else { left.clone() };
+        c.record(entry.url, entry.depth, None, None, Some(reason));
+    }
+    stats_tx.send_replace(c.stats);
+    c.pages
+}
+
+impl Crawl<'_> {
+    /// Starts fetches for frontier entries whose host may take one now. Returns how long
+    /// until a resting host may go on, when entries are waiting for that.
+    async fn start_ready<'f>(&mut self, in_flight: &mut InFlight<'f>, flying: &mut HashMap<String, Entry>, total_cap: usize) -> Option<Duration>
+    where
+        Self: 'f,
+    {
+        let mut waiting = Vec::new();
+        let mut wait: Option<Duration> = None;
+        let now = Instant::now();
+        while in_flight.len() < total_cap && self.started < self.settings.max_pages {
+            let Some(entry) = self.frontier.pop() else { break };
+            if entry.attempt == 0 && !self.allowed(&entry.url).await {
+                self.record(entry.url, entry.depth, None, None, Some(SkipReason::Robots));
+                continue;
+            }
+            let host_key = entry.url.host_str().unwrap_or_default().to_owned();
+            let per_host = self.settings.concurrency;
+            let host = self.host(&entry.url).await;
+            if host.in_flight >= per_host || host.next_at > now {
+                if host.next_at > now {
+                    let until = host.next_at - now;
+                    wait = Some(wait.map_or(until, |w| w.min(until)));
+                }
+                waiting.push(entry);
+                continue;
+            }
+            let host = self.hosts.get_mut(&host_key).expect("host state");
+            host.in_flight += 1;
+            host.next_at = now + host.delay;
+            if entry.attempt == 0 {
+                self.started += 1;
+            }
+            let fetcher = self.fetcher.clone();
+            flying.insert(entry.url.to_string(), entry.clone());
             in_flight.push(Box::pin(async move {
-                let result = fetcher.get(&next).await;
-                (next, next_depth, result)
+                let result = fetcher.get(&entry.url).await;
+                (entry, result)
             }));
         }
-        stats_tx.send_replace(stats);
-    }
-
-    // What the budget left out is recorded, so the result can say why it was not crawled.
-    for (url, depth) in frontier {
-        stats.skipped += 1;
-        pages.push(CrawledPage {
-            url,
-            depth,
-            status: None,
-            content_type: None,
-            facts: None,
-            skip_reason: Some("page limit".into()),
-        });
-    }
-    stats_tx.send_replace(stats);
-    pages
-}
-
-/// Turns a fetch result into a page record, parsing HTML off the async workers.
-async fn settle(url: Url, depth: usize, result: Result<Fetched, fetch::FetchError>) -> CrawledPage {
-    let mut page = CrawledPage {
-        url,
-        depth,
-        status: None,
-        content_type: None,
-        facts: None,
-        skip_reason: None,
-    };
-    let fetched = match result {
-        Ok(fetched) => fetched,
-        Err(e) => {
-            page.skip_reason = Some(e.to_string());
-            return page;
+        let any_waiting = !waiting.is_empty();
+        for entry in waiting {
+            let class = frontier::class(&entry.url, "");
+            self.frontier.push(entry, class);
         }
-    };
-    page.status = Some(fetched.status.as_u16());
-    page.content_type = fetched.content_type.clone();
-    if !fetched.status.is_success() {
-        page.skip_reason = Some(format!("HTTP status {}", fetched.status.as_u16()));
-        return page;
+        if any_waiting && wait.is_none() && in_flight.is_empty() {
+            wait = Some(Duration::from_millis(50));
+        }
+        wait
     }
-    if !fetched.is_html() {
-        page.skip_reason = Some("not HTML".into());
-        return page;
+
+    async fn robots_for(&mut self, url: &Url) -> &Robots {
+        let origin = url.origin().ascii_serialization();
+        if !self.robots.contains_key(&origin) {
+            let robots = Robots::fetch(self.fetcher, url, &self.settings.user_agent, self.settings.max_crawl_delay).await;
+            self.robots.insert(origin.clone(), robots);
+        }
+        &self.robots[&origin]
     }
-    let base = fetched.url.clone();
-    let parsed = tokio::task::spawn_blocking(move || {
-        let html = String::from_utf8_lossy(&fetched.body);
-        extract::page::parse(&html, &base)
-    })
-    .await;
-    match parsed {
-        Ok(facts) => page.facts = Some(facts),
-        Err(e) => page.skip_reason = Some(format!("could not parse: {e}")),
+
+    async fn allowed(&mut self, url: &Url) -> bool {
+        self.robots_for(url).await.allowed(url)
     }
-    page
+
+    async fn host(&mut self, url: &Url) -> &mut Host {
+        let key = url.host_str().unwrap_or_default().to_owned();
+        if !self.hosts.contains_key(&key) {
+            let crawl_delay = self.robots_for(url).await.delay().unwrap_or_default();
+            self.hosts.insert(
+                key.clone(),
+                Host {
+                    in_flight: 0,
+                    next_at: Instant::now(),
+                    delay: self.settings.delay.max(crawl_delay),
+                },
+            );
+        }
+        self.hosts.get_mut(&key).expect("just inserted")
+    }
+
+    /// A URL was found: count it once, and either queue it or record why not.
+    fn discover(&mut self, url: Url, depth: usize, anchor: &str) {
+        let url = url::normalise(&url);
+        if !self.seen.insert(scope::key(&url)) {
+            return;
+        }
+        self.stats.discovered += 1;
+        let skip = if !self.scope.contains(&url) {
+            Some(SkipReason::OutOfScope)
+        } else if let Some(why) = url::trap(&url) {
+            Some(SkipReason::Trap(why))
+        } else if depth > self.settings.max_depth {
+            Some(SkipReason::Depth)
+        } else {
+            None
+        };
+        match skip {
+            Some(reason) => self.record(url, depth, None, None, Some(reason)),
+            None => {
+                let class = frontier::class(&url, anchor);
+                self.frontier.push(Entry { url, depth, attempt: 0 }, class);
+            }
+        }
+    }
+
+    fn record(&mut self, url: Url, depth: usize, status: Option<u16>, facts: Option<(Option<String>, PageFacts)>, skip: Option<SkipReason>) {
+        match &skip {
+            None => self.stats.crawled += 1,
+            Some(r) if r.is_failure() => self.stats.failed += 1,
+            Some(_) => self.stats.skipped += 1,
+        }
+        let (content_type, facts) = match facts {
+            Some((ct, f)) => (ct, Some(f)),
+            None => (None, None),
+        };
+        self.pages.push(CrawledPage { url, depth, status, content_type, facts, skip });
+    }
+
+    /// Retries the entry later if attempts remain; returns false when they do not.
+    fn retry(&mut self, entry: &Entry, after: Duration) -> bool {
+        if entry.attempt >= self.settings.retries {
+            return false;
+        }
+        if let Some(host) = entry.url.host_str().and_then(|h| self.hosts.get_mut(h)) {
+            host.next_at = host.next_at.max(Instant::now() + after);
+        }
+        let retry = Entry { attempt: entry.attempt + 1, ..entry.clone() };
+        let class = frontier::class(&retry.url, "");
+        self.frontier.push(retry, class);
+        true
+    }
+
+    async fn settle(&mut self, entry: Entry, result: Result<Fetched, FetchError>) {
+        if let Some(host) = entry.url.host_str().and_then(|h| self.hosts.get_mut(h)) {
+            host.in_flight = host.in_flight.saturating_sub(1);
+        }
+        let backoff = Duration::from_millis(250 * 2u64.pow(entry.attempt));
+        let fetched = match result {
+            Ok(f) => f,
+            Err(e) => {
+                let transient = e.is_connection_level();
+                if transient && self.retry(&entry, backoff) {
+                    return;
+                }
+                let reason = match e {
+                    FetchError::Timeout => SkipReason::Timeout,
+                    other => SkipReason::Failed(other.to_string()),
+                };
+                return self.record(entry.url, entry.depth, None, None, Some(reason));
+            }
+        };
+        let status = fetched.status.as_u16();
+        if status == 429 || fetched.status.is_server_error() {
+            // Slow down: wait as asked (or back off), and keep a longer pause for this host.
+            let after = fetched.retry_after.unwrap_or(backoff).min(MAX_RETRY_AFTER);
+            if let Some(host) = entry.url.host_str().and_then(|h| self.hosts.get_mut(h)) {
+                host.delay = (host.delay * 2).max(Duration::from_millis(250)).min(self.settings.max_crawl_delay.max(Duration::from_millis(250)));
+            }
+            if self.retry(&entry, after) {
+                return;
+            }
+        }
+
+        // Where a redirect ended up counts as found too.
+        let final_url = url::normalise(&fetched.url);
+        if scope::key(&final_url) != scope::key(&entry.url) {
+            if !self.scope.contains(&final_url) {
+                return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::OutOfScope));
+            }
+            if !self.seen.insert(scope::key(&final_url)) {
+                return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::Duplicate));
+            }
+        }
+        let skip = if !fetched.status.is_success() {
+            Some(SkipReason::Status(status))
+        } else if !fetched.is_html() {
+            Some(SkipReason::NotHtml)
+        } else if fetched.truncated {
+            Some(SkipReason::TooLarge)
+        } else {
+            None
+        };
+        if let Some(reason) = skip {
+            return self.record(entry.url, entry.depth, Some(status), None, Some(reason));
+        }
+
+        let content_type = fetched.content_type.clone();
+        let base = fetched.url.clone();
+        let parsed = tokio::task::spawn_blocking(move || extract::page::parse(&fetched.text(), &base)).await;
+        let facts = match parsed {
+            Ok(facts) => facts,
+            Err(e) => return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::Failed(format!("could not parse: {e}")))),
+        };
+        if !facts.text.is_empty() && !self.hashes.insert(facts.content_hash.clone()) {
+            return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::Duplicate));
+        }
+        if let Some(canonical) = facts.canonical.clone() {
+            self.discover(canonical, entry.depth, "");
+        }
+        for link in &facts.links {
+            self.discover(link.url.clone(), entry.depth + 1, &link.text);
+        }
+        self.record(entry.url, entry.depth, Some(status), Some((content_type, facts)), None);
+    }
 }

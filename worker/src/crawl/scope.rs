@@ -2,19 +2,35 @@
 
 use url::Url;
 
-/// The site: the home page's host and its `www.` twin, on the same port.
+/// Subdomains that hold a site's help content.
+const HELP_SUBDOMAINS: &[&str] = &["help", "support", "docs", "kb"];
+
+/// The site: the home page's host and its `www.` twin, on the same port; with
+/// `help_subdomains`, also `help.`, `support.`, `docs.` and `kb.` of its registrable domain.
 #[derive(Debug, Clone)]
 pub struct Scope {
     bare_host: String,
     port: Option<u16>,
+    help_hosts: Vec<String>,
 }
 
 impl Scope {
     pub fn new(home: &Url) -> Self {
+        Self::with_help_subdomains(home, false)
+    }
+
+    pub fn with_help_subdomains(home: &Url, help_subdomains: bool) -> Self {
         let host = home.host_str().unwrap_or_default().to_ascii_lowercase();
+        let registrable = match home.host() {
+            Some(url::Host::Domain(_)) if help_subdomains => psl::domain_str(&host).map(str::to_owned),
+            _ => None,
+        };
         Self {
             bare_host: host.strip_prefix("www.").unwrap_or(&host).to_owned(),
             port: home.port_or_known_default(),
+            help_hosts: registrable
+                .map(|d| HELP_SUBDOMAINS.iter().map(|s| format!("{s}.{d}")).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -29,7 +45,7 @@ impl Scope {
             (_, None) => matches!(self.port, Some(80 | 443) | None),
             (mine, theirs) => mine == theirs,
         };
-        bare == self.bare_host && port_ok
+        port_ok && (bare == self.bare_host || self.help_hosts.iter().any(|h| *h == host))
     }
 }
 
@@ -63,6 +79,17 @@ mod tests {
         assert!(!scope.contains(&url("https://other.test/")));
         assert!(!scope.contains(&url("https://acme.test:8443/")));
         assert!(!scope.contains(&url("mailto:x@acme.test")));
+    }
+
+    #[test]
+    fn help_subdomains_of_the_registrable_domain_are_in_scope_when_asked() {
+        let home = url("https://www.acme.co.uk/");
+        let scope = Scope::with_help_subdomains(&home, true);
+        assert!(scope.contains(&url("https://help.acme.co.uk/article/1")));
+        assert!(scope.contains(&url("https://docs.acme.co.uk/")));
+        assert!(!scope.contains(&url("https://blog.acme.co.uk/")));
+        assert!(!scope.contains(&url("https://help.co.uk/")));
+        assert!(!Scope::new(&home).contains(&url("https://help.acme.co.uk/")));
     }
 
     #[test]

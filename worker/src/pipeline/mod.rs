@@ -17,7 +17,7 @@ use tracing::{info, warn};
 
 use crate::{
     context::JobContext,
-    crawl::{self, CrawlStats, CrawledPage, Limits},
+    crawl::{self, CrawlStats, CrawledPage, Settings},
     lease::{self, Claim},
 };
 pub use progress::ProgressWriter;
@@ -226,14 +226,9 @@ async fn crawl_with_progress(
     home: crawl::fetch::Fetched,
     progress: &mut ProgressWriter,
 ) -> Result<Vec<CrawledPage>, DbErr> {
-    let crawl_config = &ctx.config.crawl;
-    let limits = Limits {
-        max_pages: crawl_config.max_pages,
-        max_depth: crawl_config.max_depth,
-        concurrency: crawl_config.concurrency,
-    };
+    let settings = Settings::from_config(&ctx.config.crawl);
     let (tx, mut rx) = watch::channel(CrawlStats::default());
-    let mut crawl = pin!(crawl::crawl(&ctx.fetcher, home, limits, &tx));
+    let mut crawl = pin!(crawl::crawl(&ctx.fetcher, home, &settings, &tx));
     let mut ticker = tokio::time::interval(CRAWL_PROGRESS_EVERY);
     let pages = loop {
         tokio::select! {

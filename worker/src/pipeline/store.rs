@@ -26,7 +26,7 @@ pub async fn insert_pages(
             status_code: Set(page.status.map(i32::from)),
             content_type: Set(page.content_type.clone()),
             word_count: Set(0),
-            skip_reason: Set(page.skip_reason.clone()),
+            skip_reason: Set(page.skip.as_ref().map(ToString::to_string)),
             fetched_at: Set(page.status.map(|_| Utc::now())),
             ..Default::default()
         }

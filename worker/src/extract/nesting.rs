@@ -1,0 +1,134 @@
+//! A guard in front of the DOM parser: html5ever's tree building slows down quadratically
+//! with nesting depth (100,000 nested `<div>`s take minutes, and so does a lol_html pass
+//! that tracks end tags), so one linear scan over the tags unwraps elements nested deeper
+//! than a limit, keeping their text. It is a guard, not a parser: it only has to be right
+//! about tags, comments and raw-text elements, and it changes nothing on ordinary pages.
+
+/// Deeper than any real page nests; shallow enough that parsing stays fast.
+pub const MAX_DEPTH: usize = 256;
+
+/// Elements without content, or whose end tag may be left out: they do not count.
+const UNCOUNTED: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "html", "head", "body", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody",
+    "tfoot", "option", "optgroup", "colgroup", "caption", "rt", "rp",
+];
+
+/// Returns the HTML with tags nested deeper than `max_depth` removed (their content kept);
+/// `None` when nothing had to change, so ordinary pages are not copied.
+pub fn flatten(html: &str, max_depth: usize) -> Option<String> {
+    if html.bytes().filter(|&b| b == b'<').count() <= max_depth {
+        return None;
+    }
+    let bytes = html.as_bytes();
+    let mut out: Option<String> = None;
+    let mut depth = 0usize;
+    let mut copied = 0; // bytes of `html` already copied to `out`
+    let mut i = 0;
+    while let Some(offset) = memchr(b'<', &bytes[i..]) {
+        let start = i + offset;
+        let rest = &bytes[start..];
+        if rest.starts_with(b"<!--") {
+            i = find(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3);
+            continue;
+        }
+        let Some(end) = tag_end(bytes, start) else { break };
+        let closing = rest.get(1) == Some(&b'/');
+        let name_start = start + if closing { 2 } else { 1 };
+        let name: String = html[name_start..end]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        i = end + 1;
+        if name.is_empty() || UNCOUNTED.contains(&name.as_str()) || bytes[end - 1] == b'/' {
+            continue;
+        }
+        if !closing && matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
+            // Raw text: nothing inside is a tag.
+            let close = format!("</{name}");
+            i = find_ci(bytes, i, close.as_bytes())
+                .and_then(|at| tag_end(bytes, at))
+                .map_or(bytes.len(), |e| e + 1);
+            continue;
+        }
+        let deep = if closing {
+            let deep = depth > max_depth;
+            depth = depth.saturating_sub(1);
+            deep
+        } else {
+            depth += 1;
+            depth > max_depth
+        };
+        if deep {
+            let out = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            out.push_str(&html[copied..start]);
+            copied = end + 1;
+        }
+    }
+    out.map(|mut out| {
+        out.push_str(&html[copied..]);
+        out
+    })
+}
+
+/// The `>` that ends the tag opening at `start`, skipping quoted attribute values.
+fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+}
+
+fn find_ci(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_pages_are_left_alone() {
+        let html = "<html><body><ul><li>a<li>b</ul><p>one<p>two<br><img src=x></body></html>";
+        assert_eq!(flatten(html, 4), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_unwrapped_keeping_text_comments_and_scripts_aside() {
+        let html = format!(
+            "<body>{}<!-- <div><div> --><script>if (a<b) {{ '<div>' }}</script>deep text{}</body>",
+            "<div class=\"x>y\">".repeat(2000),
+            "</div>".repeat(2000)
+        );
+        let flat = flatten(&html, 100).expect("changed");
+        assert!(flat.contains("deep text"));
+        assert!(flat.contains("<script>if (a<b)"));
+        assert_eq!(flat.matches("<div class").count(), 100);
+        assert_eq!(flat.matches("</div>").count(), 100);
+    }
+
+    #[test]
+    fn a_hundred_thousand_nested_divs_parse_quickly() {
+        let html = format!("<body>{}deep{}</body>", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        let started = std::time::Instant::now();
+        let facts = super::super::page::parse(&html, &url::Url::parse("http://a.test/").unwrap());
+        assert_eq!(facts.text, "deep");
+        // Generous even for an unoptimised build; the unguarded parse took minutes.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    }
+}
