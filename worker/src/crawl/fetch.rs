@@ -62,7 +62,10 @@ impl Fetched {
         let declared = self
             .content_type
             .as_deref()
-            .and_then(|ct| ct.split(';').find_map(|p| p.trim().strip_prefix("charset=")))
+            .and_then(|ct| {
+                ct.split(';')
+                    .find_map(|p| p.trim().strip_prefix("charset="))
+            })
             .map(|c| c.trim_matches('"').to_owned())
             .or_else(|| meta_charset(&self.body[..self.body.len().min(1024)]));
         let encoding = declared
@@ -198,12 +201,21 @@ impl Fetcher {
         }
         Ok(())
     }
-
 }
 
-async fn read(url: Url, mut response: reqwest::Response, max_body: usize) -> Result<Fetched, FetchError> {
+async fn read(
+    url: Url,
+    mut response: reqwest::Response,
+    max_body: usize,
+) -> Result<Fetched, FetchError> {
     let status = response.status();
-    let header = |name| response.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &header::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let content_type = header(header::CONTENT_TYPE);
     let retry_after = header(header::RETRY_AFTER)
         .and_then(|v| v.trim().parse::<u64>().ok())
@@ -290,9 +302,16 @@ mod tests {
         // "café" in ISO-8859-1
         let latin1 = b"<html><head><meta charset=\"iso-8859-1\"></head>caf\xe9</html>";
         assert!(fetched(None, latin1).text().contains("café"));
-        assert!(fetched(Some("text/html; charset=windows-1252"), b"caf\xe9").text().contains("café"));
+        assert!(
+            fetched(Some("text/html; charset=windows-1252"), b"caf\xe9")
+                .text()
+                .contains("café")
+        );
         let bom = b"\xef\xbb\xbfcaf\xc3\xa9";
-        assert_eq!(fetched(Some("text/html; charset=iso-8859-1"), bom).text(), "café");
+        assert_eq!(
+            fetched(Some("text/html; charset=iso-8859-1"), bom).text(),
+            "café"
+        );
         assert_eq!(fetched(None, "café".as_bytes()).text(), "café");
     }
 }

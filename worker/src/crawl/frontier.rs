@@ -7,8 +7,22 @@ use url::Url;
 
 /// Words that mark a page a help desk wants: support content, contact and commercial facts.
 const USEFUL: &[&str] = &[
-    "help", "support", "faq", "faqs", "docs", "documentation", "knowledge", "kb", "contact",
-    "pricing", "price", "plans", "about", "guide", "tutorial", "questions",
+    "help",
+    "support",
+    "faq",
+    "faqs",
+    "docs",
+    "documentation",
+    "knowledge",
+    "kb",
+    "contact",
+    "pricing",
+    "price",
+    "plans",
+    "about",
+    "guide",
+    "tutorial",
+    "questions",
 ];
 
 /// 0 for a page a help desk wants, 1 for any other.
@@ -18,7 +32,10 @@ pub fn class(url: &Url, anchor: &str) -> u8 {
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| USEFUL.contains(&w))
     };
-    let host_label = url.host_str().and_then(|h| h.split('.').next()).unwrap_or_default();
+    let host_label = url
+        .host_str()
+        .and_then(|h| h.split('.').next())
+        .unwrap_or_default();
     if words(url.path()) || words(anchor) || USEFUL.contains(&host_label) {
         0
     } else {
@@ -107,18 +124,33 @@ mod tests {
     #[test]
     fn useful_pages_first_then_breadth_first() {
         let mut f = Frontier::default();
-        for (path, depth, anchor) in [("/blog/1", 1, "Post"), ("/x", 2, "Frequently asked questions"), ("/pricing", 3, ""), ("/team", 1, "")] {
+        for (path, depth, anchor) in [
+            ("/blog/1", 1, "Post"),
+            ("/x", 2, "Frequently asked questions"),
+            ("/pricing", 3, ""),
+            ("/team", 1, ""),
+        ] {
             let e = entry(path, depth);
             let c = class(&e.url, anchor);
             f.push(e, c);
         }
-        let order: Vec<_> = f.drain().into_iter().map(|e| e.url.path().to_owned()).collect();
+        let order: Vec<_> = f
+            .drain()
+            .into_iter()
+            .map(|e| e.url.path().to_owned())
+            .collect();
         assert_eq!(order, ["/x", "/pricing", "/blog/1", "/team"]);
     }
 
     #[test]
     fn help_subdomains_count_as_useful() {
-        assert_eq!(class(&Url::parse("https://support.a.test/").unwrap(), ""), 0);
-        assert_eq!(class(&Url::parse("https://www.a.test/careers").unwrap(), "Jobs"), 1);
+        assert_eq!(
+            class(&Url::parse("https://support.a.test/").unwrap(), ""),
+            0
+        );
+        assert_eq!(
+            class(&Url::parse("https://www.a.test/careers").unwrap(), "Jobs"),
+            1
+        );
     }
 }

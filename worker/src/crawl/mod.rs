@@ -18,10 +18,10 @@ use std::{
     time::Duration,
 };
 
+use ::url::Url;
 use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use onboard_shared::config::CrawlConfig;
 use tokio::{sync::watch, time::Instant};
-use ::url::Url;
 
 use crate::extract::{self, PageFacts};
 use fetch::{FetchError, Fetched, Fetcher};
@@ -82,7 +82,10 @@ pub enum SkipReason {
 impl SkipReason {
     /// A failure of the site (counted as failed) rather than a choice of ours (skipped).
     pub fn is_failure(&self) -> bool {
-        matches!(self, SkipReason::Status(_) | SkipReason::Timeout | SkipReason::Failed(_))
+        matches!(
+            self,
+            SkipReason::Status(_) | SkipReason::Timeout | SkipReason::Failed(_)
+        )
     }
 }
 
@@ -155,7 +158,12 @@ struct Crawl<'a> {
 }
 
 /// Crawls a site from its already fetched home page.
-pub async fn crawl(fetcher: &Fetcher, home: Fetched, settings: &Settings, stats_tx: &watch::Sender<CrawlStats>) -> Vec<CrawledPage> {
+pub async fn crawl(
+    fetcher: &Fetcher,
+    home: Fetched,
+    settings: &Settings,
+    stats_tx: &watch::Sender<CrawlStats>,
+) -> Vec<CrawledPage> {
     let deadline = Instant::now() + settings.deadline;
     let home_url = url::normalise(&home.url);
     let mut c = Crawl {
@@ -178,7 +186,11 @@ pub async fn crawl(fetcher: &Fetcher, home: Fetched, settings: &Settings, stats_
     // The home page: fetched by Domain Validation, crawled here if robots.txt allows it.
     c.seen.insert(scope::key(&home_url));
     c.stats.discovered += 1;
-    let home_entry = Entry { url: home_url.clone(), depth: 0, attempt: 0 };
+    let home_entry = Entry {
+        url: home_url.clone(),
+        depth: 0,
+        attempt: 0,
+    };
     if c.allowed(&home_url).await {
         c.started += 1;
         c.settle(home_entry, Ok(home)).await;
@@ -187,7 +199,13 @@ pub async fn crawl(fetcher: &Fetcher, home: Fetched, settings: &Settings, stats_
     }
 
     // Sitemaps: those robots.txt names, and the conventional one.
-    let mut roots: Vec<Url> = c.robots_for(&home_url).await.sitemaps().iter().filter_map(|s| Url::parse(s).ok()).collect();
+    let mut roots: Vec<Url> = c
+        .robots_for(&home_url)
+        .await
+        .sitemaps()
+        .iter()
+        .filter_map(|s| Url::parse(s).ok())
+        .collect();
     if let Ok(default) = home_url.join("/sitemap.xml") {
         if !roots.contains(&default) {
             roots.push(default);
@@ -221,9 +239,17 @@ pub async fn crawl(fetcher: &Fetcher, home: Fetched, settings: &Settings, stats_
     };
 
     drop(in_flight);
-    let left = if timed_out { SkipReason::Deadline } else { SkipReason::PageLimit };
+    let left = if timed_out {
+        SkipReason::Deadline
+    } else {
+        SkipReason::PageLimit
+    };
     for entry in flying.into_values().chain(c.frontier.drain()) {
-        let reason = if timed_out { SkipReason::Deadline } else { left.clone() };
+        let reason = if timed_out {
+            SkipReason::Deadline
+        } else {
+            left.clone()
+        };
         c.record(entry.url, entry.depth, None, None, Some(reason));
     }
     stats_tx.send_replace(c.stats);
@@ -233,7 +259,12 @@ pub async fn crawl(fetcher: &Fetcher, home: Fetched, settings: &Settings, stats_
 impl Crawl<'_> {
     /// Starts fetches for frontier entries whose host may take one now. Returns how long
     /// until a resting host may go on, when entries are waiting for that.
-    async fn start_ready<'f>(&mut self, in_flight: &mut InFlight<'f>, flying: &mut HashMap<String, Entry>, total_cap: usize) -> Option<Duration>
+    async fn start_ready<'f>(
+        &mut self,
+        in_flight: &mut InFlight<'f>,
+        flying: &mut HashMap<String, Entry>,
+        total_cap: usize,
+    ) -> Option<Duration>
     where
         Self: 'f,
     {
@@ -241,7 +272,9 @@ impl Crawl<'_> {
         let mut wait: Option<Duration> = None;
         let now = Instant::now();
         while in_flight.len() < total_cap && self.started < self.settings.max_pages {
-            let Some(entry) = self.frontier.pop() else { break };
+            let Some(entry) = self.frontier.pop() else {
+                break;
+            };
             if entry.attempt == 0 && !self.allowed(&entry.url).await {
                 self.record(entry.url, entry.depth, None, None, Some(SkipReason::Robots));
                 continue;
@@ -284,7 +317,13 @@ impl Crawl<'_> {
     async fn robots_for(&mut self, url: &Url) -> &Robots {
         let origin = url.origin().ascii_serialization();
         if !self.robots.contains_key(&origin) {
-            let robots = Robots::fetch(self.fetcher, url, &self.settings.user_agent, self.settings.max_crawl_delay).await;
+            let robots = Robots::fetch(
+                self.fetcher,
+                url,
+                &self.settings.user_agent,
+                self.settings.max_crawl_delay,
+            )
+            .await;
             self.robots.insert(origin.clone(), robots);
         }
         &self.robots[&origin]
@@ -330,12 +369,26 @@ impl Crawl<'_> {
             Some(reason) => self.record(url, depth, None, None, Some(reason)),
             None => {
                 let class = frontier::class(&url, anchor);
-                self.frontier.push(Entry { url, depth, attempt: 0 }, class);
+                self.frontier.push(
+                    Entry {
+                        url,
+                        depth,
+                        attempt: 0,
+                    },
+                    class,
+                );
             }
         }
     }
 
-    fn record(&mut self, url: Url, depth: usize, status: Option<u16>, facts: Option<(Option<String>, PageFacts)>, skip: Option<SkipReason>) {
+    fn record(
+        &mut self,
+        url: Url,
+        depth: usize,
+        status: Option<u16>,
+        facts: Option<(Option<String>, PageFacts)>,
+        skip: Option<SkipReason>,
+    ) {
         match &skip {
             None => self.stats.crawled += 1,
             Some(r) if r.is_failure() => self.stats.failed += 1,
@@ -345,7 +398,14 @@ impl Crawl<'_> {
             Some((ct, f)) => (ct, Some(f)),
             None => (None, None),
         };
-        self.pages.push(CrawledPage { url, depth, status, content_type, facts, skip });
+        self.pages.push(CrawledPage {
+            url,
+            depth,
+            status,
+            content_type,
+            facts,
+            skip,
+        });
     }
 
     /// Retries the entry later if attempts remain; returns false when they do not.
@@ -356,7 +416,10 @@ impl Crawl<'_> {
         if let Some(host) = entry.url.host_str().and_then(|h| self.hosts.get_mut(h)) {
             host.next_at = host.next_at.max(Instant::now() + after);
         }
-        let retry = Entry { attempt: entry.attempt + 1, ..entry.clone() };
+        let retry = Entry {
+            attempt: entry.attempt + 1,
+            ..entry.clone()
+        };
         let class = frontier::class(&retry.url, "");
         self.frontier.push(retry, class);
         true
@@ -386,7 +449,11 @@ impl Crawl<'_> {
             // Slow down: wait as asked (or back off), and keep a longer pause for this host.
             let after = fetched.retry_after.unwrap_or(backoff).min(MAX_RETRY_AFTER);
             if let Some(host) = entry.url.host_str().and_then(|h| self.hosts.get_mut(h)) {
-                host.delay = (host.delay * 2).max(Duration::from_millis(250)).min(self.settings.max_crawl_delay.max(Duration::from_millis(250)));
+                host.delay = (host.delay * 2).max(Duration::from_millis(250)).min(
+                    self.settings
+                        .max_crawl_delay
+                        .max(Duration::from_millis(250)),
+                );
             }
             if self.retry(&entry, after) {
                 return;
@@ -397,10 +464,22 @@ impl Crawl<'_> {
         let final_url = url::normalise(&fetched.url);
         if scope::key(&final_url) != scope::key(&entry.url) {
             if !self.scope.contains(&final_url) {
-                return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::OutOfScope));
+                return self.record(
+                    entry.url,
+                    entry.depth,
+                    Some(status),
+                    None,
+                    Some(SkipReason::OutOfScope),
+                );
             }
             if !self.seen.insert(scope::key(&final_url)) {
-                return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::Duplicate));
+                return self.record(
+                    entry.url,
+                    entry.depth,
+                    Some(status),
+                    None,
+                    Some(SkipReason::Duplicate),
+                );
             }
         }
         let skip = if !fetched.status.is_success() {
@@ -418,13 +497,28 @@ impl Crawl<'_> {
 
         let content_type = fetched.content_type.clone();
         let base = fetched.url.clone();
-        let parsed = tokio::task::spawn_blocking(move || extract::page::parse(&fetched.text(), &base)).await;
+        let parsed =
+            tokio::task::spawn_blocking(move || extract::page::parse(&fetched.text(), &base)).await;
         let facts = match parsed {
             Ok(facts) => facts,
-            Err(e) => return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::Failed(format!("could not parse: {e}")))),
+            Err(e) => {
+                return self.record(
+                    entry.url,
+                    entry.depth,
+                    Some(status),
+                    None,
+                    Some(SkipReason::Failed(format!("could not parse: {e}"))),
+                );
+            }
         };
         if !facts.text.is_empty() && !self.hashes.insert(facts.content_hash.clone()) {
-            return self.record(entry.url, entry.depth, Some(status), None, Some(SkipReason::Duplicate));
+            return self.record(
+                entry.url,
+                entry.depth,
+                Some(status),
+                None,
+                Some(SkipReason::Duplicate),
+            );
         }
         if let Some(canonical) = facts.canonical.clone() {
             self.discover(canonical, entry.depth, "");
@@ -432,6 +526,12 @@ impl Crawl<'_> {
         for link in &facts.links {
             self.discover(link.url.clone(), entry.depth + 1, &link.text);
         }
-        self.record(entry.url, entry.depth, Some(status), Some((content_type, facts)), None);
+        self.record(
+            entry.url,
+            entry.depth,
+            Some(status),
+            Some((content_type, facts)),
+            None,
+        );
     }
 }

@@ -16,12 +16,20 @@ pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 pub enum Robots {
     AllowAll,
     DisallowAll(String),
-    Rules { robot: Box<Robot>, delay: Option<Duration> },
+    Rules {
+        robot: Box<Robot>,
+        delay: Option<Duration>,
+    },
 }
 
 impl Robots {
     /// Fetches and parses `origin/robots.txt` (redirects followed by the fetcher).
-    pub async fn fetch(fetcher: &Fetcher, origin: &Url, user_agent: &str, max_delay: Duration) -> Robots {
+    pub async fn fetch(
+        fetcher: &Fetcher,
+        origin: &Url,
+        user_agent: &str,
+        max_delay: Duration,
+    ) -> Robots {
         let Ok(url) = origin.join("/robots.txt") else {
             return Robots::AllowAll;
         };
@@ -94,7 +102,11 @@ mod tests {
 
     #[test]
     fn crawl_delay_is_capped() {
-        let robots = Robots::parse(b"User-agent: *\nCrawl-delay: 3600\n", UA, Duration::from_secs(5));
+        let robots = Robots::parse(
+            b"User-agent: *\nCrawl-delay: 3600\n",
+            UA,
+            Duration::from_secs(5),
+        );
         assert_eq!(robots.delay(), Some(Duration::from_secs(5)));
     }
 }

@@ -22,7 +22,9 @@ impl Scope {
     pub fn with_help_subdomains(home: &Url, help_subdomains: bool) -> Self {
         let host = home.host_str().unwrap_or_default().to_ascii_lowercase();
         let registrable = match home.host() {
-            Some(url::Host::Domain(_)) if help_subdomains => psl::domain_str(&host).map(str::to_owned),
+            Some(url::Host::Domain(_)) if help_subdomains => {
+                psl::domain_str(&host).map(str::to_owned)
+            }
             _ => None,
         };
         Self {

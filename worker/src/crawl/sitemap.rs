@@ -47,7 +47,10 @@ pub fn parse(body: &[u8], limits: &SitemapLimits) -> Result<Parsed, String> {
             .read_to_end(&mut out)
             .map_err(|e| format!("bad gzip: {e}"))?;
         if out.len() > limits.max_bytes {
-            return Err(format!("larger than {} bytes once decompressed", limits.max_bytes));
+            return Err(format!(
+                "larger than {} bytes once decompressed",
+                limits.max_bytes
+            ));
         }
         out
     } else {
@@ -71,7 +74,10 @@ pub fn parse(body: &[u8], limits: &SitemapLimits) -> Result<Parsed, String> {
                 _ => {}
             },
             Ok(Event::Text(t)) if in_loc => {
-                let loc = t.unescape().map(|s| s.trim().to_owned()).unwrap_or_default();
+                let loc = t
+                    .unescape()
+                    .map(|s| s.trim().to_owned())
+                    .unwrap_or_default();
                 if parsed.pages.len() + parsed.sitemaps.len() >= limits.max_urls {
                     parsed.truncated = true;
                     break;
@@ -93,7 +99,11 @@ pub fn parse(body: &[u8], limits: &SitemapLimits) -> Result<Parsed, String> {
 
 /// Fetches the sitemaps reachable from `roots` and returns the page URLs they list, with a
 /// note for each sitemap that could not be used.
-pub async fn discover(fetcher: &Fetcher, roots: Vec<Url>, limits: SitemapLimits) -> (Vec<Url>, Vec<String>) {
+pub async fn discover(
+    fetcher: &Fetcher,
+    roots: Vec<Url>,
+    limits: SitemapLimits,
+) -> (Vec<Url>, Vec<String>) {
     let mut pages = Vec::new();
     let mut notes = Vec::new();
     let mut queue: Vec<(Url, usize)> = roots.into_iter().map(|u| (u, 0)).collect();
@@ -138,13 +148,25 @@ pub async fn discover(fetcher: &Fetcher, roots: Vec<Url>, limits: SitemapLimits)
             }
         };
         if parsed.truncated {
-            notes.push(format!("{url}: more than {} entries; the rest were ignored", limits.max_urls));
+            notes.push(format!(
+                "{url}: more than {} entries; the rest were ignored",
+                limits.max_urls
+            ));
         }
         pages.extend(parsed.pages.iter().filter_map(|p| url.join(p).ok()));
         if depth < limits.max_depth {
-            queue.extend(parsed.sitemaps.iter().filter_map(|s| url.join(s).ok()).map(|s| (s, depth + 1)));
+            queue.extend(
+                parsed
+                    .sitemaps
+                    .iter()
+                    .filter_map(|s| url.join(s).ok())
+                    .map(|s| (s, depth + 1)),
+            );
         } else if !parsed.sitemaps.is_empty() {
-            notes.push(format!("{url}: sitemap index nested deeper than {}", limits.max_depth));
+            notes.push(format!(
+                "{url}: sitemap index nested deeper than {}",
+                limits.max_depth
+            ));
         }
     }
     (pages, notes)
@@ -164,7 +186,10 @@ mod tests {
     #[test]
     fn urlsets_and_indexes_parse() {
         let parsed = parse(URLSET.as_bytes(), &SitemapLimits::default()).unwrap();
-        assert_eq!(parsed.pages, ["https://a.test/one", "https://a.test/two?x=1&y=2"]);
+        assert_eq!(
+            parsed.pages,
+            ["https://a.test/one", "https://a.test/two?x=1&y=2"]
+        );
         let index = r#"<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
             <sitemap><loc>https://a.test/s1.xml.gz</loc></sitemap></sitemapindex>"#;
         let parsed = parse(index.as_bytes(), &SitemapLimits::default()).unwrap();
@@ -181,14 +206,26 @@ mod tests {
 
         let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         bomb.write_all(&vec![b' '; 2 * 1024 * 1024]).unwrap();
-        let limits = SitemapLimits { max_bytes: 1024 * 1024, ..SitemapLimits::default() };
-        assert!(parse(&bomb.finish().unwrap(), &limits).unwrap_err().contains("decompressed"));
+        let limits = SitemapLimits {
+            max_bytes: 1024 * 1024,
+            ..SitemapLimits::default()
+        };
+        assert!(
+            parse(&bomb.finish().unwrap(), &limits)
+                .unwrap_err()
+                .contains("decompressed")
+        );
     }
 
     #[test]
     fn entries_past_the_limit_are_dropped() {
-        let many: String = (0..100).map(|i| format!("<url><loc>https://a.test/{i}</loc></url>")).collect();
-        let limits = SitemapLimits { max_urls: 10, ..SitemapLimits::default() };
+        let many: String = (0..100)
+            .map(|i| format!("<url><loc>https://a.test/{i}</loc></url>"))
+            .collect();
+        let limits = SitemapLimits {
+            max_urls: 10,
+            ..SitemapLimits::default()
+        };
         let parsed = parse(format!("<urlset>{many}</urlset>").as_bytes(), &limits).unwrap();
         assert_eq!(parsed.pages.len(), 10);
         assert!(parsed.truncated);

@@ -10,7 +10,9 @@ pub const MAX_QUERY_PARAMS: usize = 8;
 pub const MAX_SEGMENT_REPEATS: usize = 3;
 
 /// Query parameters that only track the visitor and never change the page.
-const TRACKING: &[&str] = &["gclid", "fbclid", "msclkid", "dclid", "yclid", "mc_cid", "mc_eid", "_ga", "_gl", "ref_src"];
+const TRACKING: &[&str] = &[
+    "gclid", "fbclid", "msclkid", "dclid", "yclid", "mc_cid", "mc_eid", "_ga", "_gl", "ref_src",
+];
 
 /// The normal form: lower-case scheme and host (the parser does that), no default port, no
 /// fragment, no tracking parameters, no duplicate slashes, and a path of at least `/`.
@@ -63,8 +65,14 @@ pub fn trap(url: &Url) -> Option<&'static str> {
     if url.query_pairs().count() > MAX_QUERY_PARAMS {
         return Some("too many query parameters");
     }
-    let segments: Vec<&str> = url.path_segments().map(|s| s.filter(|s| !s.is_empty()).collect()).unwrap_or_default();
-    if segments.iter().any(|s| segments.iter().filter(|t| *t == s).count() > MAX_SEGMENT_REPEATS) {
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    if segments
+        .iter()
+        .any(|s| segments.iter().filter(|t| *t == s).count() > MAX_SEGMENT_REPEATS)
+    {
         return Some("repeated path segments");
     }
     if is_calendar_like(&segments, url.query()) {
@@ -80,8 +88,17 @@ fn is_calendar_like(segments: &[&str], query: Option<&str>) -> bool {
     let far = |year: i32| !(1990..=this_year + 2).contains(&year);
     let years = segments
         .iter()
-        .chain(query.into_iter().flat_map(|q| q.split(['&', '=', '-', '/'])).collect::<Vec<_>>().iter())
-        .filter_map(|s| s.get(..4).filter(|_| s.len() == 4 || s.as_bytes().get(4) == Some(&b'-')))
+        .chain(
+            query
+                .into_iter()
+                .flat_map(|q| q.split(['&', '=', '-', '/']))
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .filter_map(|s| {
+            s.get(..4)
+                .filter(|_| s.len() == 4 || s.as_bytes().get(4) == Some(&b'-'))
+        })
         .filter_map(|s| s.parse::<i32>().ok())
         .filter(|y| (1000..=9999).contains(y))
         .collect::<Vec<_>>();
@@ -99,20 +116,44 @@ mod tests {
     #[test]
     fn normalises_case_ports_fragments_tracking_and_slashes() {
         assert_eq!(n("HTTP://Acme.Test:80/a#x"), "http://acme.test/a");
-        assert_eq!(n("https://acme.test:443//docs//intro"), "https://acme.test/docs/intro");
-        assert_eq!(n("https://acme.test/p?utm_source=x&id=3&gclid=abc"), "https://acme.test/p?id=3");
-        assert_eq!(n("https://acme.test/p?utm_campaign=y"), "https://acme.test/p");
+        assert_eq!(
+            n("https://acme.test:443//docs//intro"),
+            "https://acme.test/docs/intro"
+        );
+        assert_eq!(
+            n("https://acme.test/p?utm_source=x&id=3&gclid=abc"),
+            "https://acme.test/p?id=3"
+        );
+        assert_eq!(
+            n("https://acme.test/p?utm_campaign=y"),
+            "https://acme.test/p"
+        );
         assert_eq!(n("https://acme.test:8443/"), "https://acme.test:8443/");
     }
 
     #[test]
     fn traps_are_recognised() {
         let t = |s: &str| trap(&Url::parse(s).unwrap());
-        assert_eq!(t(&format!("https://a.test/{}", "x".repeat(3000))), Some("URL too long"));
-        assert_eq!(t("https://a.test/p?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9"), Some("too many query parameters"));
-        assert_eq!(t("https://a.test/a/b/a/b/a/b/a/b"), Some("repeated path segments"));
-        assert_eq!(t("https://a.test/calendar/2087/01/01"), Some("calendar-like path"));
-        assert_eq!(t("https://a.test/events?month=1712-03"), Some("calendar-like path"));
+        assert_eq!(
+            t(&format!("https://a.test/{}", "x".repeat(3000))),
+            Some("URL too long")
+        );
+        assert_eq!(
+            t("https://a.test/p?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9"),
+            Some("too many query parameters")
+        );
+        assert_eq!(
+            t("https://a.test/a/b/a/b/a/b/a/b"),
+            Some("repeated path segments")
+        );
+        assert_eq!(
+            t("https://a.test/calendar/2087/01/01"),
+            Some("calendar-like path")
+        );
+        assert_eq!(
+            t("https://a.test/events?month=1712-03"),
+            Some("calendar-like path")
+        );
         assert_eq!(t("https://a.test/blog/2024/05/launch"), None);
         assert_eq!(t("https://a.test/docs/getting-started"), None);
     }

@@ -32,7 +32,9 @@ pub fn flatten(html: &str, max_depth: usize) -> Option<String> {
             i = find(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3);
             continue;
         }
-        let Some(end) = tag_end(bytes, start) else { break };
+        let Some(end) = tag_end(bytes, start) else {
+            break;
+        };
         let closing = rest.get(1) == Some(&b'/');
         let name_start = start + if closing { 2 } else { 1 };
         let name: String = html[name_start..end]
@@ -91,11 +93,19 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
 }
 
 fn find_ci(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|p| p + from)
 }
 
 #[cfg(test)]
@@ -124,11 +134,19 @@ mod tests {
 
     #[test]
     fn a_hundred_thousand_nested_divs_parse_quickly() {
-        let html = format!("<body>{}deep{}</body>", "<div>".repeat(100_000), "</div>".repeat(100_000));
+        let html = format!(
+            "<body>{}deep{}</body>",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
         let started = std::time::Instant::now();
         let facts = super::super::page::parse(&html, &url::Url::parse("http://a.test/").unwrap());
         assert_eq!(facts.text, "deep");
         // Generous even for an unoptimised build; the unguarded parse took minutes.
-        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
