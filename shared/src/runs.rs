@@ -2,7 +2,10 @@
 //! second: a failed push leaves a `queued` row that the monitor job re-enqueues.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -51,4 +54,32 @@ pub async fn create<C: ConnectionTrait>(
 pub async fn enqueue(queue: &JobQueue, run: &analysis_run::Model) -> Result<(), QueueError> {
     let key = format!("run:{}:{}", run.id, run.queued_at.timestamp_micros());
     queue.push(AnalysisJob { run_id: run.id }, Some(&key)).await
+}
+
+/// Cancels the guest's active runs (only `run_id`, when given); returns how many. The worker
+/// holding one notices at its next heartbeat, stops, and leaves the row as it is.
+pub async fn cancel_active<C: ConnectionTrait>(
+    db: &C,
+    guest: Uuid,
+    run_id: Option<i64>,
+    reason: &str,
+) -> Result<u64, DbErr> {
+    let now = Utc::now();
+    let mut update = analysis_run::Entity::update_many()
+        .col_expr(
+            analysis_run::Column::Status,
+            Expr::value(RunStatus::Cancelled.as_str()),
+        )
+        .col_expr(analysis_run::Column::ErrorMessage, Expr::value(reason))
+        .col_expr(analysis_run::Column::CompletedAt, Expr::value(now))
+        .col_expr(analysis_run::Column::UpdatedAt, Expr::value(now))
+        .filter(analysis_run::Column::GuestUuid.eq(guest))
+        .filter(
+            analysis_run::Column::Status
+                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
+        );
+    if let Some(id) = run_id {
+        update = update.filter(analysis_run::Column::Id.eq(id));
+    }
+    Ok(update.exec(db).await?.rows_affected)
 }

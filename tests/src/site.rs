@@ -6,6 +6,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use futures::StreamExt;
 use poem::{
     Endpoint, Request, Response, Server,
     http::StatusCode,
@@ -15,29 +16,57 @@ use poem::{
 #[derive(Clone)]
 pub struct Page {
     pub status: u16,
-    pub content_type: &'static str,
-    pub body: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// Send the body one byte at a time, this far apart (a server that trickles).
+    pub trickle: Option<std::time::Duration>,
 }
 
 impl Page {
     pub fn html(body: impl Into<String>) -> Self {
+        Self::bytes("text/html; charset=utf-8", body.into().into_bytes())
+    }
+
+    pub fn bytes(content_type: &str, body: Vec<u8>) -> Self {
         Page {
             status: 200,
-            content_type: "text/html; charset=utf-8",
-            body: body.into(),
+            headers: vec![("content-type".into(), content_type.into())],
+            body,
+            trickle: None,
         }
+    }
+
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn redirect(location: &str) -> Self {
+        Page::html("").status(302).header("location", location)
+    }
+
+    pub fn trickle(mut self, every: std::time::Duration) -> Self {
+        self.trickle = Some(every);
+        self
     }
 }
 
+type RequestLog = Arc<Mutex<Vec<(String, std::time::Instant)>>>;
+
 pub struct TestSite {
     pub addr: SocketAddr,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: RequestLog,
     _server: tokio::task::JoinHandle<()>,
 }
 
 struct SiteEndpoint {
     pages: HashMap<String, Page>,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: RequestLog,
     /// How long each response takes (a slow site).
     delay: std::time::Duration,
 }
@@ -47,18 +76,32 @@ impl Endpoint for SiteEndpoint {
 
     async fn call(&self, req: Request) -> poem::Result<Response> {
         let path = req.uri().path().to_owned();
-        self.requests.lock().unwrap().push(path.clone());
+        self.requests
+            .lock()
+            .unwrap()
+            .push((path.clone(), std::time::Instant::now()));
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
-        Ok(match self.pages.get(&path) {
-            Some(page) => Response::builder()
-                .status(StatusCode::from_u16(page.status).unwrap())
-                .content_type(page.content_type)
-                .body(page.body.clone()),
-            None => Response::builder()
+        let Some(page) = self.pages.get(&path) else {
+            return Ok(Response::builder()
                 .status(StatusCode::NOT_FOUND)
-                .body("not found"),
+                .body("not found"));
+        };
+        let mut response = Response::builder().status(StatusCode::from_u16(page.status).unwrap());
+        for (name, value) in &page.headers {
+            response = response.header(name.as_str(), value.as_str());
+        }
+        Ok(match page.trickle {
+            None => response.body(page.body.clone()),
+            Some(every) => {
+                let bytes = page.body.clone();
+                let stream = futures::stream::iter(bytes).then(move |b| async move {
+                    tokio::time::sleep(every).await;
+                    Ok::<_, std::io::Error>(vec![b])
+                });
+                response.body(poem::Body::from_bytes_stream(stream))
+            }
         })
     }
 }
@@ -74,18 +117,32 @@ impl TestSite {
         Self::serve_with("127.0.0.1", pages, delay).await
     }
 
+    /// Serves `pages` plus the pages `more` makes from the site's address (sitemaps and
+    /// redirects that name the site itself).
+    pub async fn serve_knowing_address(
+        mut pages: HashMap<String, Page>,
+        more: impl FnOnce(&str) -> HashMap<String, Page>,
+    ) -> TestSite {
+        let (acceptor, addr) = bind("127.0.0.1").await;
+        pages.extend(more(&addr.to_string()));
+        Self::run(acceptor, addr, pages, std::time::Duration::ZERO)
+    }
+
     async fn serve_with(
         ip: &str,
         pages: HashMap<String, Page>,
         delay: std::time::Duration,
     ) -> TestSite {
-        let acceptor = TcpListener::bind(format!("{ip}:0"))
-            .into_acceptor()
-            .await
-            .expect("bind test site");
-        let addr = *acceptor.local_addr()[0]
-            .as_socket_addr()
-            .expect("socket address");
+        let (acceptor, addr) = bind(ip).await;
+        Self::run(acceptor, addr, pages, delay)
+    }
+
+    fn run(
+        acceptor: impl Acceptor + 'static,
+        addr: SocketAddr,
+        pages: HashMap<String, Page>,
+        delay: std::time::Duration,
+    ) -> TestSite {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let endpoint = SiteEndpoint {
             pages,
@@ -113,7 +170,28 @@ impl TestSite {
 
     /// Every path requested so far, in order.
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+
+    /// When each request of a path arrived.
+    pub fn request_times(&self, path: &str) -> Vec<std::time::Instant> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, t)| *t)
+            .collect()
+    }
+
+    /// The URL of a path on this site.
+    pub fn url(&self, path: &str) -> url::Url {
+        url::Url::parse(&format!("http://{}{path}", self.addr)).unwrap()
     }
 }
 
@@ -156,4 +234,15 @@ pub fn company_site(n: usize) -> HashMap<String, Page> {
         );
     }
     pages
+}
+
+async fn bind(ip: &str) -> (impl Acceptor + 'static, SocketAddr) {
+    let acceptor = TcpListener::bind(format!("{ip}:0"))
+        .into_acceptor()
+        .await
+        .expect("bind test site");
+    let addr = *acceptor.local_addr()[0]
+        .as_socket_addr()
+        .expect("socket address");
+    (acceptor, addr)
 }

@@ -27,6 +27,10 @@ operation_errors!(ProgressErrors {
     Conflict = 409: "An analysis changed state while starting; poll again.",
     Gone = 410: "The guest session has expired.",
 });
+operation_errors!(CancelErrors {
+    NotFound = 404: "No guest session has this id, or no analysis of this guest has this id.",
+    Gone = 410: "The guest session has expired.",
+});
 operation_errors!(ResultErrors {
     NotFound = 404: "No guest session has this id, or no analysis of this guest has this id.",
     Gone = 410: "The guest session has expired.",
@@ -191,6 +195,37 @@ impl AnalysisApi {
         Ok(Json(run.map_or_else(idle_view, |r| {
             progress_view(&r, state.config.crawl.max_pages)
         })))
+    }
+
+    /// Cancel an analysis of this guest. A queued or running analysis ends `cancelled`
+    /// within seconds; a finished one is left as it is. Answers the analysis' status.
+    #[oai(
+        path = "/api/onboarding/analysis/:id",
+        method = "delete",
+        operation_id = "cancelAnalysis"
+    )]
+    async fn cancel(
+        &self,
+        state: Data<&AppState>,
+        id: Path<i64>,
+        user_uuid: Query<Uuid>,
+    ) -> Result<Json<AnalysisStarted>, CancelErrors> {
+        let guest = guest_access::active(&state, user_uuid.0).await?;
+        runs::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user").await?;
+        let run = analysis_run::Entity::find_by_id(id.0)
+            .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(
+                    "analysis_not_found",
+                    format!("No analysis {} for this guest", id.0),
+                )
+            })?;
+        Ok(Json(AnalysisStarted {
+            analysis_id: run.id,
+            status: run.status,
+        }))
     }
 
     /// The result of an analysis of this guest: insights, quality and the pages.

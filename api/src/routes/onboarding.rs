@@ -6,12 +6,13 @@ use onboard_shared::{
         self, Design, FLOATIE_POSITIONS, Suggestions, TempConfiguration, normalise_hex_color,
     },
     progress::RunStatus,
+    runs,
 };
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, sea_query::Expr,
+    QueryFilter, QueryOrder,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -201,7 +202,8 @@ impl OnboardingApi {
         if let Some(domain) = &domain {
             row.onboarding_domain = Set(Some(domain.clone()));
             if guest.onboarding_domain.as_deref() != Some(domain.as_str()) {
-                cancel_active_runs(&state.db, guest.uuid).await?;
+                // A new domain makes the analysis of the old one moot.
+                runs::cancel_active(&state.db, guest.uuid, None, "The domain changed").await?;
             }
         }
         guest_session::Entity::update(row).exec(&state.db).await?;
@@ -434,29 +436,4 @@ pub async fn suggestions_for(db: &DatabaseConnection, guest: Uuid) -> Result<Sug
         .await?
         .map(|i| Suggestions::from_insights(&i))
         .unwrap_or_default())
-}
-
-/// A new domain makes the analysis of the old one moot: its active run is cancelled (the
-/// worker holding it sees this at its next heartbeat and stops).
-pub async fn cancel_active_runs(db: &DatabaseConnection, guest: Uuid) -> Result<(), DbErr> {
-    let now = Utc::now();
-    analysis_run::Entity::update_many()
-        .col_expr(
-            analysis_run::Column::Status,
-            Expr::value(RunStatus::Cancelled.as_str()),
-        )
-        .col_expr(
-            analysis_run::Column::ErrorMessage,
-            Expr::value("The domain changed"),
-        )
-        .col_expr(analysis_run::Column::CompletedAt, Expr::value(now))
-        .col_expr(analysis_run::Column::UpdatedAt, Expr::value(now))
-        .filter(analysis_run::Column::GuestUuid.eq(guest))
-        .filter(
-            analysis_run::Column::Status
-                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
-        )
-        .exec(db)
-        .await?;
-    Ok(())
 }

@@ -198,7 +198,7 @@ pub async fn crawl(
         c.record(home_entry.url, 0, None, None, Some(SkipReason::Robots));
     }
 
-    // Sitemaps: those robots.txt names, and the conventional one.
+    // Sitemaps: those robots.txt names, and the conventional one, if robots.txt allows them.
     let mut roots: Vec<Url> = c
         .robots_for(&home_url)
         .await
@@ -206,12 +206,18 @@ pub async fn crawl(
         .iter()
         .filter_map(|s| Url::parse(s).ok())
         .collect();
-    if let Ok(default) = home_url.join("/sitemap.xml") {
-        if !roots.contains(&default) {
-            roots.push(default);
+    if let Ok(default) = home_url.join("/sitemap.xml")
+        && !roots.contains(&default)
+    {
+        roots.push(default);
+    }
+    let mut allowed_roots = Vec::new();
+    for root in roots {
+        if c.allowed(&root).await {
+            allowed_roots.push(root);
         }
     }
-    let (listed, _notes) = sitemap::discover(fetcher, roots, settings.sitemaps).await;
+    let (listed, _notes) = sitemap::discover(fetcher, allowed_roots, settings.sitemaps).await;
     for url in listed {
         c.discover(url, 1, "");
     }

@@ -47,7 +47,7 @@ impl Scope {
             (_, None) => matches!(self.port, Some(80 | 443) | None),
             (mine, theirs) => mine == theirs,
         };
-        port_ok && (bare == self.bare_host || self.help_hosts.iter().any(|h| *h == host))
+        port_ok && (bare == self.bare_host || self.help_hosts.contains(&host))
     }
 }
 
