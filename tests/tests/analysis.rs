@@ -253,3 +253,88 @@ async fn the_same_run_delivered_twice_is_processed_once() {
     assert_eq!(after.completed_at, finished.completed_at);
     assert_eq!(after.status, "succeeded");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_mid_crawl_stops_the_crawl_within_seconds() {
+    let site = TestSite::serve_slow(company_site(20), std::time::Duration::from_millis(300)).await;
+    let app = TestApp::builder()
+        .var("ONBOARD_CRAWL_CONCURRENCY", "1")
+        .spawn()
+        .await;
+    let guest = app.create_guest().await;
+    app.set_domain(guest, &site.domain()).await;
+    let id = app.start_analysis(guest).await;
+    let deadline = tokio::time::Instant::now() + onboard_tests::DEADLINE;
+    while app.progress(guest).await["pages"]["crawled"]
+        .as_u64()
+        .unwrap_or(0)
+        < 1
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the crawl never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let other = app.create_guest().await;
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/onboarding/analysis/{id}?user_uuid={other}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404, "another guest cannot cancel it");
+
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/onboarding/analysis/{id}?user_uuid={guest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "cancelled");
+    let cancelled_at = std::time::Instant::now();
+
+    // The worker notices at its next heartbeat (1 s in tests) and stops fetching: watch the
+    // site's request log until it has been quiet for three seconds.
+    let mut last_count = site.requests().len();
+    let mut last_change = std::time::Instant::now();
+    while last_change.elapsed() < std::time::Duration::from_secs(3) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the crawl never stopped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let count = site.requests().len();
+        if count != last_count {
+            last_count = count;
+            last_change = std::time::Instant::now();
+        }
+    }
+    let stopped_after = last_change.saturating_duration_since(cancelled_at);
+    assert!(
+        stopped_after < std::time::Duration::from_secs(5),
+        "requests went on for {stopped_after:?}"
+    );
+    assert!(
+        last_count < 20,
+        "the crawl ran to the end: {last_count} requests"
+    );
+
+    let view = app.progress(guest).await;
+    assert_eq!(view["status"], "cancelled");
+    assert_eq!(view["error"], "Cancelled by the user");
+    // Cancelling a finished analysis changes nothing.
+    let again: Value = app
+        .client
+        .delete(app.url(&format!("/api/onboarding/analysis/{id}?user_uuid={guest}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["status"], "cancelled");
+}

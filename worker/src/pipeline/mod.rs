@@ -199,10 +199,10 @@ async fn steps(
     progress
         .start(StepName::AiProcessing, &format!("Reading {crawled} pages"))
         .await?;
-    for (done, (id, page)) in ids.iter().zip(&pages).enumerate() {
-        store::store_facts(&ctx.db, *id, page).await?;
+    for (done, (id, index)) in ids.iter().enumerate() {
+        store::store_facts(&ctx.db, *id, &pages[*index]).await?;
         if done % 10 == 9 {
-            let pct = ((done + 1) * 100 / pages.len().max(1)) as u8;
+            let pct = ((done + 1) * 100 / ids.len().max(1)) as u8;
             progress.advance(StepName::AiProcessing, pct, None).await?;
         }
     }
