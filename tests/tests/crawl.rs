@@ -452,3 +452,26 @@ async fn the_whole_site_is_crawled_within_its_limits() {
     let crawled = crawl_site(&site, &[("ONBOARD_CRAWL_MAX_DEPTH", "1")], |_| {}).await;
     assert_eq!(crawled.stats.crawled, 31);
 }
+
+#[tokio::test]
+async fn a_429_is_retried_after_the_time_retry_after_asks_for() {
+    let pages = HashMap::from([
+        ("/".to_owned(), linking(&["/busy"])),
+        (
+            "/busy".to_owned(),
+            Page::html("slow down")
+                .status(429)
+                .header("retry-after", "1"),
+        ),
+    ]);
+    let site = TestSite::serve(pages).await;
+    let crawled = crawl_site(&site, &[("ONBOARD_CRAWL_RETRIES", "1")], |_| {}).await;
+    assert_eq!(crawled.skip("/busy"), Some(SkipReason::Status(429)));
+    let times = site.request_times("/busy");
+    assert_eq!(times.len(), 2, "one retry");
+    assert!(
+        times[1] - times[0] >= Duration::from_millis(950),
+        "{:?}",
+        times[1] - times[0]
+    );
+}
