@@ -465,7 +465,16 @@ async fn a_429_is_retried_after_the_time_retry_after_asks_for() {
         ),
     ]);
     let site = TestSite::serve(pages).await;
-    let crawled = crawl_site(&site, &[("ONBOARD_CRAWL_RETRIES", "1")], |_| {}).await;
+    // A budget of two (home and /busy) is spent before the retry: retries are owed anyway.
+    let crawled = crawl_site(
+        &site,
+        &[
+            ("ONBOARD_CRAWL_RETRIES", "1"),
+            ("ONBOARD_CRAWL_MAX_PAGES", "2"),
+        ],
+        |_| {},
+    )
+    .await;
     assert_eq!(crawled.skip("/busy"), Some(SkipReason::Status(429)));
     let times = site.request_times("/busy");
     assert_eq!(times.len(), 2, "one retry");

@@ -56,6 +56,8 @@ pub struct Entry {
     pub depth: usize,
     /// Fetch attempts so far (retries after 429/503 or transient errors).
     pub attempt: u32,
+    /// 0 for a page a help desk wants (see [`class`]), kept for when it is queued again.
+    pub class: u8,
 }
 
 #[derive(Debug, Default)]
@@ -81,10 +83,10 @@ impl Ord for EntryOrd {
 }
 
 impl Frontier {
-    pub fn push(&mut self, entry: Entry, class: u8) {
+    pub fn push(&mut self, entry: Entry) {
         self.seq += 1;
         let key = Key {
-            class,
+            class: entry.class,
             depth: entry.depth,
             seq: self.seq,
         };
@@ -118,6 +120,7 @@ mod tests {
             url: Url::parse(&format!("https://a.test{path}")).unwrap(),
             depth,
             attempt: 0,
+            class: 1,
         }
     }
 
@@ -130,9 +133,9 @@ mod tests {
             ("/pricing", 3, ""),
             ("/team", 1, ""),
         ] {
-            let e = entry(path, depth);
-            let c = class(&e.url, anchor);
-            f.push(e, c);
+            let mut e = entry(path, depth);
+            e.class = class(&e.url, anchor);
+            f.push(e);
         }
         let order: Vec<_> = f
             .drain()

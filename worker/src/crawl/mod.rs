@@ -149,6 +149,8 @@ struct Crawl<'a> {
     scope: Scope,
     seen: HashSet<String>,
     frontier: Frontier,
+    /// Entries waiting to be fetched again; they do not count against the page budget.
+    retries: Vec<Entry>,
     robots: HashMap<String, Robots>,
     hosts: HashMap<String, Host>,
     hashes: HashSet<String>,
@@ -172,6 +174,7 @@ pub async fn crawl(
         scope: Scope::with_help_subdomains(&home_url, settings.help_subdomains),
         seen: HashSet::new(),
         frontier: Frontier::default(),
+        retries: Vec::new(),
         robots: HashMap::new(),
         hosts: HashMap::new(),
         hashes: HashSet::new(),
@@ -190,6 +193,7 @@ pub async fn crawl(
         url: home_url.clone(),
         depth: 0,
         attempt: 0,
+        class: 0,
     };
     if c.allowed(&home_url).await {
         c.started += 1;
@@ -228,7 +232,8 @@ pub async fn crawl(
     let total_cap = settings.concurrency * 4;
     let timed_out = loop {
         let wait = c.start_ready(&mut in_flight, &mut flying, total_cap).await;
-        if in_flight.is_empty() && (c.frontier.is_empty() || c.started >= settings.max_pages) {
+        let fresh_left = !c.frontier.is_empty() && c.started < settings.max_pages;
+        if in_flight.is_empty() && c.retries.is_empty() && !fresh_left {
             break false;
         }
         let pause = wait.unwrap_or(Duration::from_secs(1));
@@ -250,7 +255,12 @@ pub async fn crawl(
     } else {
         SkipReason::PageLimit
     };
-    for entry in flying.into_values().chain(c.frontier.drain()) {
+    let retries = std::mem::take(&mut c.retries);
+    for entry in flying
+        .into_values()
+        .chain(retries)
+        .chain(c.frontier.drain())
+    {
         let reason = if timed_out {
             SkipReason::Deadline
         } else {
@@ -277,9 +287,16 @@ impl Crawl<'_> {
         let mut waiting = Vec::new();
         let mut wait: Option<Duration> = None;
         let now = Instant::now();
-        while in_flight.len() < total_cap && self.started < self.settings.max_pages {
-            let Some(entry) = self.frontier.pop() else {
-                break;
+        let mut retries = std::mem::take(&mut self.retries).into_iter();
+        while in_flight.len() < total_cap {
+            // Retries first (they are owed), then new pages while the budget lasts.
+            let entry = match retries.next() {
+                Some(entry) => entry,
+                None if self.started < self.settings.max_pages => match self.frontier.pop() {
+                    Some(entry) => entry,
+                    None => break,
+                },
+                None => break,
             };
             if entry.attempt == 0 && !self.allowed(&entry.url).await {
                 self.record(entry.url, entry.depth, None, None, Some(SkipReason::Robots));
@@ -309,10 +326,15 @@ impl Crawl<'_> {
                 (entry, result)
             }));
         }
+        // Whatever was not started waits for the next round.
+        self.retries.extend(retries);
         let any_waiting = !waiting.is_empty();
         for entry in waiting {
-            let class = frontier::class(&entry.url, "");
-            self.frontier.push(entry, class);
+            if entry.attempt > 0 {
+                self.retries.push(entry);
+            } else {
+                self.frontier.push(entry);
+            }
         }
         if any_waiting && wait.is_none() && in_flight.is_empty() {
             wait = Some(Duration::from_millis(50));
@@ -375,14 +397,12 @@ impl Crawl<'_> {
             Some(reason) => self.record(url, depth, None, None, Some(reason)),
             None => {
                 let class = frontier::class(&url, anchor);
-                self.frontier.push(
-                    Entry {
-                        url,
-                        depth,
-                        attempt: 0,
-                    },
+                self.frontier.push(Entry {
+                    url,
+                    depth,
+                    attempt: 0,
                     class,
-                );
+                });
             }
         }
     }
@@ -422,12 +442,10 @@ impl Crawl<'_> {
         if let Some(host) = entry.url.host_str().and_then(|h| self.hosts.get_mut(h)) {
             host.next_at = host.next_at.max(Instant::now() + after);
         }
-        let retry = Entry {
+        self.retries.push(Entry {
             attempt: entry.attempt + 1,
             ..entry.clone()
-        };
-        let class = frontier::class(&retry.url, "");
-        self.frontier.push(retry, class);
+        });
         true
     }
 
