@@ -161,10 +161,7 @@ impl AnalysisApi {
     ) -> Result<StartResponse, StartErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let run = start_or_current(&state, &guest).await?;
-        Ok(StartResponse::Accepted(Json(AnalysisStarted {
-            analysis_id: run.id,
-            status: run.status,
-        })))
+        Ok(StartResponse::Accepted(Json(AnalysisStarted::from(run))))
     }
 
     /// Live progress of the guest's latest analysis; polled by the UI every 2 seconds.
@@ -212,20 +209,8 @@ impl AnalysisApi {
     ) -> Result<Json<AnalysisStarted>, CancelErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         runs::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user").await?;
-        let run = analysis_run::Entity::find_by_id(id.0)
-            .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    "analysis_not_found",
-                    format!("No analysis {} for this guest", id.0),
-                )
-            })?;
-        Ok(Json(AnalysisStarted {
-            analysis_id: run.id,
-            status: run.status,
-        }))
+        let run = guest_run(&state, guest.uuid, id.0).await?;
+        Ok(Json(AnalysisStarted::from(run)))
     }
 
     /// The result of an analysis of this guest: insights, quality and the pages.
@@ -242,17 +227,7 @@ impl AnalysisApi {
     ) -> Result<Json<AnalysisResult>, ResultErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let db = &state.db;
-        // Another guest's analysis is answered exactly like a missing one.
-        let run = analysis_run::Entity::find_by_id(id.0)
-            .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
-            .one(db)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(
-                    "analysis_not_found",
-                    format!("No analysis {} for this guest", id.0),
-                )
-            })?;
+        let run = guest_run(&state, guest.uuid, id.0).await?;
         let domain = site::Entity::find_by_id(run.site_id)
             .one(db)
             .await?
@@ -304,6 +279,33 @@ impl AnalysisApi {
             page_list,
         }))
     }
+}
+
+impl From<analysis_run::Model> for AnalysisStarted {
+    fn from(run: analysis_run::Model) -> Self {
+        AnalysisStarted {
+            analysis_id: run.id,
+            status: run.status,
+        }
+    }
+}
+
+/// One of the guest's analyses. Another guest's is answered exactly like a missing one.
+async fn guest_run(
+    state: &AppState,
+    guest: Uuid,
+    id: i64,
+) -> Result<analysis_run::Model, ApiError> {
+    analysis_run::Entity::find_by_id(id)
+        .filter(analysis_run::Column::GuestUuid.eq(guest))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "analysis_not_found",
+                format!("No analysis {id} for this guest"),
+            )
+        })
 }
 
 /// The guest's active run, or a new one for its domain (row first, then the job).

@@ -299,7 +299,7 @@ impl Crawl<'_> {
                 None => break,
             };
             if entry.attempt == 0 && !self.allowed(&entry.url).await {
-                self.record(entry.url, entry.depth, None, None, Some(SkipReason::Robots));
+                self.reject(entry, None, SkipReason::Robots);
                 continue;
             }
             let host_key = entry.url.host_str().unwrap_or_default().to_owned();
@@ -434,6 +434,11 @@ impl Crawl<'_> {
         });
     }
 
+    /// Records a URL that was not crawled, or failed.
+    fn reject(&mut self, entry: Entry, status: Option<u16>, reason: SkipReason) {
+        self.record(entry.url, entry.depth, status, None, Some(reason));
+    }
+
     /// Retries the entry later if attempts remain; returns false when they do not.
     fn retry(&mut self, entry: &Entry, after: Duration) -> bool {
         if entry.attempt >= self.settings.retries {
@@ -465,7 +470,7 @@ impl Crawl<'_> {
                     FetchError::Timeout => SkipReason::Timeout,
                     other => SkipReason::Failed(other.to_string()),
                 };
-                return self.record(entry.url, entry.depth, None, None, Some(reason));
+                return self.reject(entry, None, reason);
             }
         };
         let status = fetched.status.as_u16();
@@ -488,22 +493,10 @@ impl Crawl<'_> {
         let final_url = url::normalise(&fetched.url);
         if scope::key(&final_url) != scope::key(&entry.url) {
             if !self.scope.contains(&final_url) {
-                return self.record(
-                    entry.url,
-                    entry.depth,
-                    Some(status),
-                    None,
-                    Some(SkipReason::OutOfScope),
-                );
+                return self.reject(entry, Some(status), SkipReason::OutOfScope);
             }
             if !self.seen.insert(scope::key(&final_url)) {
-                return self.record(
-                    entry.url,
-                    entry.depth,
-                    Some(status),
-                    None,
-                    Some(SkipReason::Duplicate),
-                );
+                return self.reject(entry, Some(status), SkipReason::Duplicate);
             }
         }
         let skip = if !fetched.status.is_success() {
@@ -516,7 +509,7 @@ impl Crawl<'_> {
             None
         };
         if let Some(reason) = skip {
-            return self.record(entry.url, entry.depth, Some(status), None, Some(reason));
+            return self.reject(entry, Some(status), reason);
         }
 
         let content_type = fetched.content_type.clone();
@@ -526,23 +519,15 @@ impl Crawl<'_> {
         let facts = match parsed {
             Ok(facts) => facts,
             Err(e) => {
-                return self.record(
-                    entry.url,
-                    entry.depth,
+                return self.reject(
+                    entry,
                     Some(status),
-                    None,
-                    Some(SkipReason::Failed(format!("could not parse: {e}"))),
+                    SkipReason::Failed(format!("could not parse: {e}")),
                 );
             }
         };
         if !facts.text.is_empty() && !self.hashes.insert(facts.content_hash.clone()) {
-            return self.record(
-                entry.url,
-                entry.depth,
-                Some(status),
-                None,
-                Some(SkipReason::Duplicate),
-            );
+            return self.reject(entry, Some(status), SkipReason::Duplicate);
         }
         if let Some(canonical) = facts.canonical.clone() {
             self.discover(canonical, entry.depth, "");
