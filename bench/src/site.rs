@@ -144,9 +144,9 @@ pub fn page(shape: SiteShape, path: &str) -> Option<String> {
     };
     let mut rng = Rng(seed * 7919 + 1);
     let mut main = format!("<h1>{title}</h1>");
-    for h in 0..3 {
+    for h in 0..4 {
         main.push_str(&format!("<h2>Part {h}</h2>"));
-        for _ in 0..3 {
+        for _ in 0..4 {
             let p: Vec<String> = (0..4).map(|_| rng.sentence()).collect();
             main.push_str(&format!("<p>{}</p>", p.join(" ")));
         }
