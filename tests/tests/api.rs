@@ -531,3 +531,46 @@ async fn health_readiness_docs_and_unknown_routes() {
     .await;
     assert_eq!(e["error"], "method_not_allowed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_poll_answers_304_while_nothing_changed() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let guest = app.create_guest().await;
+    let path = format!("/api/onboarding/progress-steps?user_uuid={guest}");
+    let poll = |etag: Option<String>| {
+        let mut request = app.client.get(app.url(&path));
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.send()
+    };
+    let first = poll(None).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let idle_tag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(poll(Some(idle_tag.clone())).await.unwrap().status(), 304);
+
+    app.set_domain(guest, "acme.test").await;
+    let started = poll(Some(idle_tag)).await.unwrap();
+    assert_eq!(started.status(), 200, "a new analysis is a change");
+    let tag = started.headers()["etag"].to_str().unwrap().to_owned();
+    let unchanged = poll(Some(tag.clone())).await.unwrap();
+    assert_eq!(unchanged.status(), 304);
+    assert_eq!(unchanged.headers()["etag"].to_str().unwrap(), tag);
+    assert!(unchanged.bytes().await.unwrap().is_empty());
+
+    let id: i64 = app.progress(guest).await["analysisId"].as_i64().unwrap();
+    let cancel = app
+        .client
+        .delete(app.url(&format!("/api/onboarding/analysis/{id}?user_uuid={guest}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), 200);
+    let changed = poll(Some(tag.clone())).await.unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+    assert_eq!(
+        changed.json::<Value>().await.unwrap()["status"],
+        "cancelled"
+    );
+}

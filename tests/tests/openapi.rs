@@ -60,7 +60,7 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
         ),
         (
             "getProgressSteps",
-            &["200", "400", "404", "409", "410", "500", "503"],
+            &["200", "304", "400", "404", "409", "410", "500", "503"],
         ),
         ("getAnalysis", &["200", "400", "404", "410", "500", "503"]),
         (

@@ -5,7 +5,11 @@ use onboard_shared::{
     runs,
 };
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Header, Path, Query},
+    payload::Json,
+};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
 use serde_json::Value;
 use uuid::Uuid;
@@ -98,6 +102,16 @@ pub struct ProgressView {
     pub pages: PageCounts,
 }
 
+#[derive(ApiResponse)]
+pub enum ProgressResponse {
+    /// The progress, with an `ETag` to send back as `If-None-Match`.
+    #[oai(status = 200)]
+    Ok(Json<ProgressView>, #[oai(header = "ETag")] String),
+    /// Nothing changed since the `ETag` sent in `If-None-Match`.
+    #[oai(status = 304)]
+    NotModified(#[oai(header = "ETag")] String),
+}
+
 #[derive(Object)]
 #[oai(rename_all = "camelCase")]
 pub struct PageView {
@@ -175,7 +189,8 @@ impl AnalysisApi {
         &self,
         state: Data<&AppState>,
         user_uuid: Query<Uuid>,
-    ) -> Result<Json<ProgressView>, ProgressErrors> {
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> Result<ProgressResponse, ProgressErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let latest = analysis_run::Entity::find()
             .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
@@ -189,9 +204,20 @@ impl AnalysisApi {
             }
             None => None,
         };
-        Ok(Json(run.map_or_else(idle_view, |r| {
+        let etag = run
+            .as_ref()
+            .map_or_else(|| "W/\"idle\"".to_owned(), etag_of);
+        if if_none_match
+            .0
+            .as_deref()
+            .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag))
+        {
+            return Ok(ProgressResponse::NotModified(etag));
+        }
+        let view = run.map_or_else(idle_view, |r| {
             progress_view(&r, state.config.crawl.max_pages)
-        })))
+        });
+        Ok(ProgressResponse::Ok(Json(view), etag))
     }
 
     /// Cancel an analysis of this guest. A queued or running analysis ends `cancelled`
@@ -368,6 +394,12 @@ fn step_views(steps: Vec<Step>) -> Vec<StepView> {
             detail: s.detail,
         })
         .collect()
+}
+
+/// A weak validator of what the poll shows: every progress write moves `updated_at`. (The
+/// time estimate is derived on each read; it may lag by one write, which is fine for a hint.)
+fn etag_of(run: &analysis_run::Model) -> String {
+    format!("W/\"{}-{}\"", run.id, run.updated_at.timestamp_micros())
 }
 
 fn idle_view() -> ProgressView {
