@@ -2,6 +2,7 @@
 //! server around them. The api never crawls: it writes rows and enqueues jobs.
 
 mod body_limit;
+mod cors;
 pub mod error;
 mod guest_access;
 pub mod routes;
@@ -61,14 +62,18 @@ pub fn app(state: AppState) -> impl Endpoint {
     let api = openapi_service();
     let docs = api.swagger_ui();
     let yaml = SpecYaml(api.spec_yaml());
+    let origins = cors::OriginPolicy::new(state.config.cors_origins.clone());
+    let db = state.db.clone();
     Route::new()
         .nest("/", api)
         .at("/openapi.yaml", get(spec).data(yaml))
         .nest("/docs", docs)
         .data(state)
         .around(|ep, req| body_limit::limit(ep, req, MAX_BODY_BYTES))
-        .with(Tracing)
         .catch_all_error(error::json_error)
+        .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))
+        .around(cors::security_headers)
+        .with(Tracing)
 }
 
 /// Binds and serves until `shutdown` resolves; returns the bound address and the server

@@ -29,6 +29,8 @@ pub struct Config {
     pub queue_prefix: String,
     pub run_migrations: bool,
     pub admin_token: Option<String>,
+    /// Origins the onboarding UI may call from, besides the registered sites' own.
+    pub cors_origins: Vec<String>,
     pub worker_metrics_listen: SocketAddr,
     pub guest_ttl: Duration,
     pub jobs: JobsConfig,
@@ -128,6 +130,11 @@ impl Config {
                 .unwrap_or_else(|| "onboard".into()),
             run_migrations: vars.parsed("ONBOARD_RUN_MIGRATIONS", true)?,
             admin_token: vars.optional("ONBOARD_ADMIN_TOKEN"),
+            cors_origins: vars
+                .list::<String>("ONBOARD_CORS_ORIGINS")?
+                .into_iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
             worker_metrics_listen: vars.parsed(
                 "ONBOARD_WORKER_METRICS_LISTEN",
                 "127.0.0.1:9091".parse().unwrap(),

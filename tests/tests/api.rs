@@ -574,3 +574,118 @@ async fn the_progress_poll_answers_304_while_nothing_changed() {
         "cancelled"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_grants_configured_origins_and_registered_sites_only() {
+    let app = TestApp::builder()
+        .without_worker()
+        .var("ONBOARD_CORS_ORIGINS", "https://onboarding.example.com")
+        .spawn()
+        .await;
+    let guest = app.create_guest().await;
+    app.set_domain(guest, "acme.test").await;
+    app.start_analysis(guest).await; // registers the site acme.test
+
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(
+                reqwest::Method::OPTIONS,
+                app.url("/api/onboarding/progress-steps"),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "if-none-match")
+            .send()
+    };
+    for origin in [
+        "https://onboarding.example.com",
+        "https://www.acme.test",
+        "http://acme.test",
+    ] {
+        let response = preflight(origin).await.unwrap();
+        assert_eq!(response.status(), 204, "{origin}");
+        let h = response.headers();
+        assert_eq!(h["access-control-allow-origin"], origin);
+        assert!(
+            h["access-control-allow-methods"]
+                .to_str()
+                .unwrap()
+                .contains("GET")
+        );
+        assert!(
+            h["access-control-allow-headers"]
+                .to_str()
+                .unwrap()
+                .contains("if-none-match")
+        );
+    }
+    let refused = preflight("https://evil.test").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    assert_eq!(error_of(refused, 403).await["error"], "origin_not_allowed");
+
+    let path = format!("/api/onboarding/config?user_uuid={guest}");
+    let allowed = app
+        .client
+        .get(app.url(&path))
+        .header("origin", "https://www.acme.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://www.acme.test"
+    );
+    assert!(
+        allowed.headers()["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("etag")
+    );
+    let other = app
+        .client
+        .get(app.url(&path))
+        .header("origin", "https://evil.test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        200,
+        "the request is served; the browser just gets no grant"
+    );
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    for response in [
+        app.get("/healthz").await,
+        app.get("/api/nothing").await,
+        app.post("/api/guest").await,
+    ] {
+        let h = response.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert!(
+            h["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'none'")
+        );
+    }
+    // The docs page runs Swagger UI's scripts, so it is not given the API's strict policy.
+    assert!(
+        app.get("/docs")
+            .await
+            .headers()
+            .get("content-security-policy")
+            .is_none()
+    );
+}

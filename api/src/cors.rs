@@ -1,0 +1,176 @@
+//! CORS for the onboarding UI, which runs in customers' browsers (often in an iframe on the
+//! customer's own site). An origin is allowed when it is configured
+//! (`ONBOARD_CORS_ORIGINS`) or is a registered site's domain over http or https, with or
+//! without `www.`. Other origins get no CORS grant. Lookups are cached briefly, so the
+//! 2-second progress poll does not add a database read per request.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use onboard_shared::{domain::Domain, entities::site};
+use poem::{
+    Endpoint, IntoResponse, Request, Response,
+    http::{HeaderValue, Method, StatusCode, header},
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+
+use crate::error::ErrorBody;
+
+const ALLOWED_METHODS: &str = "GET, POST, DELETE, OPTIONS";
+const ALLOWED_HEADERS: &str = "content-type, if-none-match";
+const EXPOSED_HEADERS: &str = "etag, retry-after";
+/// How long an origin's verdict is remembered.
+const CACHE_FOR: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Default)]
+pub struct OriginPolicy {
+    configured: Arc<Vec<String>>,
+    cache: Arc<Mutex<HashMap<String, (bool, Instant)>>>,
+}
+
+impl OriginPolicy {
+    pub fn new(configured: Vec<String>) -> Self {
+        Self {
+            configured: Arc::new(configured),
+            cache: Arc::default(),
+        }
+    }
+
+    pub async fn allows(&self, db: &DatabaseConnection, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        if self.configured.contains(&origin) {
+            return true;
+        }
+        if let Some((allowed, at)) = self.cache.lock().expect("cors cache").get(&origin) {
+            if at.elapsed() < CACHE_FOR {
+                return *allowed;
+            }
+        }
+        let allowed = registered_site(db, &origin).await;
+        let mut cache = self.cache.lock().expect("cors cache");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(origin, (allowed, Instant::now()));
+        allowed
+    }
+}
+
+/// Whether `scheme://host[:port]` is a registered site (or its www twin) over http(s).
+async fn registered_site(db: &DatabaseConnection, origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let Ok(domain) = Domain::parse(rest) else {
+        return false;
+    };
+    let name = domain.to_string();
+    let bare = name.strip_prefix("www.").unwrap_or(&name).to_owned();
+    let candidates = [bare.clone(), format!("www.{bare}")];
+    // A database error denies the grant rather than failing the request.
+    site::Entity::find()
+        .filter(site::Column::Domain.is_in(candidates))
+        .count(db)
+        .await
+        .is_ok_and(|n| n > 0)
+}
+
+pub async fn cors<E: Endpoint>(
+    next: E,
+    req: Request,
+    policy: OriginPolicy,
+    db: DatabaseConnection,
+) -> poem::Result<Response> {
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let Some(origin) = origin else {
+        return next.call(req).await.map(IntoResponse::into_response);
+    };
+    let allowed = policy.allows(&db, &origin).await;
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut response = if preflight {
+        if !allowed {
+            return Ok(poem::web::Json(ErrorBody {
+                error: "origin_not_allowed".into(),
+                message: format!("{origin} may not call this API"),
+            })
+            .with_status(StatusCode::FORBIDDEN)
+            .into_response());
+        }
+        let mut r = Response::builder().status(StatusCode::NO_CONTENT).finish();
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static(ALLOWED_METHODS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static(ALLOWED_HEADERS),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        r
+    } else {
+        next.call(req)
+            .await
+            .map(IntoResponse::into_response)
+            .unwrap_or_else(|e| e.into_response())
+    };
+    let headers = response.headers_mut();
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    if allowed {
+        if let Ok(value) = HeaderValue::from_str(&origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSED_HEADERS),
+            );
+        }
+    }
+    Ok(response)
+}
+
+/// Headers every response carries. The API's JSON needs no scripts, frames or referrers; the
+/// docs page (Swagger UI) keeps its own needs.
+pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let docs = req.uri().path().starts_with("/docs");
+    let mut response = next
+        .call(req)
+        .await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| e.into_response());
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    if !docs {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    Ok(response)
+}
