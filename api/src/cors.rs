@@ -44,10 +44,10 @@ impl OriginPolicy {
         if self.configured.contains(&origin) {
             return true;
         }
-        if let Some((allowed, at)) = self.cache.lock().expect("cors cache").get(&origin) {
-            if at.elapsed() < CACHE_FOR {
-                return *allowed;
-            }
+        if let Some((allowed, at)) = self.cache.lock().expect("cors cache").get(&origin)
+            && at.elapsed() < CACHE_FOR
+        {
+            return *allowed;
         }
         let allowed = registered_site(db, &origin).await;
         let mut cache = self.cache.lock().expect("cors cache");
@@ -132,14 +132,12 @@ pub async fn cors<E: Endpoint>(
     };
     let headers = response.headers_mut();
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
-    if allowed {
-        if let Ok(value) = HeaderValue::from_str(&origin) {
-            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-            headers.insert(
-                header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static(EXPOSED_HEADERS),
-            );
-        }
+    if allowed && let Ok(value) = HeaderValue::from_str(&origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSED_HEADERS),
+        );
     }
     Ok(response)
 }
