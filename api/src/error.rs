@@ -145,7 +145,8 @@ pub async fn json_error(err: poem::Error) -> Response {
 
 /// Declares an operation's error response: exactly the statuses it can answer, each with its
 /// description, converted from [`ApiError`]. 400 (a malformed parameter or body), 500 and
-/// 503 are possible for every operation and always included.
+/// 503 are possible for every operation and always included, and so is 429 (answered by
+/// the rate limiter in front of the handlers; never built by one).
 macro_rules! operation_errors {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $status:literal : $desc:literal),* $(,)? }) => {
         $(#[$doc])*
@@ -159,6 +160,12 @@ macro_rules! operation_errors {
                 #[oai(status = $status)]
                 $variant(poem_openapi::payload::Json<$crate::error::ErrorBody>),
             )*
+            /// Too many requests from this client; try again after `Retry-After` seconds.
+            #[oai(status = 429)]
+            RateLimited(
+                poem_openapi::payload::Json<$crate::error::ErrorBody>,
+                #[oai(header = "Retry-After")] u64,
+            ),
             /// The database or the queue is unreachable; try again shortly.
             #[oai(status = 503)]
             Unavailable(poem_openapi::payload::Json<$crate::error::ErrorBody>),

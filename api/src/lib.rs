@@ -5,6 +5,7 @@ mod body_limit;
 mod cors;
 pub mod error;
 mod guest_access;
+mod rate_limit;
 pub mod routes;
 mod sites;
 pub mod state;
@@ -64,6 +65,11 @@ pub fn app(state: AppState) -> impl Endpoint {
     let yaml = SpecYaml(api.spec_yaml());
     let origins = cors::OriginPolicy::new(state.config.cors_origins.clone());
     let db = state.db.clone();
+    let limits = rate_limit::Limits::new(
+        state.config.rate_limit_reads,
+        state.config.rate_limit_writes,
+        state.config.trusted_proxies.clone(),
+    );
     Route::new()
         .nest("/", api)
         .at("/openapi.yaml", get(spec).data(yaml))
@@ -71,6 +77,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .data(state)
         .around(|ep, req| body_limit::limit(ep, req, MAX_BODY_BYTES))
         .catch_all_error(error::json_error)
+        .around(move |ep, req| rate_limit::limit(ep, req, limits.clone()))
         .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))
         .around(cors::security_headers)
         .with(Tracing)

@@ -31,6 +31,11 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Origins the onboarding UI may call from, besides the registered sites' own.
     pub cors_origins: Vec<String>,
+    /// Requests per minute per client IP: reads (GET, the progress poll) and writes.
+    pub rate_limit_reads: u32,
+    pub rate_limit_writes: u32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
     pub worker_metrics_listen: SocketAddr,
     pub guest_ttl: Duration,
     pub jobs: JobsConfig,
@@ -130,6 +135,9 @@ impl Config {
                 .unwrap_or_else(|| "onboard".into()),
             run_migrations: vars.parsed("ONBOARD_RUN_MIGRATIONS", true)?,
             admin_token: vars.optional("ONBOARD_ADMIN_TOKEN"),
+            rate_limit_reads: vars.positive("ONBOARD_RATE_LIMIT_READS_PER_MIN", 600)? as u32,
+            rate_limit_writes: vars.positive("ONBOARD_RATE_LIMIT_WRITES_PER_MIN", 120)? as u32,
+            trusted_proxies: vars.list("ONBOARD_TRUSTED_PROXIES")?,
             cors_origins: vars
                 .list::<String>("ONBOARD_CORS_ORIGINS")?
                 .into_iter()

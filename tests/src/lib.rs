@@ -65,6 +65,9 @@ impl TestAppBuilder {
             ("ONBOARD_LEASE_TTL_SECS".into(), "5".into()),
             ("ONBOARD_SHUTDOWN_GRACE_SECS".into(), "2".into()),
             ("ONBOARD_CRAWL_CONNECT_TIMEOUT_SECS".into(), "2".into()),
+            // Tests poll far faster than the UI; the rate-limit test sets its own budgets.
+            ("ONBOARD_RATE_LIMIT_READS_PER_MIN".into(), "1000000".into()),
+            ("ONBOARD_RATE_LIMIT_WRITES_PER_MIN".into(), "1000000".into()),
         ];
         let mut pg = None;
         if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {

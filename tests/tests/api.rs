@@ -689,3 +689,88 @@ async fn every_response_carries_the_security_headers() {
             .is_none()
     );
 }
+
+async fn statuses(n: usize, request: impl Fn() -> reqwest::RequestBuilder) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(request().send().await.unwrap().status().as_u16());
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_and_writes_have_separate_per_client_budgets() {
+    let app = TestApp::builder()
+        .without_worker()
+        .var("ONBOARD_RATE_LIMIT_READS_PER_MIN", "30")
+        .var("ONBOARD_RATE_LIMIT_WRITES_PER_MIN", "2")
+        .spawn()
+        .await;
+    let guest = app.create_guest().await; // one write
+    let read = || {
+        app.client
+            .get(app.url(&format!("/api/onboarding/config?user_uuid={guest}")))
+    };
+    assert!(statuses(30, read).await.iter().all(|s| *s == 200));
+    let limited = read().send().await.unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert_eq!(error_of(limited, 429).await["error"], "rate_limited");
+
+    // Writes have their own budget (one of two is spent), and health checks none.
+    assert_eq!(
+        statuses(2, || app.client.post(app.url("/api/guest"))).await,
+        [201, 429]
+    );
+    assert_eq!(app.get("/healthz").await.status(), 200);
+
+    // The read budget refills: 30 a minute is one every 2 s.
+    let deadline = tokio::time::Instant::now() + onboard_tests::DEADLINE;
+    loop {
+        if read().send().await.unwrap().status() == 200 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the budget never recovered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    for (trusted, separate_budgets) in [("127.0.0.1/32", true), ("10.0.0.0/8", false)] {
+        let app = TestApp::builder()
+            .without_worker()
+            .var("ONBOARD_RATE_LIMIT_READS_PER_MIN", "1")
+            .var("ONBOARD_TRUSTED_PROXIES", trusted)
+            .spawn()
+            .await;
+        let from = |client: &str| {
+            app.client
+                .get(app.url("/api/onboarding/progress-steps?user_uuid=nope"))
+                .header("x-forwarded-for", client)
+                .send()
+        };
+        // Rate limiting comes before validation, so a malformed request still spends budget.
+        assert_eq!(from("203.0.113.1").await.unwrap().status(), 400);
+        let second = from("203.0.113.2").await.unwrap().status();
+        if separate_budgets {
+            assert_eq!(
+                second, 400,
+                "another client behind the trusted proxy has its own budget"
+            );
+        } else {
+            assert_eq!(
+                second, 429,
+                "an untrusted peer's X-Forwarded-For is ignored"
+            );
+        }
+        assert_eq!(from("203.0.113.1").await.unwrap().status(), 429);
+    }
+}
