@@ -164,7 +164,8 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Resul
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=31536000"),
     );
-    if !docs {
+    // A handler may set a policy of its own (served logos do).
+    if !docs && !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),

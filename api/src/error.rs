@@ -29,6 +29,8 @@ pub enum ApiError {
     Gone(Json<ErrorBody>),
     /// The body or one of its values is too large.
     TooLarge(Json<ErrorBody>),
+    /// The upload is not of a type we accept.
+    UnsupportedMediaType(Json<ErrorBody>),
     /// The database or queue is unreachable; try again shortly.
     Unavailable(Json<ErrorBody>),
     /// An unexpected failure on our side.
@@ -61,6 +63,10 @@ impl ApiError {
 
     pub fn too_large(code: &str, message: impl Into<String>) -> Self {
         ApiError::TooLarge(body(code, message))
+    }
+
+    pub fn unsupported_media_type(code: &str, message: impl Into<String>) -> Self {
+        ApiError::UnsupportedMediaType(body(code, message))
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {

@@ -5,6 +5,7 @@ mod body_limit;
 mod cors;
 pub mod error;
 mod guest_access;
+mod logo_check;
 mod rate_limit;
 pub mod routes;
 mod sites;
@@ -21,19 +22,33 @@ use poem::{
 use poem_openapi::OpenApiService;
 
 use routes::{
-    analysis::AnalysisApi, guest::GuestApi, health::HealthApi, onboarding::OnboardingApi,
-    stats::StatsApi,
+    analysis::AnalysisApi, guest::GuestApi, health::HealthApi, logos::LogoApi,
+    onboarding::OnboardingApi, stats::StatsApi,
 };
 pub use state::AppState;
 
 /// Request bodies larger than this are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-pub type Api = (GuestApi, OnboardingApi, AnalysisApi, StatsApi, HealthApi);
+pub type Api = (
+    GuestApi,
+    OnboardingApi,
+    LogoApi,
+    AnalysisApi,
+    StatsApi,
+    HealthApi,
+);
 
 pub fn openapi_service() -> OpenApiService<Api, ()> {
     OpenApiService::new(
-        (GuestApi, OnboardingApi, AnalysisApi, StatsApi, HealthApi),
+        (
+            GuestApi,
+            OnboardingApi,
+            LogoApi,
+            AnalysisApi,
+            StatsApi,
+            HealthApi,
+        ),
         "Onboard API",
         env!("CARGO_PKG_VERSION"),
     )

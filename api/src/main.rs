@@ -62,11 +62,7 @@ async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
         None
     };
 
-    let state = AppState {
-        db,
-        queue,
-        config: config.clone(),
-    };
+    let state = AppState::new(db, queue, config.clone());
     let (addr, server) = bind(config.listen, state, {
         let stop = stop.clone();
         async move { stop.cancelled().await }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use onboard_shared::{Config, JobQueue};
+use onboard_shared::{Config, JobQueue, logo_store::LocalDir};
 use sea_orm::DatabaseConnection;
 
 #[derive(Clone, Debug)]
@@ -10,4 +10,17 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub queue: JobQueue,
     pub config: Arc<Config>,
+    pub logos: LocalDir,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, queue: JobQueue, config: Arc<Config>) -> Self {
+        let logos = LocalDir::for_config(&config);
+        Self {
+            db,
+            queue,
+            config,
+            logos,
+        }
+    }
 }

@@ -11,6 +11,7 @@ pub mod queue;
 
 pub use config::Config;
 pub use queue::JobQueue;
+pub mod logo_store;
 pub mod maintenance;
 pub mod onboarding;
 pub mod runs;

@@ -93,11 +93,7 @@ impl TestAppBuilder {
         let queue = JobQueue::connect(&config).await.expect("queue");
         let stop = CancellationToken::new();
 
-        let state = onboard_api::AppState {
-            db: db.clone(),
-            queue: queue.clone(),
-            config: config.clone(),
-        };
+        let state = onboard_api::AppState::new(db.clone(), queue.clone(), config.clone());
         let (addr, server) = onboard_api::bind("127.0.0.1:0".parse().unwrap(), state, {
             let stop = stop.clone();
             async move { stop.cancelled().await }

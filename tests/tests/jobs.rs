@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use onboard_shared::{
-    entities::{analysis_run, guest_session, maintenance_run},
+    entities::{analysis_run, guest_session, maintenance_run, upload},
     jobs::{MaintenanceKind, Trigger},
+    logo_store::{LocalDir, LogoStore},
     maintenance, runs,
 };
 use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
@@ -133,6 +134,39 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
         .unwrap();
     }
 
+    // Logo files: the idle guest's, the fresh guest's, and an old one no row names.
+    let logos = LocalDir::for_config(&app.config);
+    let mut stored = Vec::new();
+    for guest in [idle, fresh] {
+        let name = format!("{}.png", Uuid::new_v4());
+        logos.put(&name, b"\x89PNG\r\n\x1a\n").await.unwrap();
+        sea_orm::ActiveModelTrait::insert(
+            upload::ActiveModel {
+                guest_uuid: Set(guest),
+                kind: Set("floatie".into()),
+                stored_name: Set(name.clone()),
+                content_type: Set("image/png".into()),
+                bytes: Set(8),
+                sha256: Set("-".into()),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            },
+            &app.db,
+        )
+        .await
+        .unwrap();
+        stored.push(name);
+    }
+    let orphan = format!("{}.svg", Uuid::new_v4());
+    logos.put(&orphan, b"<svg/>").await.unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(app.config.data_dir.join("uploads").join(&orphan))
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+
     // A finished job the queue keeps, for cleanup to vacuum.
     run_maintenance(&app, MaintenanceKind::Monitor).await;
     app.drain::<onboard_shared::jobs::MonitorJob>().await;
@@ -147,6 +181,19 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
     assert!(!exists(&app, idle).await);
     assert!(exists(&app, idle_completed).await);
     assert!(exists(&app, fresh).await);
+    assert_eq!(done.report["logoFilesDeleted"], 2, "{}", done.report);
+    assert!(
+        logos.get(&stored[0]).await.unwrap().is_none(),
+        "the idle guest's logo file is gone"
+    );
+    assert!(
+        logos.get(&stored[1]).await.unwrap().is_some(),
+        "the fresh guest's logo file stays"
+    );
+    assert!(
+        logos.get(&orphan).await.unwrap().is_none(),
+        "an old file no row names is gone"
+    );
     assert!(
         analysis_run::Entity::find_by_id(run.id)
             .one(&app.db)

@@ -40,6 +40,13 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
     let spec: serde_json::Value =
         serde_json::from_str(&onboard_api::openapi_service().spec()).unwrap();
     let expected: &[(&str, &[&str])] = &[
+        (
+            "uploadLogo",
+            &[
+                "201", "400", "404", "410", "413", "415", "429", "500", "503",
+            ],
+        ),
+        ("getLogo", &["200", "400", "404", "429", "500", "503"]),
         ("createGuest", &["201", "400", "429", "500", "503"]),
         ("getGuest", &["200", "400", "404", "429", "500", "503"]),
         (

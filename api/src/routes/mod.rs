@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod guest;
 pub mod health;
+pub mod logos;
 pub mod onboarding;
 pub mod stats;
 

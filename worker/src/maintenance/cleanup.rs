@@ -4,8 +4,12 @@
 
 use chrono::Utc;
 use onboard_shared::{
-    entities::guest_session::{self, Column},
+    entities::{
+        guest_session::{self, Column},
+        upload,
+    },
     jobs::{AnalysisJob, CleanupJob, MonitorJob},
+    logo_store::{LocalDir, LogoStore},
 };
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
@@ -19,7 +23,9 @@ const BATCH: u64 = 500;
 pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
     let idle_before =
         Utc::now() - chrono::Duration::from_std(ctx.config.guest_ttl).unwrap_or_default();
+    let logos = LocalDir::for_config(&ctx.config);
     let mut guests_deleted = 0u64;
+    let mut files_deleted = 0u64;
     loop {
         let batch: Vec<uuid::Uuid> = guest_session::Entity::find()
             .select_only()
@@ -33,12 +39,27 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         if batch.is_empty() {
             break;
         }
+        // Their logo files go after their rows (the rows go with the guests, by foreign key).
+        let files: Vec<String> = upload::Entity::find()
+            .select_only()
+            .column(upload::Column::StoredName)
+            .filter(upload::Column::GuestUuid.is_in(batch.clone()))
+            .into_tuple()
+            .all(&ctx.db)
+            .await?;
         let deleted = guest_session::Entity::delete_many()
             .filter(Column::Uuid.is_in(batch))
             .exec(&ctx.db)
             .await?;
         guests_deleted += deleted.rows_affected;
+        for name in files {
+            match logos.delete(&name).await {
+                Ok(()) => files_deleted += 1,
+                Err(error) => warn!(%error, name, "could not delete a logo file"),
+            }
+        }
     }
+    files_deleted += remove_orphan_files(ctx, &logos).await?;
 
     let mut vacuumed = 0usize;
     for result in [
@@ -51,5 +72,43 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
             Err(error) => warn!(%error, "queue vacuum failed"),
         }
     }
-    Ok(json!({"guestsDeleted": guests_deleted, "queueEntriesVacuumed": vacuumed}))
+    Ok(json!({
+        "guestsDeleted": guests_deleted,
+        "logoFilesDeleted": files_deleted,
+        "queueEntriesVacuumed": vacuumed,
+    }))
+}
+
+/// An unreferenced file younger than this may be an upload whose row is being written.
+const ORPHAN_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes stored logos that no upload row names (a crash between writing the file and the
+/// row, or a row deleted some other way).
+async fn remove_orphan_files(ctx: &JobContext, logos: &LocalDir) -> Result<u64, DbErr> {
+    let Ok(files) = logos.list().await else {
+        return Ok(0);
+    };
+    let names: Vec<String> = files
+        .into_iter()
+        .filter(|(_, modified)| modified.elapsed().is_ok_and(|age| age > ORPHAN_AFTER))
+        .map(|(name, _)| name)
+        .collect();
+    let mut removed = 0;
+    for chunk in names.chunks(BATCH as usize) {
+        let known: std::collections::HashSet<String> = upload::Entity::find()
+            .select_only()
+            .column(upload::Column::StoredName)
+            .filter(upload::Column::StoredName.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .collect();
+        for name in chunk.iter().filter(|n| !known.contains(*n)) {
+            if logos.delete(name).await.is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }

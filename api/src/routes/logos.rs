@@ -1,0 +1,208 @@
+use chrono::Utc;
+use onboard_shared::{
+    entities::{guest_session, upload},
+    logo_store::{LogoStore, valid_name},
+    onboarding::TempConfiguration,
+};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Multipart, Object, OpenApi,
+    param::{Path, Query},
+    payload::{Binary, Json},
+    types::multipart::Upload,
+};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::Tag;
+use crate::{
+    error::{ApiError, operation_errors},
+    guest_access,
+    logo_check::{self, LogoError},
+    state::AppState,
+};
+
+pub struct LogoApi;
+
+operation_errors!(UploadErrors {
+    NotFound = 404: "No guest session has this id.",
+    Gone = 410: "The guest session has expired.",
+    TooLarge = 413: "The file is larger than 5 MB.",
+    UnsupportedMediaType = 415: "The file is not a PNG, JPEG or SVG image.",
+});
+operation_errors!(ServeErrors {
+    NotFound = 404: "No logo has this name.",
+});
+
+/// Which logo of the widget.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum LogoKind {
+    Floatie,
+    Launcher,
+}
+
+#[derive(Multipart)]
+pub struct LogoUpload {
+    /// The image: PNG or JPEG up to 2048x2048, or SVG without scripts or external
+    /// references; at most 5 MB. Its type is read from its content.
+    file: Upload,
+}
+
+#[derive(Object)]
+pub struct Uploaded {
+    /// The stored name, now the guest's `floatieLogo` or `launcherLogo`.
+    pub filename: String,
+    /// Where the logo is served.
+    pub preview: String,
+    /// `uploaded`.
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum UploadResponse {
+    /// The logo is stored and set in the guest's configuration.
+    #[oai(status = 201)]
+    Created(Json<Uploaded>),
+}
+
+#[derive(ApiResponse)]
+pub enum LogoResponse {
+    /// The image, with its stored type.
+    #[oai(status = 200)]
+    Image(
+        Binary<Vec<u8>>,
+        #[oai(header = "Content-Type")] String,
+        #[oai(header = "Content-Security-Policy")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+}
+
+impl From<LogoError> for ApiError {
+    fn from(e: LogoError) -> Self {
+        let message = e.to_string();
+        match e {
+            LogoError::TooLarge => ApiError::too_large("file_too_large", message),
+            LogoError::UnsupportedType => {
+                ApiError::unsupported_media_type("unsupported_image_type", message)
+            }
+            LogoError::Dimensions(..) => ApiError::bad_request("image_too_large", message),
+            LogoError::UnsafeSvg(_) => ApiError::bad_request("unsafe_svg", message),
+            LogoError::Empty | LogoError::Unreadable(_) => {
+                ApiError::bad_request("invalid_image", message)
+            }
+        }
+    }
+}
+
+#[OpenApi(tag = "Tag::Onboarding")]
+impl LogoApi {
+    /// Upload the floatie or launcher logo (multipart field `file`).
+    #[oai(
+        path = "/api/onboarding/upload-logo/:kind",
+        method = "post",
+        operation_id = "uploadLogo"
+    )]
+    async fn upload(
+        &self,
+        state: Data<&AppState>,
+        kind: Path<LogoKind>,
+        user_uuid: Query<Uuid>,
+        body: LogoUpload,
+    ) -> Result<UploadResponse, UploadErrors> {
+        let guest = guest_access::active(&state, user_uuid.0).await?;
+        if body.file.size() > logo_check::MAX_LOGO_BYTES {
+            return Err(ApiError::from(LogoError::TooLarge).into());
+        }
+        let bytes = body.file.into_vec().await.map_err(|e| {
+            ApiError::bad_request(
+                "invalid_upload",
+                format!("the upload could not be read: {e}"),
+            )
+        })?;
+        let logo = logo_check::inspect(&bytes).map_err(ApiError::from)?;
+        let name = format!("{}.{}", Uuid::new_v4(), logo.kind.extension());
+        state.logos.put(&name, &bytes).await.map_err(|e| {
+            tracing::error!(error = %e, "storing a logo");
+            ApiError::unavailable("The logo could not be stored; try again shortly")
+        })?;
+        upload::ActiveModel {
+            guest_uuid: Set(guest.uuid),
+            kind: Set(if kind.0 == LogoKind::Floatie {
+                "floatie"
+            } else {
+                "launcher"
+            }
+            .into()),
+            stored_name: Set(name.clone()),
+            content_type: Set(logo.kind.content_type().into()),
+            bytes: Set(bytes.len() as i64),
+            sha256: Set(Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()),
+            width: Set(logo.width.map(|w| w as i32)),
+            height: Set(logo.height.map(|h| h as i32)),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&state.db)
+        .await?;
+
+        let mut config = TempConfiguration::from_json(&guest.temp_configuration);
+        match kind.0 {
+            LogoKind::Floatie => config.design.floatie_logo = Some(name.clone()),
+            LogoKind::Launcher => config.design.launcher_logo = Some(name.clone()),
+        }
+        guest_session::Entity::update(guest_session::ActiveModel {
+            uuid: Set(guest.uuid),
+            temp_configuration: Set(config.to_json()),
+            ..Default::default()
+        })
+        .exec(&state.db)
+        .await?;
+        Ok(UploadResponse::Created(Json(Uploaded {
+            preview: format!("/api/onboarding/logos/{name}"),
+            filename: name,
+            status: "uploaded".into(),
+        })))
+    }
+
+    /// An uploaded logo, served with its stored type and a policy that runs nothing.
+    #[oai(
+        path = "/api/onboarding/logos/:filename",
+        method = "get",
+        operation_id = "getLogo"
+    )]
+    async fn serve(
+        &self,
+        state: Data<&AppState>,
+        filename: Path<String>,
+    ) -> Result<LogoResponse, ServeErrors> {
+        let not_found = || ApiError::not_found("logo_not_found", "No logo has this name");
+        if !valid_name(&filename.0) {
+            return Err(not_found().into());
+        }
+        let row = upload::Entity::find()
+            .filter(upload::Column::StoredName.eq(filename.0.as_str()))
+            .one(&state.db)
+            .await?
+            .ok_or_else(not_found)?;
+        let bytes = state
+            .logos
+            .get(&row.stored_name)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "reading a logo");
+                ApiError::unavailable("The logo could not be read; try again shortly")
+            })?
+            .ok_or_else(not_found)?;
+        Ok(LogoResponse::Image(
+            Binary(bytes),
+            row.content_type,
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox".into(),
+            "public, max-age=31536000, immutable".into(),
+        ))
+    }
+}
