@@ -27,9 +27,6 @@ use routes::{
 };
 pub use state::AppState;
 
-/// Request bodies larger than this are refused with 413 before they are read.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
 pub type Api = (
     GuestApi,
     OnboardingApi,
@@ -80,6 +77,7 @@ pub fn app(state: AppState) -> impl Endpoint {
     let yaml = SpecYaml(api.spec_yaml());
     let origins = cors::OriginPolicy::new(state.config.cors_origins.clone());
     let db = state.db.clone();
+    let max_body = state.config.max_body_bytes;
     let limits = rate_limit::Limits::new(
         state.config.rate_limit_reads,
         state.config.rate_limit_writes,
@@ -90,7 +88,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.yaml", get(spec).data(yaml))
         .nest("/docs", docs)
         .data(state)
-        .around(|ep, req| body_limit::limit(ep, req, MAX_BODY_BYTES))
+        .around(move |ep, req| body_limit::limit(ep, req, max_body))
         .catch_all_error(error::json_error)
         .around(move |ep, req| rate_limit::limit(ep, req, limits.clone()))
         .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))

@@ -36,6 +36,8 @@ pub struct Config {
     pub rate_limit_writes: u32,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// Largest request body the api reads (logo uploads have their own 5 MB bound).
+    pub max_body_bytes: usize,
     pub worker_metrics_listen: SocketAddr,
     pub guest_ttl: Duration,
     pub jobs: JobsConfig,
@@ -138,6 +140,7 @@ impl Config {
             rate_limit_reads: vars.positive("ONBOARD_RATE_LIMIT_READS_PER_MIN", 600)? as u32,
             rate_limit_writes: vars.positive("ONBOARD_RATE_LIMIT_WRITES_PER_MIN", 120)? as u32,
             trusted_proxies: vars.list("ONBOARD_TRUSTED_PROXIES")?,
+            max_body_bytes: vars.positive("ONBOARD_MAX_BODY_BYTES", 256 * 1024)?,
             cors_origins: vars
                 .list::<String>("ONBOARD_CORS_ORIGINS")?
                 .into_iter()

@@ -774,3 +774,77 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
         assert_eq!(from("203.0.113.1").await.unwrap().status(), 429);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_reaches_only_its_own_configuration_analyses_and_events() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let (alice, bob) = (app.create_guest().await, app.create_guest().await);
+    let update =
+        json!({"domain": "alice.test", "configuration": {"design": {"primaryColor": "#111111"}}});
+    assert_eq!(
+        app.post_json(&config_path(alice), &update).await.status(),
+        200
+    );
+    let analysis = app.start_analysis(alice).await;
+
+    // Bob sees his own (empty) state, never Alice's.
+    let config: Value = app.get(&config_path(bob)).await.json().await.unwrap();
+    assert!(config["domain"].is_null());
+    assert_eq!(config["configuration"]["design"]["primaryColor"], "#FB8537");
+    assert_eq!(app.progress(bob).await["status"], "idle");
+    // Alice's analysis is answered to Bob exactly like a missing one, for reading and cancelling.
+    for response in [
+        app.get(&format!(
+            "/api/onboarding/analysis/{analysis}?user_uuid={bob}"
+        ))
+        .await,
+        app.client
+            .delete(app.url(&format!(
+                "/api/onboarding/analysis/{analysis}?user_uuid={bob}"
+            )))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(error_of(response, 404).await["error"], "analysis_not_found");
+    }
+    assert_eq!(
+        app.progress(alice).await["status"],
+        "queued",
+        "Bob's cancel did not touch it"
+    );
+    // Bob completing his onboarding needs his own domain; Alice's does not count.
+    let e = error_of(
+        app.post(&format!("/api/onboarding/complete?user_uuid={bob}"))
+            .await,
+        409,
+    )
+    .await;
+    assert_eq!(e["error"], "domain_required");
+    // Bob's starting an analysis needs his own domain too.
+    error_of(
+        app.post(&format!("/api/onboarding/analysis?user_uuid={bob}"))
+            .await,
+        409,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_body_limit_is_configurable() {
+    let app = TestApp::builder()
+        .without_worker()
+        .var("ONBOARD_MAX_BODY_BYTES", "1024")
+        .spawn()
+        .await;
+    let guest = app.create_guest().await;
+    let small = json!({"configuration": {"contact": {"note": "x".repeat(500)}}});
+    assert_eq!(
+        app.post_json(&config_path(guest), &small).await.status(),
+        200
+    );
+    let large = json!({"configuration": {"contact": {"note": "x".repeat(2000)}}});
+    let e = error_of(app.post_json(&config_path(guest), &large).await, 413).await;
+    assert_eq!(e["error"], "payload_too_large");
+    assert!(e["message"].as_str().unwrap().contains("1024"));
+}
