@@ -126,6 +126,10 @@ pub async fn json_error(err: poem::Error) -> Response {
         return err.into_response();
     }
     let status = err.status();
+    // A parameter that does not parse names itself: `invalid_user_uuid`, `invalid_id`, …
+    let param_code = err
+        .downcast_ref::<poem_openapi::error::ParseParamError>()
+        .map(|e| format!("invalid_{}", e.name));
     let code = match status {
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
@@ -142,7 +146,7 @@ pub async fn json_error(err: poem::Error) -> Response {
         err.to_string()
     };
     poem::web::Json(ErrorBody {
-        error: code.to_owned(),
+        error: param_code.unwrap_or_else(|| code.to_owned()),
         message,
     })
     .with_status(status)

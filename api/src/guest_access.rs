@@ -1,34 +1,17 @@
-//! A guest-scoped request names its guest by a v4 UUID; the session must exist and be
+//! A guest-scoped request names its guest by a v4 UUID ([`GuestId`]); the session must exist and be
 //! unexpired. Activity slides the expiry forward, written at most once a minute so the
 //! 2-second progress poll stays a read.
 
 use chrono::{Duration, Utc};
 use onboard_shared::entities::guest_session;
 use sea_orm::{ActiveValue::Set, EntityTrait};
-use uuid::Uuid;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, guest_id::GuestId, state::AppState};
 
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-/// Refuses anything but a version-4 UUID, naming the parameter.
-pub fn require_v4(uuid: Uuid, name: &str) -> Result<Uuid, ApiError> {
-    if uuid.get_version_num() == 4 {
-        Ok(uuid)
-    } else {
-        Err(ApiError::bad_request(
-            &format!("invalid_{name}"),
-            format!("{name} must be a version-4 UUID"),
-        ))
-    }
-}
-
-pub async fn find(
-    state: &AppState,
-    uuid: Uuid,
-    name: &str,
-) -> Result<guest_session::Model, ApiError> {
-    let uuid = require_v4(uuid, name)?;
+pub async fn find(state: &AppState, id: GuestId) -> Result<guest_session::Model, ApiError> {
+    let uuid = id.0;
     guest_session::Entity::find_by_id(uuid)
         .one(&state.db)
         .await?
@@ -36,8 +19,8 @@ pub async fn find(
 }
 
 /// The guest, if it exists and has not expired; its activity is recorded.
-pub async fn active(state: &AppState, uuid: Uuid) -> Result<guest_session::Model, ApiError> {
-    let mut guest = find(state, uuid, "user_uuid").await?;
+pub async fn active(state: &AppState, id: GuestId) -> Result<guest_session::Model, ApiError> {
+    let mut guest = find(state, id).await?;
     let now = Utc::now();
     if guest.expires_at <= now {
         return Err(ApiError::gone(

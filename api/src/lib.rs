@@ -1,10 +1,12 @@
 //! The HTTP service: the operations of DESIGN §3, their generated OpenAPI spec, and the
 //! server around them. The api never crawls: it writes rows and enqueues jobs.
 
+mod allow;
 mod body_limit;
 mod cors;
 pub mod error;
 mod guest_access;
+mod guest_id;
 mod logo_check;
 mod rate_limit;
 pub mod routes;
@@ -75,6 +77,7 @@ pub fn app(state: AppState) -> impl Endpoint {
     let api = openapi_service();
     let docs = api.swagger_ui();
     let yaml = SpecYaml(api.spec_yaml());
+    let allow_table = allow::AllowTable::from_spec(&api.spec());
     let origins = cors::OriginPolicy::new(state.config.cors_origins.clone());
     let db = state.db.clone();
     let max_body = state.config.max_body_bytes;
@@ -93,6 +96,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .around(move |ep, req| rate_limit::limit(ep, req, limits.clone()))
         .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))
         .around(cors::security_headers)
+        .around(move |ep, req| allow::allow(ep, req, allow_table.clone()))
         .with(Tracing)
 }
 

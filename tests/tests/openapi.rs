@@ -55,7 +55,9 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
         ),
         (
             "updateOnboardingConfig",
-            &["200", "400", "404", "410", "413", "429", "500", "503"],
+            &[
+                "200", "400", "404", "410", "413", "415", "429", "500", "503",
+            ],
         ),
         (
             "completeOnboarding",
@@ -81,7 +83,7 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
         ),
         (
             "recordEvent",
-            &["202", "400", "404", "413", "429", "500", "503"],
+            &["202", "400", "404", "413", "415", "429", "500", "503"],
         ),
         ("healthz", &["200"]),
         ("readyz", &["200", "503"]),

@@ -17,7 +17,9 @@ use uuid::Uuid;
 use super::Tag;
 use crate::{
     error::{ApiError, operation_errors},
-    guest_access, sites,
+    guest_access,
+    guest_id::GuestId,
+    sites,
     state::AppState,
 };
 
@@ -46,7 +48,7 @@ pub struct AnalysisApi;
 const MAX_LISTED_PAGES: u64 = 500;
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct AnalysisStarted {
     pub analysis_id: i64,
     /// `queued`, `running`, …
@@ -61,7 +63,7 @@ pub enum StartResponse {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct StepView {
     /// `Domain Validation`, `Content Crawling`, `AI Processing` or `Integration Setup`.
     pub name: String,
@@ -73,7 +75,7 @@ pub struct StepView {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct PageCounts {
     pub discovered: i32,
     pub crawled: i32,
@@ -82,7 +84,7 @@ pub struct PageCounts {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct ProgressView {
     /// Absent until a domain is set.
     pub analysis_id: Option<i64>,
@@ -113,7 +115,7 @@ pub enum ProgressResponse {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct PageView {
     pub url: String,
     pub depth: i32,
@@ -129,7 +131,7 @@ pub struct PageView {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct InsightsView {
     /// `[{color, source, confidence, role}]`
     pub suggested_colors: Value,
@@ -144,7 +146,7 @@ pub struct InsightsView {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct AnalysisResult {
     pub analysis_id: i64,
     pub domain: String,
@@ -171,7 +173,7 @@ impl AnalysisApi {
     async fn start(
         &self,
         state: Data<&AppState>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
     ) -> Result<StartResponse, StartErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let run = start_or_current(&state, &guest).await?;
@@ -188,7 +190,7 @@ impl AnalysisApi {
     async fn progress_steps(
         &self,
         state: Data<&AppState>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> Result<ProgressResponse, ProgressErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
@@ -231,7 +233,7 @@ impl AnalysisApi {
         &self,
         state: Data<&AppState>,
         id: Path<i64>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
     ) -> Result<Json<AnalysisStarted>, CancelErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         runs::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user").await?;
@@ -249,7 +251,7 @@ impl AnalysisApi {
         &self,
         state: Data<&AppState>,
         id: Path<i64>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
     ) -> Result<Json<AnalysisResult>, ResultErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let db = &state.db;

@@ -7,7 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Tag;
-use crate::{error::operation_errors, guest_access, state::AppState};
+use crate::{error::operation_errors, guest_access, guest_id::GuestId, state::AppState};
 
 operation_errors!(CreateGuestErrors {});
 operation_errors!(GetGuestErrors {
@@ -17,7 +17,7 @@ operation_errors!(GetGuestErrors {
 pub struct GuestApi;
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct GuestCreated {
     pub uuid: Uuid,
     pub expires_at: DateTime<Utc>,
@@ -31,7 +31,7 @@ pub enum CreateGuestResponse {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct OnboardingState {
     pub domain: Option<String>,
     pub current_step: i16,
@@ -39,7 +39,7 @@ pub struct OnboardingState {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct GuestStatus {
     /// False once the session has expired.
     pub valid: bool,
@@ -87,9 +87,9 @@ impl GuestApi {
     async fn get(
         &self,
         state: Data<&AppState>,
-        uuid: Path<Uuid>,
+        uuid: Path<GuestId>,
     ) -> Result<Json<GuestStatus>, GetGuestErrors> {
-        let mut guest = guest_access::find(&state, uuid.0, "uuid").await?;
+        let mut guest = guest_access::find(&state, uuid.0).await?;
         let valid = guest.expires_at > Utc::now();
         if valid {
             guest = guest_access::touch(&state, guest).await?;

@@ -19,6 +19,7 @@ use super::Tag;
 use crate::{
     error::{ApiError, operation_errors},
     guest_access,
+    guest_id::GuestId,
     logo_check::{self, LogoError},
     state::AppState,
 };
@@ -108,7 +109,7 @@ impl LogoApi {
         &self,
         state: Data<&AppState>,
         kind: Path<LogoKind>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
         body: LogoUpload,
     ) -> Result<UploadResponse, UploadErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;

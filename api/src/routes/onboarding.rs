@@ -20,7 +20,9 @@ use uuid::Uuid;
 use super::Tag;
 use crate::{
     error::{ApiError, operation_errors},
-    guest_access, sites,
+    guest_access,
+    guest_id::GuestId,
+    sites,
     state::AppState,
 };
 
@@ -32,6 +34,7 @@ operation_errors!(UpdateConfigErrors {
     NotFound = 404: "No guest session has this id.",
     Gone = 410: "The guest session has expired.",
     TooLarge = 413: "The body, or its contact object, is too large.",
+    UnsupportedMediaType = 415: "The body is not JSON.",
 });
 operation_errors!(CompleteErrors {
     NotFound = 404: "No guest session has this id.",
@@ -47,7 +50,7 @@ pub const MAX_DISABLED_TABS: usize = 16;
 const MAX_LOGO_NAME: usize = 128;
 
 #[derive(Object, Default)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct DesignFields {
     /// `#RRGGBB` or `#RGB`.
     pub primary_color: Option<String>,
@@ -62,7 +65,7 @@ pub struct DesignFields {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct ConfigurationInput {
     pub design: Option<DesignFields>,
     /// Contact methods, a JSON object of at most 16 KiB.
@@ -72,7 +75,7 @@ pub struct ConfigurationInput {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct ConfigUpdate {
     /// The customer's domain or a URL on it; reduced to the normalised host.
     pub domain: Option<String>,
@@ -88,7 +91,7 @@ pub struct Updated {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct EffectiveConfiguration {
     pub design: DesignFields,
     pub contact: Value,
@@ -96,7 +99,7 @@ pub struct EffectiveConfiguration {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct OnboardingConfig {
     pub domain: Option<String>,
     pub current_step: i16,
@@ -106,7 +109,7 @@ pub struct OnboardingConfig {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct Completed {
     /// `completed`.
     pub status: String,
@@ -138,7 +141,7 @@ impl OnboardingApi {
     async fn get_config(
         &self,
         state: Data<&AppState>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
     ) -> Result<Json<OnboardingConfig>, ReadConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let user = TempConfiguration::from_json(&guest.temp_configuration);
@@ -166,7 +169,7 @@ impl OnboardingApi {
     async fn update_config(
         &self,
         state: Data<&AppState>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
         body: Json<ConfigUpdate>,
     ) -> Result<Json<Updated>, UpdateConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
@@ -222,7 +225,7 @@ impl OnboardingApi {
     async fn complete(
         &self,
         state: Data<&AppState>,
-        user_uuid: Query<Uuid>,
+        user_uuid: Query<GuestId>,
     ) -> Result<Json<Completed>, CompleteErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let domain = guest.onboarding_domain.clone().ok_or_else(|| {

@@ -4,18 +4,19 @@ use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::Tag;
 use crate::{
     error::{ApiError, operation_errors},
     guest_access,
+    guest_id::GuestId,
     state::AppState,
 };
 
 operation_errors!(EventErrors {
     NotFound = 404: "No guest session has the given guestUuid.",
     TooLarge = 413: "The body, or its eventData, is too large.",
+    UnsupportedMediaType = 415: "The body is not JSON.",
 });
 
 pub struct StatsApi;
@@ -25,12 +26,12 @@ pub const MAX_EVENT_TYPE: usize = 64;
 pub const MAX_SESSION_ID: usize = 128;
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct NewEvent {
     /// 1-64 characters: lower-case letters, digits, `_`, `.`, `:` or `-`, starting with a letter.
     pub event_type: String,
     /// The guest session the event belongs to (v4 UUID).
-    pub guest_uuid: Uuid,
+    pub guest_uuid: GuestId,
     /// The UI's own session id, at most 128 characters.
     pub session_id: Option<String>,
     /// A JSON object of at most 8 KiB.
@@ -108,7 +109,7 @@ impl StatsApi {
             )
             .into());
         }
-        let guest = guest_access::find(&state, input.guest_uuid, "guest_uuid").await?;
+        let guest = guest_access::find(&state, input.guest_uuid).await?;
         let site_id = match &guest.onboarding_domain {
             Some(domain) => site::Entity::find()
                 .filter(site::Column::Domain.eq(domain.as_str()))

@@ -1,0 +1,69 @@
+//! A 405 names the methods the path does allow (`Allow`, RFC 9110), taken from the spec so
+//! it cannot disagree with the routes.
+
+use std::sync::Arc;
+
+use poem::{
+    Endpoint, IntoResponse, Request, Response,
+    http::{HeaderValue, StatusCode, header},
+};
+
+/// Path templates (`/api/guest/{uuid}` as segments) and their methods.
+#[derive(Clone, Default)]
+pub struct AllowTable(Arc<Vec<(Vec<String>, String)>>);
+
+impl AllowTable {
+    pub fn from_spec(spec_json: &str) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
+        let mut table = Vec::new();
+        if let Some(paths) = spec["paths"].as_object() {
+            for (path, item) in paths {
+                let mut methods: Vec<String> = item
+                    .as_object()
+                    .map(|m| m.keys().map(|k| k.to_ascii_uppercase()).collect())
+                    .unwrap_or_default();
+                methods.sort();
+                let segments = path
+                    .trim_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect();
+                table.push((segments, methods.join(", ")));
+            }
+        }
+        Self(Arc::new(table))
+    }
+
+    fn allowed(&self, path: &str) -> Option<&str> {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        self.0.iter().find_map(|(template, methods)| {
+            let matches = template.len() == parts.len()
+                && template
+                    .iter()
+                    .zip(&parts)
+                    .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p);
+            matches.then_some(methods.as_str())
+        })
+    }
+}
+
+pub async fn allow<E: Endpoint>(
+    next: E,
+    req: Request,
+    table: AllowTable,
+) -> poem::Result<Response> {
+    let path = req.uri().path().to_owned();
+    let mut response = next
+        .call(req)
+        .await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| e.into_response());
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(value) = table
+            .allowed(&path)
+            .and_then(|m| HeaderValue::from_str(m).ok())
+    {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    Ok(response)
+}
