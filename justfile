@@ -46,3 +46,7 @@ prod database_url=pg_url redis_url=redis_url:
 # Benchmarks; results go to bench-results/. `just bench crawl`
 bench what="crawl":
     bash bench/scripts/{{what}}.sh
+
+# schemathesis against the running api's own spec (all checks, fixed seed).
+fuzz:
+    bash scripts/fuzz.sh
