@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `just bench api`: the api under load with oha (installed by this script with cargo).
+# For each database (the embedded SQLite file, then PostgreSQL), in the same run:
+# requests/second at saturation and p50/p99 latency at a fixed 2,000 requests/second, for a
+# static JSON endpoint of the same server (/healthz) and for progress-steps of an active
+# analysis. The api runs with REDIS_URL set, so no worker finishes the analysis while it
+# is measured. Results go to bench-results/api.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_EACH=${SECONDS_EACH:-10}
+CONNECTIONS=${CONNECTIONS:-50}
+PORT=${PORT:-18100}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/test}
+REDIS=${REDIS:-redis://127.0.0.1:6379}
+OUT=bench-results/api.md
+
+command -v oha >/dev/null || cargo install oha --locked
+cargo build --release -q -p onboard-api
+
+run_api() { # $1 = database URL; prints the pid
+  ONBOARD_LISTEN=127.0.0.1:$PORT ONBOARD_DATA_DIR=$DATA DATABASE_URL=$1 REDIS_URL=$REDIS \
+    ONBOARD_QUEUE_PREFIX=bench-$$ RUST_LOG=warn \
+    ONBOARD_RATE_LIMIT_READS_PER_MIN=100000000 ONBOARD_RATE_LIMIT_WRITES_PER_MIN=100000000 \
+    ./target/release/onboard-api >/dev/null 2>&1 &
+  echo $!
+}
+
+# oha JSON → "rps p50_ms p99_ms"
+summary() {
+  python3 -c 'import json,sys
+d = json.load(sys.stdin)
+s, p = d["summary"], d["latencyPercentiles"]
+print("%.0f %.2f %.2f" % (s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000))'
+}
+
+measure() { # $1 = URL → "saturation_rps p50 p99 (at 2000/s)"
+  local sat fixed
+  sat=$(oha -z "${SECONDS_EACH}s" -c "$CONNECTIONS" --no-tui --output-format json "$1" | summary)
+  fixed=$(oha -z "${SECONDS_EACH}s" -c "$CONNECTIONS" -q 2000 --latency-correction --no-tui --output-format json "$1" | summary)
+  echo "$(echo "$sat" | cut -d' ' -f1) $(echo "$fixed" | cut -d' ' -f2,3)"
+}
+
+ROWS=()
+for DB in sqlite postgres; do
+  DATA=$(mktemp -d)
+  if [ "$DB" = sqlite ]; then URL="sqlite://$DATA/onboard.db?mode=rwc"; else
+    NAME=onboard_bench_$$
+    psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $NAME" -c "CREATE DATABASE $NAME"
+    URL="${PG_URL%/*}/$NAME"
+  fi
+  API=$(run_api "$URL")
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+  G=$(curl -s -X POST "http://127.0.0.1:$PORT/api/guest" | python3 -c 'import json,sys; print(json.load(sys.stdin)["uuid"])')
+  curl -s -X POST "http://127.0.0.1:$PORT/api/onboarding/config?user_uuid=$G" -H 'content-type: application/json' -d '{"domain":"acme.example"}' >/dev/null
+  curl -s -X POST "http://127.0.0.1:$PORT/api/onboarding/analysis?user_uuid=$G" >/dev/null
+  read -r S_RPS S_P50 S_P99 < <(measure "http://127.0.0.1:$PORT/healthz")
+  read -r P_RPS P_P50 P_P99 < <(measure "http://127.0.0.1:$PORT/api/onboarding/progress-steps?user_uuid=$G")
+  ROWS+=("$DB $S_RPS $S_P50 $S_P99 $P_RPS $P_P50 $P_P99")
+  kill "$API"; wait "$API" 2>/dev/null || true
+  [ "$DB" = postgres ] && psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)"
+  redis-cli --scan --pattern "bench-$$:*" | xargs -r redis-cli del >/dev/null
+  rm -rf "$DATA"
+done
+
+python3 - "$SECONDS_EACH" "$CONNECTIONS" "${ROWS[@]}" > "$OUT" <<'PY'
+import sys, datetime, os
+secs, conns, rows = sys.argv[1], sys.argv[2], sys.argv[3:]
+print("# API benchmark\n")
+print(f"{datetime.date.today()}, {os.cpu_count()} cores; oha, {conns} connections, {secs} s per measurement; "
+      "the api in release, rate limits lifted, load generator on the same machine.\n")
+print("| database | endpoint | req/s at saturation | p50 at 2,000 req/s | p99 at 2,000 req/s |")
+print("|---|---|---|---|---|")
+for row in rows:
+    db, s_rps, s50, s99, p_rps, p50, p99 = row.split()
+    print(f"| {db} | static `/healthz` | {s_rps} | {s50} ms | {s99} ms |")
+    print(f"| {db} | progress-steps (active run) | {p_rps} | {p50} ms | {p99} ms |")
+print()
+for row in rows:
+    db, s_rps, s50, s99, p_rps, p50, p99 = row.split()
+    print(f"- {db}: progress-steps at **{int(p_rps)/int(s_rps):.2f}x** the static endpoint's throughput "
+          f"(target ≥ 0.5x); p99 at 2,000 req/s **{p99} ms** (target < 10 ms).")
+print("\nReproduce with `just bench api`.")
+PY
+cat "$OUT"
