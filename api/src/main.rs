@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use onboard_api::{AppState, bind, spec_yaml};
-use onboard_shared::{Config, JobQueue, db, telemetry};
+use onboard_shared::{Config, db, telemetry};
 use onboard_worker::{JobContext, runner};
 use tokio_util::sync::CancellationToken;
 
@@ -37,12 +37,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Arc<Config>) -> anyhow::Result<()> {
-    let db = db::connect(&config)
-        .await
-        .context("connecting to the database")?;
-    let queue = JobQueue::connect(&config)
-        .await
-        .context("connecting to the queue")?;
+    let (db, queue) = onboard_shared::connect(&config).await?;
     let stop = CancellationToken::new();
     tokio::spawn({
         let stop = stop.clone();

@@ -16,3 +16,19 @@ pub mod maintenance;
 pub mod onboarding;
 pub mod runs;
 pub mod telemetry;
+
+/// Connecting both backends failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("connecting to the database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("connecting to the queue: {0}")]
+    Queue(#[from] queue::QueueError),
+}
+
+/// The database (migrated, unless configured not to be) and the queue the config names.
+pub async fn connect(
+    config: &Config,
+) -> Result<(sea_orm::DatabaseConnection, JobQueue), ConnectError> {
+    Ok((db::connect(config).await?, JobQueue::connect(config).await?))
+}

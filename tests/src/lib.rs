@@ -7,7 +7,7 @@ pub mod site;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
-use onboard_shared::{Config, JobQueue, db, jobs::Job};
+use onboard_shared::{Config, JobQueue, jobs::Job};
 use onboard_worker::{JobContext, runner};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -89,8 +89,9 @@ impl TestAppBuilder {
         }
         vars.extend(self.vars);
         let config = Arc::new(Config::from_vars(vars).expect("test config"));
-        let db = db::connect(&config).await.expect("database");
-        let queue = JobQueue::connect(&config).await.expect("queue");
+        let (db, queue) = onboard_shared::connect(&config)
+            .await
+            .expect("database and queue");
         let stop = CancellationToken::new();
 
         let state = onboard_api::AppState::new(db.clone(), queue.clone(), config.clone());

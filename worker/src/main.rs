@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use onboard_shared::{
-    Config, JobQueue, db,
+    Config, db,
     jobs::{MaintenanceKind, Trigger},
     maintenance, telemetry,
 };
@@ -32,12 +32,7 @@ async fn main() -> anyhow::Result<()> {
         ["enqueue", kind] => {
             let kind = MaintenanceKind::parse(kind)
                 .with_context(|| format!("unknown job {kind:?}; {USAGE}"))?;
-            let db = db::connect(&config)
-                .await
-                .context("connecting to the database")?;
-            let queue = JobQueue::connect(&config)
-                .await
-                .context("connecting to the queue")?;
+            let (db, queue) = onboard_shared::connect(&config).await?;
             let run = maintenance::enqueue(&db, &queue, kind, Trigger::Cli, None)
                 .await?
                 .context("the run was not created")?;
@@ -52,12 +47,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(config: Arc<Config>) -> anyhow::Result<()> {
-    let db = db::connect(&config)
-        .await
-        .context("connecting to the database")?;
-    let queue = JobQueue::connect(&config)
-        .await
-        .context("connecting to the queue")?;
+    let (db, queue) = onboard_shared::connect(&config).await?;
     let ctx = Arc::new(JobContext::new(db, queue, config)?);
     runner::run(ctx, telemetry::shutdown_signal()).await?;
     Ok(())
