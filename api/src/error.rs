@@ -2,7 +2,7 @@
 //! as `{ "error": "<code>", "message": "<human text>" }` with its 4xx (or 503) status, and
 //! an unexpected failure is logged in full but shown only as a stable code.
 
-use onboard_shared::{domain::DomainError, maintenance::EnqueueError, queue::QueueError};
+use onboard_shared::{domain::DomainError, queue::QueueError};
 use poem::{IntoResponse, Response, http::StatusCode};
 use poem_openapi::{Object, payload::Json};
 use sea_orm::DbErr;
@@ -100,15 +100,6 @@ impl From<QueueError> for ApiError {
     fn from(e: QueueError) -> Self {
         tracing::warn!(error = %e, "queue unavailable");
         ApiError::unavailable("The job queue is unavailable; try again shortly")
-    }
-}
-
-impl From<EnqueueError> for ApiError {
-    fn from(e: EnqueueError) -> Self {
-        match e {
-            EnqueueError::Db(e) => e.into(),
-            EnqueueError::Queue(e) => e.into(),
-        }
     }
 }
 

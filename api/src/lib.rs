@@ -10,6 +10,7 @@ mod guest_id;
 mod logo_check;
 mod rate_limit;
 pub mod routes;
+mod security_headers;
 mod sites;
 pub mod state;
 
@@ -39,19 +40,7 @@ pub type Api = (
 );
 
 pub fn openapi_service() -> OpenApiService<Api, ()> {
-    OpenApiService::new(
-        (
-            GuestApi,
-            OnboardingApi,
-            LogoApi,
-            AnalysisApi,
-            StatsApi,
-            HealthApi,
-        ),
-        "Onboard API",
-        env!("CARGO_PKG_VERSION"),
-    )
-    .description(
+    OpenApiService::new(Api::default(), "Onboard API", env!("CARGO_PKG_VERSION")).description(
         "Guest sessions, onboarding configuration and the background analysis of a new \
          customer's website. Every error is a JSON body `{error, message}`.",
     )
@@ -95,7 +84,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .catch_all_error(error::json_error)
         .around(move |ep, req| rate_limit::limit(ep, req, limits.clone()))
         .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))
-        .around(cors::security_headers)
+        .around(security_headers::add)
         .around(move |ep, req| allow::allow(ep, req, allow_table.clone()))
         .with(Tracing)
 }

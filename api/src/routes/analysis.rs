@@ -42,6 +42,7 @@ operation_errors!(ResultErrors {
     Gone = 410: "The guest session has expired.",
 });
 
+#[derive(Default)]
 pub struct AnalysisApi;
 
 /// Pages listed in an analysis result, at most.

@@ -14,6 +14,7 @@ operation_errors!(GetGuestErrors {
     NotFound = 404: "No guest session has this id.",
 });
 
+#[derive(Default)]
 pub struct GuestApi;
 
 #[derive(Object)]

@@ -5,6 +5,7 @@ use sea_orm::ConnectionTrait;
 use super::Tag;
 use crate::{error::ErrorBody, state::AppState};
 
+#[derive(Default)]
 pub struct HealthApi;
 
 #[derive(Object)]

@@ -24,6 +24,7 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Default)]
 pub struct LogoApi;
 
 operation_errors!(UploadErrors {

@@ -42,6 +42,7 @@ operation_errors!(CompleteErrors {
     Gone = 410: "The guest session has expired.",
 });
 
+#[derive(Default)]
 pub struct OnboardingApi;
 
 /// Serialised size limit of the `contact` object.

@@ -19,6 +19,7 @@ operation_errors!(EventErrors {
     UnsupportedMediaType = 415: "The body is not JSON.",
 });
 
+#[derive(Default)]
 pub struct StatsApi;
 
 pub const MAX_EVENT_DATA_BYTES: usize = 8 * 1024;

@@ -221,7 +221,10 @@ pub async fn crawl(
             allowed_roots.push(root);
         }
     }
-    let (listed, _notes) = sitemap::discover(fetcher, allowed_roots, settings.sitemaps).await;
+    let (listed, notes) = sitemap::discover(fetcher, allowed_roots, settings.sitemaps).await;
+    for note in notes {
+        tracing::info!(%note, "sitemap not fully used");
+    }
     for url in listed {
         c.discover(url, 1, "");
     }
@@ -261,12 +264,7 @@ pub async fn crawl(
         .chain(retries)
         .chain(c.frontier.drain())
     {
-        let reason = if timed_out {
-            SkipReason::Deadline
-        } else {
-            left.clone()
-        };
-        c.record(entry.url, entry.depth, None, None, Some(reason));
+        c.record(entry.url, entry.depth, None, None, Some(left.clone()));
     }
     stats_tx.send_replace(c.stats);
     c.pages

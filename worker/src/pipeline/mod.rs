@@ -133,7 +133,7 @@ async fn give_back(
     owner: &str,
     progress: &mut ProgressWriter,
 ) -> Result<(), PipelineError> {
-    let current = site_run(ctx, run_id).await?;
+    let current = retry_count(ctx, run_id).await?;
     if current.is_some_and(|retries| retries >= ctx.config.jobs.max_retries) {
         progress
             .fail(
@@ -149,7 +149,7 @@ async fn give_back(
     Ok(())
 }
 
-async fn site_run(ctx: &JobContext, run_id: i64) -> Result<Option<i32>, DbErr> {
+async fn retry_count(ctx: &JobContext, run_id: i64) -> Result<Option<i32>, DbErr> {
     use onboard_shared::entities::analysis_run;
     Ok(analysis_run::Entity::find_by_id(run_id)
         .one(&ctx.db)
