@@ -34,6 +34,13 @@ pub async fn active(state: &AppState, id: GuestId) -> Result<guest_session::Mode
     Ok(guest)
 }
 
+/// Whether a guest read a moment ago can stand in for a fresh read: unexpired, with its
+/// activity recorded recently enough.
+pub fn still_fresh(guest: &guest_session::Model) -> bool {
+    let now = Utc::now();
+    guest.expires_at > now && now - guest.last_activity_at < TOUCH_EVERY
+}
+
 pub async fn touch(
     state: &AppState,
     guest: guest_session::Model,

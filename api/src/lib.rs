@@ -8,6 +8,7 @@ pub mod error;
 mod guest_access;
 mod guest_id;
 mod logo_check;
+mod progress_cache;
 mod rate_limit;
 pub mod routes;
 mod security_headers;

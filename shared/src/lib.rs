@@ -7,6 +7,7 @@ pub mod domain;
 pub mod entities;
 pub mod jobs;
 pub mod progress;
+pub mod progress_feed;
 pub mod queue;
 
 pub use config::Config;

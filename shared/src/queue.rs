@@ -15,6 +15,7 @@ use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteS
 use crate::{
     config::Config,
     jobs::{self, Job},
+    progress_feed::ProgressFeed,
 };
 
 /// How often a worker tells the backend it is alive.
@@ -47,6 +48,8 @@ enum Backend {
 pub struct JobQueue {
     backend: Backend,
     prefix: String,
+    /// Progress notices travel with the queue: over Redis, or in-process when embedded.
+    feed: ProgressFeed,
 }
 
 impl std::fmt::Debug for JobQueue {
@@ -61,8 +64,14 @@ impl std::fmt::Debug for JobQueue {
 impl JobQueue {
     /// Connects to Redis when configured, else opens (and sets up) the SQLite queue file.
     pub async fn connect(config: &Config) -> Result<Self, QueueError> {
+        let mut feed = ProgressFeed::local();
         let backend = match &config.redis_url {
-            Some(url) => Backend::Redis(apalis_redis::connect(url.as_str()).await?),
+            Some(url) => {
+                let client = redis::Client::open(url.as_str())?;
+                let conn = client.get_connection_manager().await?;
+                feed = ProgressFeed::redis(client, conn.clone(), &config.queue_prefix);
+                Backend::Redis(conn)
+            }
             None => {
                 std::fs::create_dir_all(&config.data_dir)
                     .map_err(|e| QueueError::Push(format!("cannot create data dir: {e}")))?;
@@ -84,6 +93,7 @@ impl JobQueue {
         Ok(Self {
             backend,
             prefix: config.queue_prefix.clone(),
+            feed,
         })
     }
 
@@ -93,6 +103,10 @@ impl JobQueue {
             Backend::Redis(_) => "redis",
             Backend::Sqlite(_) => "sqlite",
         }
+    }
+
+    pub fn progress_feed(&self) -> &ProgressFeed {
+        &self.feed
     }
 
     pub fn prefix(&self) -> &str {

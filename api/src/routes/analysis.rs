@@ -194,22 +194,24 @@ impl AnalysisApi {
         user_uuid: Query<GuestId>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> Result<ProgressResponse, ProgressErrors> {
-        let guest = guest_access::active(&state, user_uuid.0).await?;
-        let latest = analysis_run::Entity::find()
-            .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
-            .order_by_desc(analysis_run::Column::Id)
-            .one(&state.db)
-            .await?;
-        let run = match latest {
-            Some(run) => Some(run),
-            None if guest.onboarding_domain.is_some() => {
-                Some(start_or_current(&state, &guest).await?)
+        // Most polls are answered from memory; see `progress_cache`.
+        let cached = state
+            .progress
+            .get(user_uuid.0.0)
+            .filter(|hit| guest_access::still_fresh(&hit.guest));
+        let loaded;
+        let run = match &cached {
+            Some(hit) => hit.run.as_ref(),
+            None => {
+                let ticket = state.progress.ticket(user_uuid.0.0);
+                let guest = guest_access::active(&state, user_uuid.0).await?;
+                let run = latest_or_start(&state, &guest).await?;
+                state.progress.put(ticket, guest, run.clone());
+                loaded = run;
+                loaded.as_ref()
             }
-            None => None,
         };
-        let etag = run
-            .as_ref()
-            .map_or_else(|| "W/\"idle\"".to_owned(), etag_of);
+        let etag = run.map_or_else(|| "W/\"idle\"".to_owned(), etag_of);
         if if_none_match
             .0
             .as_deref()
@@ -218,7 +220,7 @@ impl AnalysisApi {
             return Ok(ProgressResponse::NotModified(etag));
         }
         let view = run.map_or_else(idle_view, |r| {
-            progress_view(&r, state.config.crawl.max_pages)
+            progress_view(r, state.config.crawl.max_pages)
         });
         Ok(ProgressResponse::Ok(Json(view), etag))
     }
@@ -237,7 +239,11 @@ impl AnalysisApi {
         user_uuid: Query<GuestId>,
     ) -> Result<Json<AnalysisStarted>, CancelErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
-        runs::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user").await?;
+        if runs::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user").await?
+            > 0
+        {
+            state.queue.progress_feed().guest(guest.uuid).await;
+        }
         let run = guest_run(&state, guest.uuid, id.0).await?;
         Ok(Json(AnalysisStarted::from(run)))
     }
@@ -337,6 +343,23 @@ async fn guest_run(
         })
 }
 
+/// The guest's latest run; when it has none and a domain is set, a new one.
+async fn latest_or_start(
+    state: &AppState,
+    guest: &guest_session::Model,
+) -> Result<Option<analysis_run::Model>, ApiError> {
+    let latest = analysis_run::Entity::find()
+        .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
+        .order_by_desc(analysis_run::Column::Id)
+        .one(&state.db)
+        .await?;
+    Ok(match latest {
+        Some(run) => Some(run),
+        None if guest.onboarding_domain.is_some() => Some(start_or_current(state, guest).await?),
+        None => None,
+    })
+}
+
 /// The guest's active run, or a new one for its domain (row first, then the job).
 pub async fn start_or_current(
     state: &AppState,
@@ -362,6 +385,7 @@ pub async fn start_or_current(
         }
         Err(e) => return Err(e.into()),
     };
+    state.queue.progress_feed().guest(guest.uuid).await;
     // A failed push leaves the run queued; the monitor job enqueues it again.
     runs::enqueue(&state.queue, &run).await?;
     Ok(run)

@@ -203,14 +203,20 @@ impl OnboardingApi {
         if let Some(step) = update.current_step {
             row.onboarding_step = Set(step);
         }
+        let domain_changed = domain
+            .as_deref()
+            .is_some_and(|d| guest.onboarding_domain.as_deref() != Some(d));
         if let Some(domain) = &domain {
             row.onboarding_domain = Set(Some(domain.clone()));
-            if guest.onboarding_domain.as_deref() != Some(domain.as_str()) {
-                // A new domain makes the analysis of the old one moot.
-                runs::cancel_active(&state.db, guest.uuid, None, "The domain changed").await?;
-            }
+        }
+        if domain_changed {
+            // A new domain makes the analysis of the old one moot.
+            runs::cancel_active(&state.db, guest.uuid, None, "The domain changed").await?;
         }
         guest_session::Entity::update(row).exec(&state.db).await?;
+        if domain_changed {
+            state.queue.progress_feed().guest(guest.uuid).await;
+        }
         Ok(Json(Updated {
             status: "updated".into(),
         }))

@@ -10,6 +10,7 @@ use onboard_shared::{
     },
     jobs::{AnalysisJob, CleanupJob, MonitorJob},
     logo_store::{LocalDir, LogoStore},
+    progress_feed::Notice,
 };
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
@@ -58,6 +59,9 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
                 Err(error) => warn!(%error, name, "could not delete a logo file"),
             }
         }
+    }
+    if guests_deleted > 0 {
+        ctx.queue.progress_feed().publish(Notice::All).await;
     }
     files_deleted += remove_orphan_files(ctx, &logos).await?;
 

@@ -52,6 +52,7 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
                 .await?;
             if updated.rows_affected == 1 {
                 reset += 1;
+                ctx.queue.progress_feed().guest(run.guest_uuid).await;
                 if let Some(run) = analysis_run::Entity::find_by_id(run.id)
                     .one(&ctx.db)
                     .await?
@@ -70,6 +71,9 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
                 .exec(&ctx.db)
                 .await?;
             failed += updated.rows_affected;
+            if updated.rows_affected == 1 {
+                ctx.queue.progress_feed().guest(run.guest_uuid).await;
+            }
         }
     }
 

@@ -73,6 +73,7 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
         }
     };
     info!(%owner, "run claimed");
+    ctx.queue.progress_feed().guest(run.guest_uuid).await;
 
     let lost = CancellationToken::new();
     let heartbeat = tokio::spawn(heartbeat(
@@ -82,7 +83,12 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
         jobs.heartbeat_interval,
         lost.clone(),
     ));
-    let mut progress = ProgressWriter::new(ctx.db.clone(), run_id, &owner);
+    let mut progress = ProgressWriter::new(
+        ctx.db.clone(),
+        ctx.queue.progress_feed().clone(),
+        &run,
+        &owner,
+    );
     let outcome = tokio::select! {
         result = tokio::time::timeout(jobs.run_deadline, steps(ctx, &run, &mut progress)) => match result {
             Ok(result) => Outcome::Finished(result),
@@ -117,6 +123,7 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
         Outcome::LeaseLost => info!("lease lost; stopping"),
         Outcome::Release => {
             if let Some(run) = lease::release(&ctx.db, run_id, &owner, false).await? {
+                ctx.queue.progress_feed().guest(run.guest_uuid).await;
                 runs::enqueue(&ctx.queue, &run).await?;
                 info!("shutting down: run released for another worker");
             }
@@ -144,6 +151,7 @@ async fn give_back(
         return Ok(());
     }
     if let Some(run) = lease::release(&ctx.db, run_id, owner, true).await? {
+        ctx.queue.progress_feed().guest(run.guest_uuid).await;
         runs::enqueue(&ctx.queue, &run).await?;
     }
     Ok(())

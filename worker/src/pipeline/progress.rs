@@ -2,17 +2,21 @@
 //! counters, always written together and only while this worker holds the lease.
 
 use chrono::Utc;
+use onboard_shared::progress_feed::ProgressFeed;
 use onboard_shared::{
     entities::analysis_run::{self, Column},
     progress::{self, RunStatus, Step, StepName, StepStatus},
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use uuid::Uuid;
 
 use crate::crawl::CrawlStats;
 
 pub struct ProgressWriter {
     db: DatabaseConnection,
+    feed: ProgressFeed,
     run_id: i64,
+    guest: Uuid,
     owner: String,
     steps: Vec<Step>,
     pages: CrawlStats,
@@ -20,10 +24,17 @@ pub struct ProgressWriter {
 
 impl ProgressWriter {
     /// A resumed run starts its steps again from the beginning.
-    pub fn new(db: DatabaseConnection, run_id: i64, owner: &str) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        feed: ProgressFeed,
+        run: &analysis_run::Model,
+        owner: &str,
+    ) -> Self {
         Self {
             db,
-            run_id,
+            feed,
+            run_id: run.id,
+            guest: run.guest_uuid,
             owner: owner.to_owned(),
             steps: progress::initial_steps(),
             pages: CrawlStats::default(),
@@ -133,6 +144,7 @@ impl ProgressWriter {
             .filter(Column::Status.eq(RunStatus::Running.as_str()))
             .exec(&self.db)
             .await?;
+        self.feed.guest(self.guest).await;
         Ok(())
     }
 }

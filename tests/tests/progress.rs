@@ -1,0 +1,52 @@
+//! The progress poll from memory: cached per guest, refreshed by a progress notice from any
+//! process, and never stale past one.
+
+use std::time::{Duration, Instant};
+
+use onboard_shared::{JobQueue, entities::analysis_run, progress::RunStatus};
+use onboard_tests::TestApp;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+#[tokio::test]
+async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let guest = app.create_guest().await;
+    app.set_domain(guest, "acme.example").await;
+    let run_id = app.start_analysis(guest).await;
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !app.queue.progress_feed().is_live() {
+        assert!(Instant::now() < deadline, "the api never heard notices");
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(app.progress(guest).await["status"], "queued");
+
+    // A write that nobody announces is not seen: the poll did not go to the database.
+    analysis_run::Entity::update_many()
+        .col_expr(
+            analysis_run::Column::Status,
+            Expr::value(RunStatus::Running.as_str()),
+        )
+        .filter(analysis_run::Column::Id.eq(run_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.progress(guest).await["status"], "queued");
+
+    // Announced the way a worker does, from its own connection when the queue is Redis
+    // (in-process when embedded, where the worker shares the api's process).
+    let worker_queue = match app.queue.kind() {
+        "redis" => JobQueue::connect(&app.config).await.unwrap(),
+        _ => app.queue.clone(),
+    };
+    worker_queue.progress_feed().guest(guest).await;
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let status = app.progress(guest).await["status"].clone();
+        if status == "running" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {status} after the notice");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
