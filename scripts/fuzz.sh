@@ -20,5 +20,7 @@ ONBOARD_DATA_DIR=$DATA ONBOARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn \
 API=$!
 trap 'kill $API 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.yaml" \
+FUZZ_GUEST=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/guest" | python3 -c 'import json,sys; print(json.load(sys.stdin)["uuid"])')
+export FUZZ_GUEST
+"$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml run "http://127.0.0.1:$PORT/openapi.yaml" \
   --checks all --max-examples "$EXAMPLES" --seed 42 --suppress-health-check all

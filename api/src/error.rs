@@ -117,10 +117,16 @@ pub async fn json_error(err: poem::Error) -> Response {
         return err.into_response();
     }
     let status = err.status();
-    // A parameter that does not parse names itself: `invalid_user_uuid`, `invalid_id`, …
-    let param_code = err
+    // A parameter that does not parse names itself: `invalid_user_uuid`, `invalid_id`, …;
+    // so does a body field that fails its schema rule: `invalid_current_step`, …
+    let field_code = err
         .downcast_ref::<poem_openapi::error::ParseParamError>()
-        .map(|e| format!("invalid_{}", e.name));
+        .map(|e| format!("invalid_{}", e.name))
+        .or_else(|| {
+            err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>()
+                .and_then(|e| failed_field(&e.reason))
+                .map(|field| format!("invalid_{}", snake_case(field)))
+        });
     let code = match status {
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
@@ -137,11 +143,32 @@ pub async fn json_error(err: poem::Error) -> Response {
         err.to_string()
     };
     poem::web::Json(ErrorBody {
-        error: param_code.unwrap_or_else(|| code.to_owned()),
+        error: field_code.unwrap_or_else(|| code.to_owned()),
         message,
     })
     .with_status(status)
     .into_response()
+}
+
+/// The field named by a poem-openapi validator failure ("field `currentStep` verification
+/// failed. maximum(3)"), the only place that message's shape is relied on.
+fn failed_field(reason: &str) -> Option<&str> {
+    let (_, rest) = reason.split_once("field `")?;
+    let (field, rest) = rest.split_once('`')?;
+    rest.trim_start()
+        .starts_with("verification failed")
+        .then_some(field)
+}
+
+fn snake_case(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 4);
+    for c in camel.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// Declares an operation's error response: exactly the statuses it can answer, each with its

@@ -3,6 +3,7 @@
 
 mod allow;
 mod body_limit;
+mod closed_form;
 mod cors;
 pub mod error;
 mod guest_access;
@@ -14,6 +15,7 @@ pub mod routes;
 mod security_headers;
 mod sites;
 pub mod state;
+mod strict_string;
 
 use std::{future::Future, io, net::SocketAddr, time::Duration};
 

@@ -8,7 +8,6 @@ use serde_json::Value;
 pub const DEFAULT_PRIMARY_COLOR: &str = "#FB8537";
 pub const DEFAULT_SECONDARY_COLOR: &str = "#4884FA";
 pub const DEFAULT_FLOATIE_POSITION: &str = "right";
-pub const FLOATIE_POSITIONS: [&str; 2] = ["left", "right"];
 
 /// Design fields; `None` means not set at this layer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

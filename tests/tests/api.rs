@@ -177,8 +177,15 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
         (
             json!({"configuration": {"contact": ["not", "an", "object"]}}),
             400,
-            "invalid_contact",
+            "invalid_request",
         ),
+        // A string field takes only a JSON string, as the schema says.
+        (
+            json!({"configuration": {"disabledTabs": [false]}}),
+            400,
+            "invalid_request",
+        ),
+        (json!({"domain": 42}), 400, "invalid_request"),
         (
             json!({"configuration": {"contact": {"notes": "x".repeat(17 * 1024)}}}),
             413,
@@ -475,7 +482,12 @@ async fn events_are_validated_and_stored() {
         (
             json!({"eventType": "ok", "guestUuid": guest, "eventData": [1, 2]}),
             400,
-            "invalid_event_data",
+            "invalid_request",
+        ),
+        (
+            json!({"eventType": true, "guestUuid": guest}),
+            400,
+            "invalid_request",
         ),
         (
             json!({"eventType": "ok", "guestUuid": guest, "eventData": {"x": "y".repeat(9000)}}),

@@ -4,11 +4,12 @@ use onboard_shared::{
     logo_store::{LogoStore, valid_name},
     onboarding::TempConfiguration,
 };
-use poem::web::Data;
+use poem::{IntoResponse, Response, web::Data};
 use poem_openapi::{
     ApiResponse, Enum, Multipart, Object, OpenApi,
     param::{Path, Query},
-    payload::{Binary, Json},
+    payload::{Json, Payload},
+    registry::{MetaSchema, MetaSchemaRef},
     types::multipart::Upload,
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use super::Tag;
 use crate::{
+    closed_form::ClosedForm,
     error::{ApiError, operation_errors},
     guest_access,
     guest_id::GuestId,
@@ -46,6 +48,7 @@ pub enum LogoKind {
 }
 
 #[derive(Multipart)]
+#[oai(deny_unknown_fields)]
 pub struct LogoUpload {
     /// The image: PNG or JPEG up to 2048x2048, or SVG without scripts or external
     /// references; at most 5 MB. Its type is read from its content.
@@ -74,11 +77,36 @@ pub enum LogoResponse {
     /// The image, with its stored type.
     #[oai(status = 200)]
     Image(
-        Binary<Vec<u8>>,
-        #[oai(header = "Content-Type")] String,
+        LogoImage,
         #[oai(header = "Content-Security-Policy")] String,
         #[oai(header = "Cache-Control")] String,
     ),
+}
+
+/// A stored logo's bytes, answered with the type it was stored under; documented as
+/// `image/*` because that type is one of PNG, JPEG and SVG.
+pub struct LogoImage {
+    bytes: Vec<u8>,
+    content_type: String,
+}
+
+impl Payload for LogoImage {
+    const CONTENT_TYPE: &'static str = "image/*";
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            format: Some("binary"),
+            ..MetaSchema::new("string")
+        }))
+    }
+}
+
+impl IntoResponse for LogoImage {
+    fn into_response(self) -> Response {
+        Response::builder()
+            .content_type(self.content_type)
+            .body(self.bytes)
+    }
 }
 
 impl From<LogoError> for ApiError {
@@ -111,7 +139,7 @@ impl LogoApi {
         state: Data<&AppState>,
         kind: Path<LogoKind>,
         user_uuid: Query<GuestId>,
-        body: LogoUpload,
+        ClosedForm(body): ClosedForm<LogoUpload>,
     ) -> Result<UploadResponse, UploadErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         if body.file.size() > logo_check::MAX_LOGO_BYTES {
@@ -201,8 +229,10 @@ impl LogoApi {
             })?
             .ok_or_else(not_found)?;
         Ok(LogoResponse::Image(
-            Binary(bytes),
-            row.content_type,
+            LogoImage {
+                bytes,
+                content_type: row.content_type,
+            },
             "default-src 'none'; style-src 'unsafe-inline'; sandbox".into(),
             "public, max-age=31536000, immutable".into(),
         ))

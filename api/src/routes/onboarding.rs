@@ -2,9 +2,7 @@ use chrono::{DateTime, Utc};
 use onboard_shared::{
     domain::Domain,
     entities::{analysis_run, guest_session, onboarding_configuration as oc, site_insight},
-    onboarding::{
-        self, Design, FLOATIE_POSITIONS, Suggestions, TempConfiguration, normalise_hex_color,
-    },
+    onboarding::{self, Design, Suggestions, TempConfiguration, normalise_hex_color},
     progress::RunStatus,
     runs,
 };
@@ -14,6 +12,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, QueryOrder,
 };
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -24,6 +24,7 @@ use crate::{
     guest_id::GuestId,
     sites,
     state::AppState,
+    strict_string::StrictString,
 };
 
 operation_errors!(ReadConfigErrors {
@@ -47,41 +48,53 @@ pub struct OnboardingApi;
 
 /// Serialised size limit of the `contact` object.
 pub const MAX_CONTACT_BYTES: usize = 16 * 1024;
-pub const MAX_DISABLED_TABS: usize = 16;
-const MAX_LOGO_NAME: usize = 128;
 
 #[derive(Object, Default)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct DesignFields {
     /// `#RRGGBB` or `#RGB`.
-    pub primary_color: Option<String>,
+    #[oai(nullable, validator(pattern = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"))]
+    pub primary_color: Option<StrictString>,
     /// `#RRGGBB` or `#RGB`.
-    pub secondary_color: Option<String>,
+    #[oai(nullable, validator(pattern = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"))]
+    pub secondary_color: Option<StrictString>,
     /// `left` or `right`.
-    pub floatie_position: Option<String>,
+    #[oai(nullable, validator(pattern = r"^(left|right)$"))]
+    pub floatie_position: Option<StrictString>,
     /// The stored name of an uploaded logo.
-    pub floatie_logo: Option<String>,
+    #[oai(nullable, validator(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$"))]
+    pub floatie_logo: Option<StrictString>,
     /// The stored name of an uploaded logo.
-    pub launcher_logo: Option<String>,
+    #[oai(nullable, validator(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$"))]
+    pub launcher_logo: Option<StrictString>,
 }
 
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct ConfigurationInput {
+    #[oai(nullable)]
     pub design: Option<DesignFields>,
     /// Contact methods, a JSON object of at most 16 KiB.
-    pub contact: Option<Value>,
+    #[oai(nullable)]
+    pub contact: Option<BTreeMap<String, Value>>,
     /// Contact tabs to hide: at most 16 names of lower-case letters, digits, `_` or `-`.
-    pub disabled_tabs: Option<Vec<String>>,
+    #[oai(
+        nullable,
+        validator(max_items = 16, pattern = r"^[a-z][a-z0-9_-]{0,31}$")
+    )]
+    pub disabled_tabs: Option<Vec<StrictString>>,
 }
 
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct ConfigUpdate {
     /// The customer's domain or a URL on it; reduced to the normalised host.
-    pub domain: Option<String>,
+    #[oai(nullable)]
+    pub domain: Option<StrictString>,
     /// 1 design, 2 content, 3 contact.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "3")))]
     pub current_step: Option<i16>,
+    #[oai(nullable)]
     pub configuration: Option<ConfigurationInput>,
 }
 
@@ -122,11 +135,11 @@ pub struct Completed {
 impl From<Design> for DesignFields {
     fn from(d: Design) -> Self {
         DesignFields {
-            primary_color: d.primary_color,
-            secondary_color: d.secondary_color,
-            floatie_position: d.floatie_position,
-            floatie_logo: d.floatie_logo,
-            launcher_logo: d.launcher_logo,
+            primary_color: d.primary_color.map(Into::into),
+            secondary_color: d.secondary_color.map(Into::into),
+            floatie_position: d.floatie_position.map(Into::into),
+            floatie_logo: d.floatie_logo.map(Into::into),
+            launcher_logo: d.launcher_logo.map(Into::into),
         }
     }
 }
@@ -181,15 +194,6 @@ impl OnboardingApi {
             .map(Domain::parse)
             .transpose()?
             .map(|d| d.to_string());
-        if let Some(step) = update.current_step
-            && !(1..=3).contains(&step)
-        {
-            return Err(ApiError::bad_request(
-                "invalid_current_step",
-                "currentStep must be 1, 2 or 3",
-            )
-            .into());
-        }
         let mut config = TempConfiguration::from_json(&guest.temp_configuration);
         if let Some(input) = update.configuration {
             apply(&mut config, input)?;
@@ -331,37 +335,29 @@ fn design_of(row: &oc::Model) -> Design {
 }
 
 /// Validates the given configuration fields and merges them into what the guest has set.
+/// Applies validated input (the schema's validators have checked each field's form) to the
+/// guest's configuration, normalising colours.
 fn apply(config: &mut TempConfiguration, input: ConfigurationInput) -> Result<(), ApiError> {
     if let Some(design) = input.design {
-        if let Some(color) = design.primary_color {
-            config.design.primary_color = Some(color_field(&color, "primaryColor")?);
+        let color = |value: Option<StrictString>| value.as_deref().and_then(normalise_hex_color);
+        if let Some(c) = color(design.primary_color) {
+            config.design.primary_color = Some(c);
         }
-        if let Some(color) = design.secondary_color {
-            config.design.secondary_color = Some(color_field(&color, "secondaryColor")?);
+        if let Some(c) = color(design.secondary_color) {
+            config.design.secondary_color = Some(c);
         }
-        if let Some(position) = design.floatie_position {
-            if !FLOATIE_POSITIONS.contains(&position.as_str()) {
-                return Err(ApiError::bad_request(
-                    "invalid_floatie_position",
-                    "floatiePosition must be left or right",
-                ));
-            }
-            config.design.floatie_position = Some(position);
+        if design.floatie_position.is_some() {
+            config.design.floatie_position = design.floatie_position.map(Into::into);
         }
-        if let Some(name) = design.floatie_logo {
-            config.design.floatie_logo = Some(logo_field(name, "floatieLogo")?);
+        if design.floatie_logo.is_some() {
+            config.design.floatie_logo = design.floatie_logo.map(Into::into);
         }
-        if let Some(name) = design.launcher_logo {
-            config.design.launcher_logo = Some(logo_field(name, "launcherLogo")?);
+        if design.launcher_logo.is_some() {
+            config.design.launcher_logo = design.launcher_logo.map(Into::into);
         }
     }
     if let Some(contact) = input.contact {
-        if !contact.is_object() {
-            return Err(ApiError::bad_request(
-                "invalid_contact",
-                "contact must be a JSON object",
-            ));
-        }
+        let contact = Value::Object(contact.into_iter().collect());
         if contact.to_string().len() > MAX_CONTACT_BYTES {
             return Err(ApiError::too_large(
                 "contact_too_large",
@@ -370,63 +366,12 @@ fn apply(config: &mut TempConfiguration, input: ConfigurationInput) -> Result<()
         }
         config.contact = Some(contact);
     }
-    if let Some(tabs) = input.disabled_tabs {
-        let valid = |t: &String| {
-            (1..=32).contains(&t.len())
-                && t.starts_with(|c: char| c.is_ascii_lowercase())
-                && t.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        };
-        if tabs.len() > MAX_DISABLED_TABS || !tabs.iter().all(valid) {
-            return Err(ApiError::bad_request(
-                "invalid_disabled_tabs",
-                format!(
-                    "disabledTabs takes at most {MAX_DISABLED_TABS} names of 1-32 lower-case letters, digits, _ or -"
-                ),
-            ));
-        }
-        config.disabled_tabs = Some(tabs);
+    if input.disabled_tabs.is_some() {
+        config.disabled_tabs = input
+            .disabled_tabs
+            .map(|tabs| tabs.into_iter().map(Into::into).collect());
     }
     Ok(())
-}
-
-fn color_field(value: &str, name: &str) -> Result<String, ApiError> {
-    normalise_hex_color(value).ok_or_else(|| {
-        ApiError::bad_request(
-            &format!("invalid_{}", snake(name)),
-            format!("{name} must be a hex colour like #FB8537"),
-        )
-    })
-}
-
-fn logo_field(value: String, name: &str) -> Result<String, ApiError> {
-    let ok = !value.is_empty()
-        && value.len() <= MAX_LOGO_NAME
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-        && !value.starts_with('.');
-    if ok {
-        Ok(value)
-    } else {
-        Err(ApiError::bad_request(
-            &format!("invalid_{}", snake(name)),
-            format!("{name} must be the stored name of an uploaded logo"),
-        ))
-    }
-}
-
-fn snake(camel: &str) -> String {
-    camel
-        .chars()
-        .flat_map(|c| {
-            if c.is_ascii_uppercase() {
-                vec!['_', c.to_ascii_lowercase()]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 /// The suggestions of the guest's latest successful analysis, if any.

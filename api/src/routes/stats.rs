@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use chrono::Utc;
 use onboard_shared::entities::{event, site};
 use poem::web::Data;
@@ -11,6 +13,7 @@ use crate::{
     guest_access,
     guest_id::GuestId,
     state::AppState,
+    strict_string::StrictString,
 };
 
 operation_errors!(EventErrors {
@@ -23,20 +26,21 @@ operation_errors!(EventErrors {
 pub struct StatsApi;
 
 pub const MAX_EVENT_DATA_BYTES: usize = 8 * 1024;
-pub const MAX_EVENT_TYPE: usize = 64;
-pub const MAX_SESSION_ID: usize = 128;
 
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct NewEvent {
     /// 1-64 characters: lower-case letters, digits, `_`, `.`, `:` or `-`, starting with a letter.
-    pub event_type: String,
+    #[oai(validator(pattern = r"^[a-z][a-z0-9_.:-]{0,63}$"))]
+    pub event_type: StrictString,
     /// The guest session the event belongs to (v4 UUID).
     pub guest_uuid: GuestId,
-    /// The UI's own session id, at most 128 characters.
-    pub session_id: Option<String>,
+    /// The UI's own session id, 1-128 characters.
+    #[oai(nullable, validator(min_length = 1, max_length = 128))]
+    pub session_id: Option<StrictString>,
     /// A JSON object of at most 8 KiB.
-    pub event_data: Option<Value>,
+    #[oai(nullable)]
+    pub event_data: Option<BTreeMap<String, Value>>,
 }
 
 #[derive(Object)]
@@ -67,42 +71,7 @@ impl StatsApi {
         body: Json<NewEvent>,
     ) -> Result<EventResponse, EventErrors> {
         let input = body.0;
-        let type_ok = (1..=MAX_EVENT_TYPE).contains(&input.event_type.len())
-            && input
-                .event_type
-                .starts_with(|c: char| c.is_ascii_lowercase())
-            && input.event_type.bytes().all(|b| {
-                b.is_ascii_lowercase()
-                    || b.is_ascii_digit()
-                    || matches!(b, b'_' | b'.' | b':' | b'-')
-            });
-        if !type_ok {
-            return Err(ApiError::bad_request(
-                "invalid_event_type",
-                "eventType takes 1-64 lower-case letters, digits, _ . : or -, starting with a letter",
-            ).into());
-        }
-        if input
-            .session_id
-            .as_ref()
-            .is_some_and(|s| s.is_empty() || s.len() > MAX_SESSION_ID)
-        {
-            return Err(ApiError::bad_request(
-                "invalid_session_id",
-                "sessionId takes 1-128 characters",
-            )
-            .into());
-        }
-        let data = input
-            .event_data
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        if !data.is_object() {
-            return Err(ApiError::bad_request(
-                "invalid_event_data",
-                "eventData must be a JSON object",
-            )
-            .into());
-        }
+        let data = Value::Object(input.event_data.unwrap_or_default().into_iter().collect());
         if data.to_string().len() > MAX_EVENT_DATA_BYTES {
             return Err(ApiError::too_large(
                 "event_data_too_large",
@@ -120,10 +89,10 @@ impl StatsApi {
             None => None,
         };
         let saved = event::ActiveModel {
-            event_type: Set(input.event_type),
+            event_type: Set(input.event_type.into()),
             guest_uuid: Set(Some(guest.uuid)),
             site_id: Set(site_id),
-            session_id: Set(input.session_id),
+            session_id: Set(input.session_id.map(Into::into)),
             data: Set(data),
             created_at: Set(Utc::now()),
             ..Default::default()
