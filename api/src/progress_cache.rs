@@ -17,6 +17,7 @@ use std::{
 use dashmap::DashMap;
 use onboard_shared::{
     entities::{analysis_run, guest_session},
+    progress,
     progress_feed::{Notice, ProgressFeed},
 };
 use tokio::sync::broadcast::error::RecvError;
@@ -24,6 +25,9 @@ use uuid::Uuid;
 
 /// The most a lost notice (a failed publish) can leave an entry stale.
 const MAX_AGE: Duration = Duration::from_secs(10);
+/// Entries live between MAX_AGE minus this and MAX_AGE, spread by guest, so entries filled
+/// together (an api start, a burst of polls) do not all go back to the database together.
+const AGE_SPREAD_MS: u64 = 5_000;
 /// Guests held before the cache starts over, bounding its memory.
 const MAX_SLOTS: usize = 100_000;
 
@@ -32,7 +36,9 @@ const MAX_SLOTS: usize = 100_000;
 pub struct Cached {
     pub guest: guest_session::Model,
     pub run: Option<analysis_run::Model>,
-    read_at: Instant,
+    /// The run's steps, parsed once rather than on every poll.
+    pub steps: Vec<progress::Step>,
+    expires_at: Instant,
 }
 
 #[derive(Debug)]
@@ -82,7 +88,7 @@ impl ProgressCache {
             return None;
         }
         let entry = self.slots.get(&guest)?.entry.clone()?;
-        (entry.read_at.elapsed() < MAX_AGE).then_some(entry)
+        (Instant::now() < entry.expires_at).then_some(entry)
     }
 
     pub fn ticket(&self, guest: Uuid) -> Ticket {
@@ -106,10 +112,13 @@ impl ProgressCache {
         if let Some(mut slot) = self.slots.get_mut(&guest.uuid)
             && slot.version == ticket.0
         {
+            let spread = Duration::from_millis(guest.uuid.as_u64_pair().1 % AGE_SPREAD_MS);
+            let steps = run.as_ref().map(progress::steps_of).unwrap_or_default();
             slot.entry = Some(Arc::new(Cached {
                 guest,
                 run,
-                read_at: Instant::now(),
+                steps,
+                expires_at: Instant::now() + MAX_AGE - spread,
             }));
         }
     }

@@ -121,6 +121,11 @@ pub fn initial_steps() -> Vec<Step> {
         .collect()
 }
 
+/// A run's stored steps (its `steps` JSON column); the initial ones if unreadable.
+pub fn steps_of(run: &crate::entities::analysis_run::Model) -> Vec<Step> {
+    Vec::<Step>::deserialize(&run.steps).unwrap_or_else(|_| initial_steps())
+}
+
 /// The overall percentage: the mean of the steps' progress (DESIGN §3).
 pub fn percent(steps: &[Step]) -> u8 {
     if steps.is_empty() {

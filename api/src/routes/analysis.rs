@@ -199,16 +199,17 @@ impl AnalysisApi {
             .progress
             .get(user_uuid.0.0)
             .filter(|hit| guest_access::still_fresh(&hit.guest));
-        let loaded;
-        let run = match &cached {
-            Some(hit) => hit.run.as_ref(),
+        let (loaded, loaded_steps);
+        let (run, steps) = match &cached {
+            Some(hit) => (hit.run.as_ref(), hit.steps.as_slice()),
             None => {
                 let ticket = state.progress.ticket(user_uuid.0.0);
                 let guest = guest_access::active(&state, user_uuid.0).await?;
                 let run = latest_or_start(&state, &guest).await?;
                 state.progress.put(ticket, guest, run.clone());
+                loaded_steps = run.as_ref().map(progress::steps_of).unwrap_or_default();
                 loaded = run;
-                loaded.as_ref()
+                (loaded.as_ref(), loaded_steps.as_slice())
             }
         };
         let etag = run.map_or_else(|| "W/\"idle\"".to_owned(), etag_of);
@@ -220,7 +221,7 @@ impl AnalysisApi {
             return Ok(ProgressResponse::NotModified(etag));
         }
         let view = run.map_or_else(idle_view, |r| {
-            progress_view(r, state.config.crawl.max_pages)
+            progress_view(r, steps, state.config.crawl.max_pages)
         });
         Ok(ProgressResponse::Ok(Json(view), etag))
     }
@@ -449,11 +450,9 @@ fn idle_view() -> ProgressView {
     }
 }
 
-fn progress_view(run: &analysis_run::Model, crawl_budget: usize) -> ProgressView {
-    let steps: Vec<Step> =
-        serde_json::from_value(run.steps.clone()).unwrap_or_else(|_| progress::initial_steps());
+fn progress_view(run: &analysis_run::Model, steps: &[Step], crawl_budget: usize) -> ProgressView {
     let status = RunStatus::parse(&run.status);
-    let percent = progress::percent(&steps);
+    let percent = progress::percent(steps);
     let crawling = steps
         .get(StepName::ContentCrawling.index())
         .is_some_and(|s| s.status == StepStatus::InProgress);
@@ -471,7 +470,7 @@ fn progress_view(run: &analysis_run::Model, crawl_budget: usize) -> ProgressView
     ProgressView {
         analysis_id: Some(run.id),
         status: run.status.clone(),
-        steps: step_views(steps),
+        steps: step_views(steps.to_vec()),
         percent,
         current_step: run.current_step,
         is_complete: status == Some(RunStatus::Succeeded),
