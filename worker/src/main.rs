@@ -10,7 +10,8 @@ use onboard_shared::{
 };
 use onboard_worker::{JobContext, runner};
 
-const USAGE: &str = "usage: onboard-worker [run | migrate | enqueue cleanup|monitor]";
+const USAGE: &str =
+    "usage: onboard-worker [run | migrate | enqueue cleanup|monitor | extract [--url URL] FILE...]";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -42,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        ["extract", rest @ ..] => extract_files(rest),
         _ => anyhow::bail!(USAGE),
     }
 }
@@ -50,5 +52,37 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     let (db, queue) = onboard_shared::connect(&config).await?;
     let ctx = Arc::new(JobContext::new(db, queue, config)?);
     runner::run(ctx, telemetry::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// `extract [--url URL] FILE...`: one JSON object per input (a file of HTML, gzip-compressed
+/// or not, or `-` for stdin), from the same code the pipeline runs.
+fn extract_files(args: &[&str]) -> anyhow::Result<()> {
+    use std::io::Read;
+
+    let (url, files) = match args {
+        ["--url", url, files @ ..] => (Some(*url), files),
+        files => (None, files),
+    };
+    anyhow::ensure!(!files.is_empty(), USAGE);
+    let base = url::Url::parse(url.unwrap_or("http://localhost/")).context("--url")?;
+    for file in files {
+        let mut bytes = Vec::new();
+        if *file == "-" {
+            std::io::stdin().read_to_end(&mut bytes)?;
+        } else {
+            bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
+        }
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut plain = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_end(&mut plain)
+                .with_context(|| format!("decompressing {file}"))?;
+            bytes = plain;
+        }
+        let html = String::from_utf8_lossy(&bytes);
+        let analysis = onboard_worker::extract::analyse(&html, &base);
+        println!("{}", serde_json::json!({"input": file, "page": analysis}));
+    }
     Ok(())
 }

@@ -50,8 +50,11 @@ selector!(LINK_REL, "link[rel][href]");
 
 /// Parses a page. CPU work: call it from `spawn_blocking`.
 pub fn parse(html: &str, base: &Url) -> PageFacts {
-    let flattened = super::nesting::flatten(html, super::nesting::MAX_DEPTH);
-    let doc = Html::parse_document(flattened.as_deref().unwrap_or(html));
+    facts(&super::parse_document(html), base)
+}
+
+/// The facts of a parsed page.
+pub fn facts(doc: &Html, base: &Url) -> PageFacts {
     let mut facts = PageFacts {
         title: doc
             .select(&TITLE)

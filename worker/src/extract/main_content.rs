@@ -1,0 +1,389 @@
+//! The main content of a page, on the scraper DOM, with a fallback hierarchy: site-specific
+//! selectors → semantic containers (main, article, [role=main], content classes) → the
+//! element that holds most of the page's non-link text → body. Page furniture (see
+//! `clean`) is left out throughout, unless it holds most of the page.
+
+use std::sync::LazyLock;
+
+use ego_tree::{NodeId, NodeRef};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use scraper::{ElementRef, Html, Node, Selector};
+
+use super::{clean, markdown::Writer};
+
+/// Where the main content was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    SiteSelector,
+    Semantic,
+    Density,
+    Body,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MainContent {
+    pub text: String,
+    pub markdown: String,
+    pub outline: Vec<Heading>,
+    pub word_count: usize,
+    pub source: Source,
+}
+
+/// Containers that say they hold the content.
+static SEMANTIC: LazyLock<Selector> = LazyLock::new(|| {
+    Selector::parse(
+        "main, article, [role=main], [itemprop=articleBody], [itemprop=mainContentOfPage], \
+         [itemprop=text], #content, #main, #main-content, .entry-content, .post-content, \
+         .article-body, .article-content, .articleBody, .post-body, .story-body, \
+         .content-body, .main-content, .page-content, .markdown-body, .post, .entry",
+    )
+    .expect("static selector")
+});
+static BODY: LazyLock<Selector> = LazyLock::new(|| Selector::parse("body").expect("static"));
+static NOSCRIPT: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("body noscript").expect("static"));
+
+/// Content shorter than this is looked for again in the page's noscript version.
+const NOSCRIPT_FALLBACK_WORDS: usize = 20;
+/// A noscript element smaller than this is a tracking pixel or a "please enable" notice.
+const NOSCRIPT_MIN_BYTES: usize = 500;
+
+/// A child that holds at least this share of its parent's text is where the content is.
+const DOMINANT_SHARE: f64 = 0.85;
+/// A semantic container must hold at least this share of the page's text to be trusted.
+const SEMANTIC_SHARE: f64 = 0.25;
+/// Inside the content, a list or block whose text is more links than this is left out
+/// (related posts, tag clouds, "read next").
+const LINK_BLOCK: f64 = 0.6;
+/// Content with less link text than this share is prose, where link blocks are furniture.
+const PROSE_LINKS: f64 = 0.25;
+/// "Furniture if mostly links": the share of link text that makes it so.
+const LINKY: f64 = 0.5;
+/// A semantic container holding this share of the largest one's text is preferred to it.
+const SPECIFIC_SHARE: f64 = 0.6;
+/// Furniture holding more than this share of the page is content after all.
+const FURNITURE_OVERRIDE_SHARE: f64 = 0.5;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Measure {
+    /// Non-whitespace characters of text.
+    text: usize,
+    /// Of which inside links.
+    link: usize,
+    /// The subtree holds a main, article or role=main element.
+    landmark: bool,
+}
+
+impl Measure {
+    fn good(&self) -> usize {
+        self.text - self.link
+    }
+}
+
+struct Page<'a> {
+    measures: HashMap<NodeId, Measure>,
+    excluded: HashSet<NodeId>,
+    doc: &'a Html,
+}
+
+/// Parses a page (behind the nesting guard) and extracts its main content.
+pub fn from_html(html: &str, site_selectors: &[Selector]) -> MainContent {
+    extract(&super::parse_document(html), site_selectors)
+}
+
+/// Extracts the main content. `site_selectors` are tried first (from config, per domain).
+/// CPU work: call it from `spawn_blocking`.
+pub fn extract(doc: &Html, site_selectors: &[Selector]) -> MainContent {
+    let content = extract_from(doc, site_selectors);
+    if content.word_count >= NOSCRIPT_FALLBACK_WORDS {
+        return content;
+    }
+    // Pages rendered by script (Discourse, say) keep their readable version in a noscript
+    // element, which the parser holds as raw text.
+    let largest = doc
+        .select(&NOSCRIPT)
+        .filter_map(|n| match n.first_child().map(|c| c.value()) {
+            Some(Node::Text(t)) => Some(&**t),
+            _ => None,
+        })
+        .max_by_key(|t| t.len());
+    match largest {
+        Some(inner) if inner.len() > NOSCRIPT_MIN_BYTES => {
+            let alternative = extract_from(&super::parse_document(inner), site_selectors);
+            if alternative.word_count > content.word_count {
+                alternative
+            } else {
+                content
+            }
+        }
+        _ => content,
+    }
+}
+
+fn extract_from(doc: &Html, site_selectors: &[Selector]) -> MainContent {
+    let body = doc
+        .select(&BODY)
+        .next()
+        .unwrap_or_else(|| doc.root_element());
+    let page = Page::measure(doc, body);
+    let total = page.good(body.id()).max(1);
+
+    let (root, source) = site_selectors
+        .iter()
+        .find_map(|s| {
+            doc.select(s)
+                .find(|e| page.good(e.id()) > 0)
+                .map(|e| (e, Source::SiteSelector))
+        })
+        .or_else(|| {
+            let candidates: Vec<_> = doc
+                .select(&SEMANTIC)
+                .filter(|e| !page.is_excluded(e))
+                .collect();
+            let best = candidates.iter().map(|e| page.good(e.id())).max()?;
+            if (best as f64) < SEMANTIC_SHARE * total as f64 {
+                return None;
+            }
+            // The most specific container that still holds most of the best one's text:
+            // the article body rather than the main column around it and its comments.
+            candidates
+                .into_iter()
+                .filter(|e| page.good(e.id()) as f64 >= SPECIFIC_SHARE * best as f64)
+                .min_by_key(|e| page.good(e.id()))
+                .map(|e| (page.descend(e), Source::Semantic))
+        })
+        .unwrap_or_else(|| {
+            let chosen = page.descend(body);
+            let source = if chosen.id() == body.id() {
+                Source::Body
+            } else {
+                Source::Density
+            };
+            (chosen, source)
+        });
+
+    let mut writer = Writer::default();
+    page.write(root, &mut writer);
+    let (text, markdown, outline) = writer.finish();
+    let word_count = text.split_whitespace().count();
+    MainContent {
+        text,
+        markdown,
+        outline,
+        word_count,
+        source,
+    }
+}
+
+impl<'a> Page<'a> {
+    fn measure(doc: &'a Html, body: ElementRef<'a>) -> Self {
+        let mut raw = HashMap::default();
+        let never = |node: NodeRef<Node>| node.value().as_element().is_some_and(clean::never_text);
+        let body_total = measure_node(*body, false, &mut raw, &mut |n| never(n));
+        // Furniture is left out unless it holds most of the page (a site that marks its
+        // whole content area "widget", say).
+        let limit = (FURNITURE_OVERRIDE_SHARE * body_total.text as f64) as usize;
+        let mut excluded = HashSet::default();
+        let mut measures = HashMap::default();
+        measure_node(*body, false, &mut measures, &mut |node| {
+            let Some(el) = node.value().as_element() else {
+                return false;
+            };
+            let m = raw.get(&node.id()).copied().unwrap_or_default();
+            let kind = clean::classify(el);
+            let furniture = kind == clean::Kind::Never
+                || m.text <= limit
+                    && !m.landmark
+                    && match kind {
+                        clean::Kind::Content | clean::Kind::Never => false,
+                        clean::Kind::Furniture => true,
+                        clean::Kind::FurnitureIfLinks => m.link as f64 > LINKY * m.text as f64,
+                    };
+            if furniture {
+                excluded.insert(node.id());
+            }
+            furniture
+        });
+        Page {
+            measures,
+            excluded,
+            doc,
+        }
+    }
+
+    fn good(&self, id: NodeId) -> usize {
+        self.measures.get(&id).map_or(0, Measure::good)
+    }
+
+    fn is_excluded(&self, el: &ElementRef) -> bool {
+        el.ancestors()
+            .chain(std::iter::once(**el))
+            .any(|n| self.excluded.contains(&n.id()))
+    }
+
+    /// Walks down while one child holds nearly all of the text.
+    fn descend(&self, mut node: ElementRef<'a>) -> ElementRef<'a> {
+        loop {
+            let total = self.good(node.id());
+            if total == 0 {
+                return node;
+            }
+            let dominant = node.children().filter_map(ElementRef::wrap).find(|child| {
+                !self.excluded.contains(&child.id())
+                    && self.good(child.id()) as f64 >= DOMINANT_SHARE * total as f64
+            });
+            match dominant {
+                Some(child) => node = child,
+                None => return node,
+            }
+        }
+    }
+
+    fn write(&self, node: ElementRef<'a>, out: &mut Writer) {
+        let _ = self.doc;
+        // A page whose content is mostly links (a listing) keeps its link blocks.
+        let prose = self
+            .measures
+            .get(&node.id())
+            .is_some_and(|m| (m.link as f64) < PROSE_LINKS * m.text as f64);
+        out.element(node, &|n| {
+            self.excluded.contains(&n.id())
+                || (prose
+                    && n.id() != node.id()
+                    && n.value().as_element().is_some_and(|e| {
+                        matches!(e.name(), "ul" | "ol" | "div" | "section" | "table" | "dl")
+                    })
+                    && self
+                        .measures
+                        .get(&n.id())
+                        .is_some_and(|m| m.text > 0 && m.link as f64 > LINK_BLOCK * m.text as f64))
+        });
+    }
+}
+
+/// Sums text per node into `measures`; nodes for which `skip` answers true count as empty
+/// (their own subtree is not measured).
+fn measure_node(
+    node: NodeRef<Node>,
+    in_link: bool,
+    measures: &mut HashMap<NodeId, Measure>,
+    skip: &mut dyn FnMut(NodeRef<Node>) -> bool,
+) -> Measure {
+    match node.value() {
+        Node::Text(text) => {
+            let n = text.chars().filter(|c| !c.is_whitespace()).count();
+            Measure {
+                text: n,
+                link: if in_link { n } else { 0 },
+                landmark: false,
+            }
+        }
+        Node::Element(el) => {
+            if skip(node) {
+                return Measure::default();
+            }
+            let in_link = in_link || el.name() == "a";
+            let mut sum = Measure {
+                landmark: matches!(el.name(), "main" | "article")
+                    || el.attr("role") == Some("main"),
+                ..Measure::default()
+            };
+            for child in node.children() {
+                let m = measure_node(child, in_link, measures, skip);
+                sum.text += m.text;
+                sum.link += m.link;
+                sum.landmark |= m.landmark;
+            }
+            measures.insert(node.id(), sum);
+            sum
+        }
+        _ => Measure::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn main_text(html: &str) -> MainContent {
+        extract(&Html::parse_document(html), &[])
+    }
+
+    const PARA: &str = "This paragraph is the reason the page exists, and it is long enough \
+        to count as content, with several clauses, commas, and a full stop.";
+
+    #[test]
+    fn article_content_without_furniture() {
+        let html = format!(
+            "<html><body><nav><a href=/>Home</a><a href=/about>About us</a></nav>\
+             <div class=cookie-banner>We use cookies to improve your experience.</div>\
+             <main><article><h1>Title</h1><p>{PARA}</p><p>{PARA}</p>\
+             <div class=share-buttons><a href=https://facebook.com/share>Share on Facebook</a></div></article></main>\
+             <aside>Popular posts you may like</aside><footer>© Acme 2026</footer></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(content.text.contains("reason the page exists"));
+        for furniture in ["Home", "cookies", "Share on", "Popular posts", "Acme 2026"] {
+            assert!(
+                !content.text.contains(furniture),
+                "{furniture}: {}",
+                content.text
+            );
+        }
+        assert_eq!(content.source, Source::Semantic);
+        assert_eq!(content.outline[0].text, "Title");
+    }
+
+    #[test]
+    fn a_page_rendered_by_script_is_read_from_its_noscript_version() {
+        let html = format!(
+            "<html><body><div id=app></div><noscript data-path=/t/1>\
+             <div id=main-outlet><h1>Broken update</h1><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p></div>\
+             </noscript></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(
+            content.text.contains("reason the page exists"),
+            "{}",
+            content.text
+        );
+        assert_eq!(content.outline[0].text, "Broken update");
+    }
+
+    #[test]
+    fn without_semantic_markup_the_text_heavy_block_wins() {
+        let html = format!(
+            "<html><body><div class=top><a href=/a>A</a> <a href=/b>B</a></div>\
+             <div class=wrap><div class=x><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p></div></div>\
+             <div class=bottom>Small print</div></body></html>"
+        );
+        let content = main_text(&html);
+        assert_eq!(content.source, Source::Density);
+        assert!(content.text.contains("reason the page exists"));
+        assert!(!content.text.contains("Small print"));
+    }
+
+    #[test]
+    fn site_selectors_come_first() {
+        let html = format!(
+            "<html><body><main><p>{PARA}</p></main><div class=custom>Picked by config</div></body></html>"
+        );
+        let selector = Selector::parse(".custom").unwrap();
+        let content = extract(&Html::parse_document(&html), &[selector]);
+        assert_eq!(content.source, Source::SiteSelector);
+        assert_eq!(content.text, "Picked by config");
+    }
+
+    #[test]
+    fn furniture_holding_most_of_the_page_is_kept() {
+        let html = format!("<html><body><div class=widget><p>{PARA}</p></div></body></html>");
+        assert!(main_text(&html).text.contains("reason the page exists"));
+    }
+}

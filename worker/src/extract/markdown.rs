@@ -1,0 +1,326 @@
+//! Writes an element as plain text (one block per line) and as Markdown that keeps
+//! headings, lists, links, code and tables, collecting the heading outline on the way.
+
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Node};
+
+use super::main_content::Heading;
+
+/// Elements that start and end a block of text.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "br",
+];
+
+#[derive(Default)]
+pub struct Writer {
+    text: String,
+    markdown: String,
+    outline: Vec<Heading>,
+    /// The block being written, as plain text and as Markdown.
+    line: String,
+    md_line: String,
+    /// Markdown put before the block's first word (`## `, `- `, `> `).
+    prefix: String,
+    list_depth: usize,
+    quote_depth: usize,
+    /// Cells of the table row being written, and whether the header rule is out.
+    row: Option<Vec<String>>,
+    table_rows: usize,
+    /// Blocks ended so far: an inline element that saw one end cannot be wrapped.
+    blocks: usize,
+}
+
+impl Writer {
+    /// Writes `node` and its content; `skip` leaves out a subtree.
+    pub fn element(&mut self, node: ElementRef, skip: &dyn Fn(NodeRef<Node>) -> bool) {
+        self.node(*node, skip);
+        self.end_block();
+    }
+
+    pub fn finish(mut self) -> (String, String, Vec<Heading>) {
+        self.end_block();
+        let text = self.text.trim_end().to_owned();
+        let markdown = self.markdown.trim_end().to_owned();
+        (text, markdown, self.outline)
+    }
+
+    fn node(&mut self, node: NodeRef<Node>, skip: &dyn Fn(NodeRef<Node>) -> bool) {
+        match node.value() {
+            Node::Text(t) => self.inline(t),
+            Node::Element(el) => {
+                if skip(node) {
+                    return;
+                }
+                let name = el.name();
+                match name {
+                    "pre" => return self.pre(node),
+                    "br" => return self.end_block(),
+                    "hr" => {
+                        self.end_block();
+                        self.markdown.push_str("---\n\n");
+                        return;
+                    }
+                    "tr" => return self.table_row(node, skip),
+                    _ => {}
+                }
+                let block = BLOCKS.contains(&name);
+                if block {
+                    self.end_block();
+                }
+                match name {
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                        let level = name.as_bytes()[1] - b'0';
+                        self.prefix = format!("{} ", "#".repeat(level as usize));
+                    }
+                    "li" => {
+                        let indent = "  ".repeat(self.list_depth.saturating_sub(1));
+                        let ordered = node
+                            .parent()
+                            .and_then(|p| p.value().as_element().map(|e| e.name() == "ol"))
+                            .unwrap_or(false);
+                        self.prefix = format!("{indent}{}", if ordered { "1. " } else { "- " });
+                    }
+                    "ul" | "ol" => self.list_depth += 1,
+                    "blockquote" => self.quote_depth += 1,
+                    "table" => self.table_rows = 0,
+                    _ => {}
+                }
+                let md_start = self.md_line.len();
+                let blocks = self.blocks;
+                for child in node.children() {
+                    self.node(child, skip);
+                }
+                let inline_span = blocks == self.blocks;
+                match name {
+                    _ if !inline_span => {}
+                    "a" => {
+                        let label = self.md_line[md_start..].trim().to_owned();
+                        if let Some(href) = el.attr("href").filter(|h| {
+                            !label.is_empty()
+                                && !h.starts_with("javascript:")
+                                && !h.starts_with('#')
+                        }) {
+                            self.md_line.truncate(md_start);
+                            let lead = if self.md_line.ends_with(' ') || self.md_line.is_empty() {
+                                ""
+                            } else {
+                                " "
+                            };
+                            self.md_line.push_str(&format!("{lead}[{label}]({href}) "));
+                        }
+                    }
+                    "code" | "kbd" | "samp" => {
+                        let code = self.md_line[md_start..].trim().to_owned();
+                        if !code.is_empty() && !code.contains('`') {
+                            self.md_line.truncate(md_start);
+                            self.md_line.push_str(&format!(" `{code}` "));
+                        }
+                    }
+                    "strong" | "b" | "em" | "i" => {}
+                    _ => {}
+                }
+                if let ("h1" | "h2" | "h3" | "h4" | "h5" | "h6", Some(level)) =
+                    (name, name.as_bytes().get(1))
+                {
+                    let heading = squash(&self.line);
+                    if !heading.is_empty() {
+                        self.outline.push(Heading {
+                            level: level - b'0',
+                            text: heading,
+                        });
+                    }
+                }
+                match name {
+                    "ul" | "ol" => self.list_depth = self.list_depth.saturating_sub(1),
+                    "blockquote" => self.quote_depth = self.quote_depth.saturating_sub(1),
+                    _ => {}
+                }
+                if block {
+                    self.end_block();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn inline(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let mut squashed = String::with_capacity(text.len());
+        let mut space = false;
+        for c in text.chars() {
+            if c.is_whitespace() {
+                space = true;
+            } else {
+                if space {
+                    squashed.push(' ');
+                }
+                space = false;
+                squashed.push(c);
+            }
+        }
+        if space {
+            squashed.push(' ');
+        }
+        self.line.push_str(&squashed);
+        self.md_line.push_str(&squashed);
+    }
+
+    fn pre(&mut self, node: NodeRef<Node>) {
+        self.end_block();
+        let code: String = node
+            .descendants()
+            .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
+            .collect();
+        let code = code.trim_matches('\n');
+        if code.trim().is_empty() {
+            return;
+        }
+        self.text.push_str(code);
+        self.text.push('\n');
+        self.markdown.push_str("```\n");
+        self.markdown.push_str(code);
+        self.markdown.push_str("\n```\n\n");
+    }
+
+    fn table_row(&mut self, node: NodeRef<Node>, skip: &dyn Fn(NodeRef<Node>) -> bool) {
+        self.end_block();
+        let mut cells = Vec::new();
+        for cell in node.children().filter(|c| {
+            c.value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "td" | "th"))
+        }) {
+            let mut inner = Writer::default();
+            for child in cell.children() {
+                inner.node(child, skip);
+            }
+            let (text, _, _) = inner.finish();
+            cells.push(squash(&text));
+        }
+        if cells.iter().all(String::is_empty) {
+            return;
+        }
+        self.row = Some(cells.clone());
+        self.text.push_str(&cells.join(" "));
+        self.text.push('\n');
+        let escaped: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+        self.markdown
+            .push_str(&format!("| {} |\n", escaped.join(" | ")));
+        if self.table_rows == 0 {
+            self.markdown
+                .push_str(&format!("|{}\n", "---|".repeat(cells.len().max(1))));
+        }
+        self.table_rows += 1;
+    }
+
+    fn end_block(&mut self) {
+        self.blocks += 1;
+        let line = squash(&self.line);
+        if !line.is_empty() {
+            self.text.push_str(&line);
+            self.text.push('\n');
+            let quote = "> ".repeat(self.quote_depth);
+            let md = squash(&self.md_line);
+            self.markdown
+                .push_str(&format!("{quote}{}{md}\n\n", self.prefix));
+        }
+        if self.row.take().is_none() && !line.is_empty() {
+            self.table_rows = 0;
+        }
+        self.line.clear();
+        self.md_line.clear();
+        self.prefix.clear();
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html, Selector};
+
+    use super::*;
+
+    fn render(html: &str) -> (String, String, Vec<Heading>) {
+        let doc = Html::parse_document(html);
+        let body = doc
+            .select(&Selector::parse("body").unwrap())
+            .next()
+            .unwrap();
+        let mut w = Writer::default();
+        w.element(body, &|_| false);
+        w.finish()
+    }
+
+    #[test]
+    fn markdown_keeps_headings_lists_links_code_and_tables() {
+        let (text, md, outline) = render(
+            "<body><h2>Plans</h2><p>See <a href='/pricing'>pricing</a> and <code>npm i</code>.</p>\
+             <ul><li>One</li><li>Two</li></ul><ol><li>First</li></ol>\
+             <pre>let x = 1;\nlet y = 2;</pre>\
+             <table><tr><th>Plan</th><th>Price</th></tr><tr><td>Pro</td><td>$9</td></tr></table></body>",
+        );
+        assert!(md.contains("## Plans"), "{md}");
+        assert!(md.contains("[pricing](/pricing)"), "{md}");
+        assert!(md.contains("`npm i`"), "{md}");
+        assert!(md.contains("- One\n\n- Two"), "{md}");
+        assert!(md.contains("1. First"), "{md}");
+        assert!(md.contains("```\nlet x = 1;\nlet y = 2;\n```"), "{md}");
+        assert!(
+            md.contains("| Plan | Price |\n|---|---|\n| Pro | $9 |"),
+            "{md}"
+        );
+        assert!(
+            text.starts_with("Plans\nSee pricing and npm i.\nOne\nTwo\n"),
+            "{text}"
+        );
+        assert_eq!(
+            outline,
+            vec![Heading {
+                level: 2,
+                text: "Plans".into()
+            }]
+        );
+    }
+}
