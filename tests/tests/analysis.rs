@@ -8,7 +8,10 @@ use onboard_shared::{
     entities::{analysis_run, crawled_page, site_insight},
     jobs::AnalysisJob,
 };
-use onboard_tests::{TestApp, TestSite, site::company_site};
+use onboard_tests::{
+    TestApp, TestSite,
+    site::{Page, company_site},
+};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 
@@ -337,4 +340,208 @@ async fn cancelling_mid_crawl_stops_the_crawl_within_seconds() {
         .await
         .unwrap();
     assert_eq!(again["status"], "cancelled");
+}
+
+/// A site with every kind of finding: brand colours from theme-color, the manifest and a
+/// stylesheet; a JSON-LD logo; a chat widget; social, email and a contact form; pages of
+/// known categories; a German page without a declared language; a near-duplicate page.
+fn insight_site() -> HashMap<String, Page> {
+    let prose = |topic: &str| {
+        format!(
+            "<p>Our {topic} explains how the service works for small teams and large companies. \
+             Every customer gets the same careful attention from the people who build it.</p>\
+             <p>Read on to learn what the {topic} covers, what it costs, and whom to ask.</p>"
+        )
+    };
+    let page = |title: &str, body: String| {
+        Page::html(format!(
+            "<!doctype html><html lang=\"en\"><head><title>{title}</title></head>\
+             <body><main>{body}</main><a href=\"/\">Home</a></body></html>"
+        ))
+    };
+    let faq_body = format!(
+        "<h1>Frequently asked questions</h1>{}\
+         <details><summary>Can I cancel?</summary><p>Yes, at any time from your account page.</p></details>\
+         <details><summary>Do you offer refunds?</summary><p>Within thirty days of purchase, in full.</p></details>\
+         <details><summary>Is there a free plan?</summary><p>Yes, for up to three users.</p></details>",
+        prose("FAQ")
+    );
+    let mut pages = HashMap::new();
+    pages.insert(
+        "/".to_owned(),
+        Page::html(format!(
+            "<!doctype html><html lang=\"en\"><head><title>Acme</title>\
+             <meta name=\"theme-color\" content=\"#123456\">\
+             <link rel=\"manifest\" href=\"/site.webmanifest\"><link rel=\"stylesheet\" href=\"/style.css\">\
+             <link rel=\"icon\" href=\"/favicon.png\">\
+             <script type=\"application/ld+json\">{{\"@type\":\"Organization\",\"logo\":\"/logo.svg\",\
+               \"sameAs\":[\"https://twitter.com/acme\"]}}</script>\
+             <script src=\"https://widget.intercom.io/widget/acme\"></script></head>\
+             <body><nav><a href=\"/faq\">FAQ</a> <a href=\"/faq-again\">FAQ (old)</a> <a href=\"/pricing\">Pricing</a>\
+             <a href=\"/contact\">Contact</a> <a href=\"/legal/privacy\">Privacy</a> <a href=\"/kontakt-de\">Deutsch</a></nav>\
+             <main><h1>Welcome to Acme</h1>{}</main></body></html>",
+            prose("home page")
+        )),
+    );
+    pages.insert("/faq".to_owned(), page("FAQ | Acme", faq_body.clone()));
+    pages.insert(
+        "/faq-again".to_owned(),
+        page("FAQ | Acme", faq_body.replace("thirty days", "30 days")),
+    );
+    pages.insert(
+        "/pricing".to_owned(),
+        page(
+            "Pricing | Acme",
+            format!(
+                "<h1>Plans</h1>{}<ul><li>Basic $9 per month</li><li>Pro $29 per month</li></ul>",
+                prose("pricing")
+            ),
+        ),
+    );
+    pages.insert(
+        "/contact".to_owned(),
+        page(
+            "Contact us | Acme",
+            format!(
+                "<h1>Contact</h1>{}<a href=\"mailto:hello@acme.test\">hello@acme.test</a>\
+                 <form action=\"/send\"><input type=\"email\" name=\"email\"><textarea name=\"message\"></textarea></form>",
+                prose("contact page")
+            ),
+        ),
+    );
+    pages.insert(
+        "/legal/privacy".to_owned(),
+        page("Privacy policy | Acme", prose("privacy policy")),
+    );
+    pages.insert(
+        "/kontakt-de".to_owned(),
+        Page::html(
+            "<!doctype html><html><head><title>Acme auf Deutsch</title></head><body><main>\
+             <p>Unser Team beantwortet jede Frage innerhalb eines Werktages, und das Hilfezentrum \
+             erklärt, wie Sie Ihr Konto einrichten, Kollegen einladen und Rechnungen bezahlen.</p>\
+             </main></body></html>",
+        ),
+    );
+    pages.insert(
+        "/site.webmanifest".to_owned(),
+        Page::bytes(
+            "application/manifest+json",
+            br##"{"theme_color": "#abcdef", "icons": [{"src": "/icon-512.png"}]}"##.to_vec(),
+        ),
+    );
+    pages.insert(
+        "/style.css".to_owned(),
+        Page::bytes(
+            "text/css",
+            b":root { --brand-primary: #0055ff; } body { color: #222 }".to_vec(),
+        ),
+    );
+    pages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_analysis_finds_brand_channels_categories_language_quality_and_duplicates() {
+    let site = TestSite::serve(insight_site()).await;
+    let app = TestApp::spawn().await;
+    let guest = app.create_guest().await;
+    app.set_domain(guest, &site.domain()).await;
+    let id = app.start_analysis(guest).await;
+    let last = app.poll_until_finished(guest).await.pop().unwrap();
+    assert_eq!(last["status"], "succeeded", "{last}");
+
+    let insight = site_insight::Entity::find()
+        .filter(site_insight::Column::RunId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("insights stored");
+    let colors = insight.suggested_colors.as_array().unwrap();
+    let color = |c: &str| {
+        colors
+            .iter()
+            .find(|x| x["color"] == c)
+            .unwrap_or_else(|| panic!("{c} in {colors:?}"))
+    };
+    assert_eq!(colors[0]["color"], "#123456");
+    assert_eq!(colors[0]["source"], "theme-color");
+    assert_eq!(colors[0]["role"], "primary");
+    assert_eq!(color("#ABCDEF")["source"], "manifest-theme");
+    assert_eq!(color("#0055FF")["source"], "css-variable");
+    assert!(colors.iter().all(|c| c["color"] != "#222222"));
+    assert_eq!(insight.logo_url, Some(site.url("/logo.svg").to_string()));
+    assert_eq!(
+        insight.favicon_url,
+        Some(site.url("/favicon.png").to_string())
+    );
+
+    let channels = &insight.support_channels;
+    assert_eq!(channels["chat"][0]["provider"], "intercom", "{channels}");
+    assert_eq!(channels["social"][0]["url"], "https://twitter.com/acme");
+    assert_eq!(channels["emails"][0]["value"], "hello@acme.test");
+    assert_eq!(
+        channels["emails"][0]["page"],
+        site.url("/contact").to_string()
+    );
+    assert_eq!(
+        channels["contactForms"][0],
+        site.url("/contact").to_string()
+    );
+
+    let categories = &insight.content_categories;
+    for (category, n) in [("faq", 2), ("pricing", 1), ("contact", 1), ("legal", 1)] {
+        assert_eq!(categories[category], n, "{category} in {categories}");
+    }
+    assert_eq!(insight.language.as_deref(), Some("en"));
+
+    let pages = crawled_page::Entity::find()
+        .filter(crawled_page::Column::RunId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let by_path = |path: &str| {
+        pages
+            .iter()
+            .find(|p| p.url == site.url(path).as_str())
+            .unwrap_or_else(|| panic!("{path} stored"))
+    };
+    assert_eq!(by_path("/kontakt-de").language.as_deref(), Some("de"));
+    let faq = by_path("/faq");
+    assert_eq!(faq.category.as_deref(), Some("faq"));
+    assert!(
+        faq.markdown
+            .as_deref()
+            .unwrap()
+            .contains("# Frequently asked questions")
+    );
+    assert!(
+        faq.quality_score.unwrap() > 40,
+        "{:?}",
+        faq.quality_breakdown
+    );
+    assert_eq!(
+        faq.quality_breakdown.as_ref().unwrap()["flags"],
+        serde_json::json!([])
+    );
+    // Whichever of the two was crawled first is the original.
+    let again = by_path("/faq-again");
+    let pair = (faq.duplicate_of, again.duplicate_of);
+    assert!(
+        pair == (None, Some(faq.id)) || pair == (Some(again.id), None),
+        "{pair:?}"
+    );
+
+    // The suggestions reach the configuration: two colours, the email.
+    let config: Value = app
+        .get(&format!("/api/onboarding/config?user_uuid={guest}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let design = &config["configuration"]["design"];
+    assert_eq!(design["primaryColor"], "#123456");
+    assert_eq!(design["secondaryColor"], colors[1]["color"]);
+    assert_eq!(
+        config["configuration"]["contact"]["email"],
+        "hello@acme.test"
+    );
 }

@@ -36,7 +36,7 @@ impl Crawled {
     }
 
     fn crawled(&self, path: &str) -> bool {
-        self.page(path).facts.is_some()
+        self.page(path).analysis.is_some()
     }
 
     fn skip(&self, path: &str) -> Option<SkipReason> {
@@ -385,7 +385,7 @@ async fn a_hostile_site_ends_in_time_with_a_reason_for_every_url() {
     );
     for page in &crawled.pages {
         assert!(
-            page.facts.is_some() || page.skip.is_some(),
+            page.analysis.is_some() || page.skip.is_some(),
             "{} has no outcome",
             page.url
         );

@@ -33,8 +33,8 @@ async fn main() -> anyhow::Result<()> {
     let stats = *rx.borrow();
     let words: usize = pages
         .iter()
-        .filter_map(|p| p.facts.as_ref())
-        .map(|f| f.word_count)
+        .filter_map(|p| p.analysis.as_deref())
+        .map(|a| a.facts.word_count)
         .sum();
     println!(
         "{}",

@@ -49,6 +49,7 @@ pub struct Fetched {
     pub url: Url,
     pub status: StatusCode,
     pub content_type: Option<String>,
+    pub content_language: Option<String>,
     pub body: Vec<u8>,
     pub truncated: bool,
     /// From a `Retry-After` header in seconds (429 and 503 answers).
@@ -217,6 +218,7 @@ async fn read(
             .map(str::to_owned)
     };
     let content_type = header(header::CONTENT_TYPE);
+    let content_language = header(header::CONTENT_LANGUAGE);
     let retry_after = header(header::RETRY_AFTER)
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
@@ -236,6 +238,7 @@ async fn read(
         url,
         status,
         content_type,
+        content_language,
         body,
         truncated,
         retry_after,
@@ -291,6 +294,7 @@ mod tests {
             url: Url::parse("http://a.test/").unwrap(),
             status: StatusCode::OK,
             content_type: content_type.map(str::to_owned),
+            content_language: None,
             body: body.to_vec(),
             truncated: false,
             retry_after: None,

@@ -23,7 +23,7 @@ use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use onboard_shared::config::CrawlConfig;
 use tokio::{sync::watch, time::Instant};
 
-use crate::extract::{self, PageFacts};
+use crate::extract::{self, PageAnalysis};
 use fetch::{FetchError, Fetched, Fetcher};
 use frontier::{Entry, Frontier};
 use robots::Robots;
@@ -126,8 +126,8 @@ pub struct CrawledPage {
     pub depth: usize,
     pub status: Option<u16>,
     pub content_type: Option<String>,
-    /// Present for HTML pages that were fetched and parsed.
-    pub facts: Option<PageFacts>,
+    /// Present for HTML pages that were fetched and analysed.
+    pub analysis: Option<Box<PageAnalysis>>,
     pub skip: Option<SkipReason>,
 }
 
@@ -410,7 +410,7 @@ impl Crawl<'_> {
         url: Url,
         depth: usize,
         status: Option<u16>,
-        facts: Option<(Option<String>, PageFacts)>,
+        analysis: Option<(Option<String>, Box<PageAnalysis>)>,
         skip: Option<SkipReason>,
     ) {
         match &skip {
@@ -418,8 +418,8 @@ impl Crawl<'_> {
             Some(r) if r.is_failure() => self.stats.failed += 1,
             Some(_) => self.stats.skipped += 1,
         }
-        let (content_type, facts) = match facts {
-            Some((ct, f)) => (ct, Some(f)),
+        let (content_type, analysis) = match analysis {
+            Some((ct, a)) => (ct, Some(a)),
             None => (None, None),
         };
         self.pages.push(CrawledPage {
@@ -427,7 +427,7 @@ impl Crawl<'_> {
             depth,
             status,
             content_type,
-            facts,
+            analysis,
             skip,
         });
     }
@@ -512,10 +512,12 @@ impl Crawl<'_> {
 
         let content_type = fetched.content_type.clone();
         let base = fetched.url.clone();
-        let parsed =
-            tokio::task::spawn_blocking(move || extract::page::parse(&fetched.text(), &base)).await;
-        let facts = match parsed {
-            Ok(facts) => facts,
+        let parsed = tokio::task::spawn_blocking(move || {
+            extract::analyse(&fetched.text(), &base, fetched.content_language.as_deref())
+        })
+        .await;
+        let analysis = match parsed {
+            Ok(analysis) => analysis,
             Err(e) => {
                 return self.reject(
                     entry,
@@ -524,6 +526,7 @@ impl Crawl<'_> {
                 );
             }
         };
+        let facts = &analysis.facts;
         if !facts.text.is_empty() && !self.hashes.insert(facts.content_hash.clone()) {
             return self.reject(entry, Some(status), SkipReason::Duplicate);
         }
@@ -537,7 +540,7 @@ impl Crawl<'_> {
             entry.url,
             entry.depth,
             Some(status),
-            Some((content_type, facts)),
+            Some((content_type, Box::new(analysis))),
             None,
         );
     }

@@ -1,30 +1,56 @@
 //! Extraction: pure functions from page bytes and URL to findings, callable without the
-//! queue or the database.
+//! queue or the database. `analyse` runs them all on one parse of a page.
 
+pub mod brand;
+pub mod category;
+pub mod channels;
 pub mod clean;
+pub mod dedup;
+pub mod language;
 pub mod main_content;
 pub mod markdown;
+pub mod metadata;
 pub mod nesting;
 pub mod page;
+pub mod quality;
 
 pub use page::{Link, PageFacts};
 
-use scraper::Html;
+use std::sync::LazyLock;
+
+use scraper::{Html, Selector};
+use serde::Serialize;
 use url::Url;
 
-/// What one page tells: its facts (metadata, links, brand and contact hints) and its main
-/// content, from one parse.
-#[derive(Debug, Clone, serde::Serialize)]
+static PASSWORD: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("input[type=password]").expect("static"));
+
+/// What one page tells, from one parse.
+#[derive(Debug, Clone, Serialize)]
 pub struct PageAnalysis {
+    /// Title, description, declared language, links, icons, emails, phones, full text.
+    #[serde(skip)]
+    pub facts: PageFacts,
     pub title: Option<String>,
     pub description: Option<String>,
-    pub language: Option<String>,
     pub canonical: Option<String>,
-    pub theme_color: Option<String>,
-    pub icons: Vec<String>,
+    /// Declared, or detected when absent or contradicted by the text.
+    pub language: language::Language,
+    pub content: main_content::MainContent,
+    pub metadata: metadata::Metadata,
+    pub category: category::Category,
+    pub faq: Vec<(String, String)>,
+    pub quality: quality::Quality,
+    /// Of the main text.
+    pub content_hash: String,
+    pub simhash: u64,
+    /// Of the main text, for near-duplicate detection.
+    #[serde(skip)]
+    pub shingles: Vec<u64>,
     pub emails: Vec<String>,
     pub phones: Vec<String>,
-    pub content: main_content::MainContent,
+    pub channels: channels::Channels,
+    pub brand: brand::Brand,
 }
 
 /// Parses behind the nesting guard (see `nesting`).
@@ -33,19 +59,62 @@ pub fn parse_document(html: &str) -> Html {
     Html::parse_document(flattened.as_deref().unwrap_or(html))
 }
 
-/// Analyses a page. CPU work: call it from `spawn_blocking`.
-pub fn analyse(html: &str, base: &Url) -> PageAnalysis {
+/// Analyses a page. `content_language` is the response's Content-Language header. CPU
+/// work: call it from `spawn_blocking`.
+pub fn analyse(html: &str, base: &Url, content_language: Option<&str>) -> PageAnalysis {
     let doc = parse_document(html);
     let facts = page::facts(&doc, base);
+    let metadata = metadata::collect(&doc, base);
+    let content = main_content::extract(&doc, &[]);
+    let faq = category::faq_pairs(&doc, &metadata);
+    let headings: Vec<String> = content.outline.iter().map(|h| h.text.clone()).collect();
+    let category = category::categorise(&category::Input {
+        url: base,
+        title: facts.title.as_deref(),
+        headings: &headings,
+        metadata: &metadata,
+        faq_pairs: faq.len(),
+        text: &content.text,
+    });
+    let list_items = content
+        .markdown
+        .lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            l.starts_with("- ")
+                || l.split_once(". ")
+                    .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+        })
+        .count();
+    let quality = quality::score(&quality::Input {
+        title: facts.title.as_deref(),
+        text: &content.text,
+        headings: content.outline.len(),
+        list_items,
+        password_field: doc.select(&PASSWORD).next().is_some(),
+    });
+    let declared = facts.language.as_deref().or(content_language);
+    let language = language::decide(declared, &content.text);
+    let channels = channels::detect(&doc, base, &metadata);
+    let brand = brand::detect(&doc, base, facts.theme_color.as_deref(), &metadata);
+    let shingles = dedup::shingles(&content.text);
     PageAnalysis {
-        title: facts.title,
-        description: facts.description,
-        language: facts.language,
-        canonical: facts.canonical.map(String::from),
-        theme_color: facts.theme_color,
-        icons: facts.icons.into_iter().map(String::from).collect(),
-        emails: facts.emails,
-        phones: facts.phones,
-        content: main_content::extract(&doc, &[]),
+        title: facts.title.clone(),
+        description: facts.description.clone(),
+        canonical: facts.canonical.as_ref().map(|u| u.to_string()),
+        language,
+        content_hash: dedup::content_hash(&content.text),
+        simhash: dedup::simhash(&shingles),
+        shingles,
+        emails: facts.emails.clone(),
+        phones: facts.phones.clone(),
+        content,
+        metadata,
+        category,
+        faq,
+        quality,
+        channels,
+        brand,
+        facts,
     }
 }

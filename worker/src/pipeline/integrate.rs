@@ -1,96 +1,165 @@
-//! Step 4, Integration Setup: what the crawl found becomes the run's `site_insights` row,
-//! from which the guest's configuration takes its suggested values.
+//! Step 4, Integration Setup: what extraction found on the crawled pages becomes the run's
+//! `site_insights` row, from which the guest's configuration takes its suggested values
+//! (never over a value the user set; see `onboarding::effective`).
 
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use onboard_shared::{entities::site_insight, onboarding::normalise_hex_color};
+use onboard_shared::entities::site_insight;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr};
 use serde_json::{Value, json};
 
-use crate::crawl::CrawledPage;
+use crate::{
+    crawl::{CrawledPage, fetch::Fetcher},
+    extract::{
+        PageAnalysis,
+        brand::{self, Brand},
+    },
+};
 
-/// A rough page category from the URL path, until content-based categories replace it.
-fn category(url: &url::Url) -> &'static str {
-    let path = url.path().to_ascii_lowercase();
-    const RULES: &[(&str, &[&str])] = &[
-        ("faq", &["faq"]),
-        (
-            "help",
-            &["help", "support", "docs", "kb", "knowledge", "guide"],
-        ),
-        ("pricing", &["pricing", "plans"]),
-        ("contact", &["contact"]),
-        ("about", &["about", "team", "company"]),
-        ("blog", &["blog", "news", "article"]),
-        ("legal", &["privacy", "terms", "legal", "cookie"]),
-        ("careers", &["careers", "jobs"]),
-    ];
-    RULES
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| path.contains(w)))
-        .map_or("other", |(name, _)| name)
+/// A manifest or stylesheet larger than this is not read for colours.
+const MAX_ASSET_BYTES: usize = 512 * 1024;
+
+/// The home page's brand, completed with its web manifest and a few of its stylesheets,
+/// fetched through the crawler's guarded client.
+pub async fn home_brand(fetcher: &Fetcher, home: &PageAnalysis, base: &url::Url) -> Brand {
+    let mut found = home.brand.clone();
+    if let Some(manifest) = home
+        .metadata
+        .manifest
+        .as_deref()
+        .and_then(|m| m.parse().ok())
+        && let Ok(fetched) = fetcher.get_limited(&manifest, MAX_ASSET_BYTES).await
+        && fetched.status.is_success()
+        && let Ok(value) = serde_json::from_slice::<Value>(&fetched.body)
+    {
+        brand::add_manifest(&mut found, &value, &manifest);
+    }
+    for sheet in home.brand.stylesheets.iter().take(brand::MAX_STYLESHEETS) {
+        let Ok(url) = base.join(sheet) else { continue };
+        if let Ok(fetched) = fetcher.get_limited(&url, MAX_ASSET_BYTES).await
+            && fetched.status.is_success()
+        {
+            brand::add_stylesheet(&mut found, &fetched.text());
+        }
+    }
+    found
 }
 
-/// Derives and stores the insights of a run.
+/// Derives and stores the insights of a run. `brand` is the home page's, from `home_brand`.
 pub async fn write_insights(
     db: &DatabaseConnection,
     run_id: i64,
     site_id: i64,
     pages: &[CrawledPage],
+    brand: Option<&Brand>,
 ) -> Result<site_insight::Model, DbErr> {
-    let crawled: Vec<_> = pages
+    let analysed: Vec<(&CrawledPage, &PageAnalysis)> = pages
         .iter()
-        .filter_map(|p| p.facts.as_ref().map(|f| (p, f)))
+        .filter_map(|p| p.analysis.as_deref().map(|a| (p, a)))
         .collect();
-    let home = crawled.first().map(|(_, f)| *f);
 
-    let mut colors = Vec::new();
-    if let Some(color) = home
-        .and_then(|h| h.theme_color.as_deref())
-        .and_then(normalise_hex_color)
-    {
-        colors.push(
-            json!({"color": color, "source": "theme-color", "confidence": 0.9, "role": "primary"}),
-        );
-    }
+    // The two most confident colours become the primary and secondary suggestions.
+    let colors: Vec<Value> = brand
+        .map(|b| b.colors.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, c)| {
+            let role = match i {
+                0 => "primary",
+                1 => "secondary",
+                _ => "other",
+            };
+            json!({"color": c.color, "source": c.source, "confidence": c.confidence, "role": role})
+        })
+        .collect();
 
+    // Each channel with the first page it was found on.
     let mut emails: BTreeMap<String, String> = BTreeMap::new();
     let mut phones: BTreeMap<String, String> = BTreeMap::new();
+    let mut chat: BTreeMap<&str, String> = BTreeMap::new();
+    let mut social: BTreeMap<String, (&str, String)> = BTreeMap::new();
+    let mut help: BTreeMap<String, String> = BTreeMap::new();
+    let mut forms: Vec<String> = Vec::new();
     let mut categories: BTreeMap<&str, u32> = BTreeMap::new();
-    for (page, facts) in &crawled {
-        for email in &facts.emails {
-            emails
-                .entry(email.clone())
-                .or_insert_with(|| page.url.to_string());
+    let mut languages: BTreeMap<String, u32> = BTreeMap::new();
+    let mut flags: BTreeMap<String, u32> = BTreeMap::new();
+    let (mut score_sum, mut good, mut words) = (0u64, 0u32, 0usize);
+    for (page, a) in &analysed {
+        let at = page.url.to_string();
+        for email in &a.emails {
+            emails.entry(email.clone()).or_insert_with(|| at.clone());
         }
-        for phone in &facts.phones {
-            phones
-                .entry(phone.clone())
-                .or_insert_with(|| page.url.to_string());
+        for phone in &a.phones {
+            phones.entry(phone.clone()).or_insert_with(|| at.clone());
         }
-        *categories.entry(category(&page.url)).or_default() += 1;
+        for provider in &a.channels.chat {
+            chat.entry(provider).or_insert_with(|| at.clone());
+        }
+        for (network, url) in &a.channels.social {
+            social
+                .entry(url.clone())
+                .or_insert_with(|| (network, at.clone()));
+        }
+        for centre in &a.channels.help_centres {
+            help.entry(centre.clone()).or_insert_with(|| at.clone());
+        }
+        if a.channels.contact_form {
+            forms.push(at.clone());
+        }
+        *categories.entry(a.category.as_str()).or_default() += 1;
+        if let Some(code) = &a.language.code {
+            *languages.entry(code.clone()).or_default() += 1;
+        }
+        for flag in &a.quality.flags {
+            let name = serde_json::to_value(flag)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned));
+            *flags.entry(name.unwrap_or_default()).or_default() += 1;
+        }
+        score_sum += u64::from(a.quality.score);
+        good += u32::from(a.quality.flags.is_empty() && a.quality.score >= 60);
+        words += a.content.word_count;
     }
     let found = |m: BTreeMap<String, String>| -> Value {
         m.into_iter()
             .map(|(value, page)| json!({"value": value, "page": page}))
             .collect()
     };
-
-    let words: usize = crawled.iter().map(|(_, f)| f.word_count).sum();
-    let favicon = home.and_then(|h| h.icons.first()).map(|u| u.to_string());
+    let home = analysed.first().map(|(_, a)| *a);
+    // The home page's language, else the most common one.
+    let language = home.and_then(|h| h.language.code.clone()).or_else(|| {
+        languages
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(l, _)| l.clone())
+    });
+    let n = analysed.len().max(1);
     site_insight::ActiveModel {
         run_id: Set(run_id),
         site_id: Set(site_id),
         suggested_colors: Set(Value::Array(colors)),
-        logo_url: Set(None),
-        favicon_url: Set(favicon),
-        support_channels: Set(json!({"emails": found(emails), "phones": found(phones)})),
+        logo_url: Set(brand.and_then(|b| b.logo.as_ref()).map(|l| l.url.clone())),
+        favicon_url: Set(brand.and_then(|b| b.favicon.clone())),
+        support_channels: Set(json!({
+            "emails": found(emails),
+            "phones": found(phones),
+            "chat": chat.into_iter().map(|(provider, page)| json!({"provider": provider, "page": page})).collect::<Vec<_>>(),
+            "social": social.into_iter().map(|(url, (network, page))| json!({"network": network, "url": url, "page": page})).collect::<Vec<_>>(),
+            "helpCentres": found(help),
+            "contactForms": forms,
+        })),
         content_categories: Set(json!(categories)),
-        language: Set(home.and_then(|h| h.language.clone())),
+        language: Set(language),
         quality_summary: Set(json!({
-            "pages": crawled.len(),
-            "meanWords": if crawled.is_empty() { 0 } else { words / crawled.len() },
+            "pages": analysed.len(),
+            "meanScore": score_sum / n as u64,
+            "goodPages": good,
+            "flagged": flags,
+            "meanWords": words / n,
+            "languages": languages,
         })),
         created_at: Set(Utc::now()),
         ..Default::default()

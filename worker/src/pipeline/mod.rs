@@ -18,6 +18,7 @@ use tracing::{info, warn};
 use crate::{
     context::JobContext,
     crawl::{self, CrawlStats, CrawledPage, Settings},
+    extract,
     lease::{self, Claim},
 };
 pub use progress::ProgressWriter;
@@ -196,7 +197,7 @@ async fn steps(
         .await?;
     let pages = crawl_with_progress(ctx, home, progress).await?;
     let ids = store::insert_pages(&ctx.db, run.id, &pages).await?;
-    let crawled = pages.iter().filter(|p| p.facts.is_some()).count();
+    let crawled = pages.iter().filter(|p| p.analysis.is_some()).count();
     progress
         .complete(
             StepName::ContentCrawling,
@@ -207,8 +208,22 @@ async fn steps(
     progress
         .start(StepName::AiProcessing, &format!("Reading {crawled} pages"))
         .await?;
+    let duplicates = {
+        let fingerprints: Vec<_> = ids
+            .iter()
+            .filter_map(|(_, index)| pages[*index].analysis.as_deref())
+            .map(|a| extract::dedup::Fingerprint {
+                title: a.title.as_deref().unwrap_or_default(),
+                content_hash: &a.content_hash,
+                simhash: a.simhash,
+                shingles: &a.shingles,
+            })
+            .collect();
+        extract::dedup::duplicates(&fingerprints)
+    };
     for (done, (id, index)) in ids.iter().enumerate() {
-        store::store_facts(&ctx.db, *id, &pages[*index]).await?;
+        let duplicate_of = duplicates[done].map(|original| ids[original].0);
+        store::store_analysis(&ctx.db, *id, &pages[*index], duplicate_of).await?;
         if done % 10 == 9 {
             let pct = ((done + 1) * 100 / ids.len().max(1)) as u8;
             progress.advance(StepName::AiProcessing, pct, None).await?;
@@ -221,7 +236,14 @@ async fn steps(
     progress
         .start(StepName::IntegrationSetup, "Preparing suggestions")
         .await?;
-    integrate::write_insights(&ctx.db, run.id, run.site_id, &pages).await?;
+    let home = pages.iter().find(|p| p.analysis.is_some());
+    let brand = match home.and_then(|p| p.analysis.as_deref().map(|a| (p, a))) {
+        Some((page, analysis)) => {
+            Some(integrate::home_brand(&ctx.fetcher, analysis, &page.url).await)
+        }
+        None => None,
+    };
+    integrate::write_insights(&ctx.db, run.id, run.site_id, &pages, brand.as_ref()).await?;
     progress
         .complete(StepName::IntegrationSetup, "Suggestions ready")
         .await?;

@@ -34,10 +34,14 @@ pub async fn insert_pages(
     };
     let txn = db.begin().await?;
     let mut ids = Vec::new();
-    for (index, page) in pages.iter().enumerate().filter(|(_, p)| p.facts.is_some()) {
+    for (index, page) in pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.analysis.is_some())
+    {
         ids.push((row(page).insert(&txn).await?.id, index));
     }
-    let skipped: Vec<_> = pages.iter().filter(|p| p.facts.is_none()).collect();
+    let skipped: Vec<_> = pages.iter().filter(|p| p.analysis.is_none()).collect();
     for batch in skipped.chunks(SKIPPED_BATCH) {
         crawled_page::Entity::insert_many(batch.iter().map(|p| row(p)))
             .exec_without_returning(&txn)
@@ -47,24 +51,32 @@ pub async fn insert_pages(
     Ok(ids)
 }
 
-/// Stores a page's extracted title, description, language and text.
-pub async fn store_facts(
+/// Stores what extraction found on a page; `duplicate_of` is the row it duplicates.
+pub async fn store_analysis(
     db: &DatabaseConnection,
     id: i64,
     page: &CrawledPage,
+    duplicate_of: Option<i64>,
 ) -> Result<(), DbErr> {
-    let Some(facts) = &page.facts else {
+    let Some(a) = &page.analysis else {
         return Ok(());
     };
     crawled_page::Entity::update(crawled_page::ActiveModel {
         id: Set(id),
-        canonical_url: Set(facts.canonical.as_ref().map(|u| u.to_string())),
-        title: Set(facts.title.clone()),
-        description: Set(facts.description.clone()),
-        language: Set(facts.language.clone()),
-        main_text: Set(Some(facts.text.clone())),
-        word_count: Set(facts.word_count as i32),
-        content_hash: Set(Some(facts.content_hash.clone())),
+        canonical_url: Set(a.canonical.clone()),
+        title: Set(a.title.clone()),
+        description: Set(a.description.clone()),
+        language: Set(a.language.code.clone()),
+        category: Set(Some(a.category.as_str().to_owned())),
+        main_text: Set(Some(a.content.text.clone())),
+        markdown: Set(Some(a.content.markdown.clone())),
+        word_count: Set(a.content.word_count as i32),
+        content_hash: Set(Some(a.content_hash.clone())),
+        // The bits as stored; i64 is the column type both databases share.
+        simhash: Set(Some(a.simhash as i64)),
+        quality_score: Set(Some(i16::from(a.quality.score))),
+        quality_breakdown: Set(Some(serde_json::to_value(&a.quality).unwrap_or_default())),
+        duplicate_of: Set(duplicate_of),
         ..Default::default()
     })
     .exec(db)

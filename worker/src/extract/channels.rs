@@ -1,0 +1,269 @@
+//! Support channels a page shows: chat widgets (by script source or markup), social
+//! profiles, help-centre links and contact forms. Emails and phones come from `page`.
+
+use std::{collections::HashSet, sync::LazyLock};
+
+use scraper::{Html, Selector};
+use serde::Serialize;
+use url::Url;
+
+use super::metadata::Metadata;
+
+/// Chat providers and the markers of their widget: script hosts or paths, and markup
+/// (element ids, classes or inline-script globals).
+const CHAT_PROVIDERS: &[(&str, &[&str])] = &[
+    (
+        "intercom",
+        &[
+            "widget.intercom.io",
+            "js.intercomcdn.com",
+            "intercomSettings",
+        ],
+    ),
+    (
+        "zendesk",
+        &["static.zdassets.com", "ze-snippet", "zopim.com", "zEmbed"],
+    ),
+    (
+        "drift",
+        &["js.driftt.com", "drift.com/include", "drift.load("],
+    ),
+    (
+        "crisp",
+        &["client.crisp.chat", "$crisp", "CRISP_WEBSITE_ID"],
+    ),
+    (
+        "hubspot",
+        &[
+            "js.hs-scripts.com",
+            "js.usemessages.com",
+            "hs-script-loader",
+        ],
+    ),
+    ("tawk", &["embed.tawk.to", "Tawk_API"]),
+    ("livechat", &["cdn.livechatinc.com", "__lc.license"]),
+    (
+        "freshchat",
+        &["wchat.freshchat.com", "fcWidget", "freshchat.com/js"],
+    ),
+    ("helpscout", &["beacon-v2.helpscout.net", "Beacon('init'"]),
+    ("gorgias", &["config.gorgias.chat", "gorgias-chat"]),
+    ("olark", &["static.olark.com", "olark.identify", "olark("]),
+];
+
+const SOCIAL_HOSTS: &[(&str, &str)] = &[
+    ("twitter.com", "twitter"),
+    ("x.com", "twitter"),
+    ("facebook.com", "facebook"),
+    ("linkedin.com", "linkedin"),
+    ("instagram.com", "instagram"),
+    ("youtube.com", "youtube"),
+    ("github.com", "github"),
+    ("tiktok.com", "tiktok"),
+    ("pinterest.com", "pinterest"),
+    ("discord.gg", "discord"),
+    ("mastodon.social", "mastodon"),
+];
+
+/// Hosted help centres by host suffix.
+const HELP_HOSTS: &[&str] = &[
+    "zendesk.com",
+    "helpscoutdocs.com",
+    "intercom.help",
+    "freshdesk.com",
+    "gitbook.io",
+    "readme.io",
+    "helpjuice.com",
+    "document360.io",
+];
+/// First labels of a help-centre subdomain.
+const HELP_SUBDOMAINS: &[&str] = &["help", "support", "docs", "kb", "helpcenter", "faq"];
+
+static ANCHOR: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("static"));
+static INLINE_SCRIPT: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("script:not([src])").expect("static"));
+static MARKED: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("[id], [class]").expect("static"));
+static PASSWORD: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("input[type=password]").expect("static"));
+static FORM: LazyLock<Selector> = LazyLock::new(|| Selector::parse("form").expect("static"));
+static MESSAGE_FIELD: LazyLock<Selector> = LazyLock::new(|| {
+    Selector::parse("textarea, input[type=email], input[name*=email i]").expect("static")
+});
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Channels {
+    /// Chat providers, by name.
+    pub chat: Vec<&'static str>,
+    /// (network, profile URL).
+    pub social: Vec<(&'static str, String)>,
+    pub help_centres: Vec<String>,
+    pub contact_form: bool,
+}
+
+pub fn detect(doc: &Html, base: &Url, metadata: &Metadata) -> Channels {
+    let mut channels = Channels::default();
+
+    // Inline scripts are only searched when short: a megabyte bundle is not a widget snippet.
+    let inline: Vec<String> = doc
+        .select(&INLINE_SCRIPT)
+        .map(|s| s.text().collect::<String>())
+        .filter(|s| s.len() < 64 * 1024)
+        .collect();
+    let marks: HashSet<&str> = doc
+        .select(&MARKED)
+        .flat_map(|e| e.value().id().into_iter().chain(e.value().classes()))
+        .collect();
+    for (name, markers) in CHAT_PROVIDERS {
+        let found = markers.iter().any(|m| {
+            marks.contains(m)
+                || metadata.scripts.iter().any(|s| s.contains(m))
+                || inline.iter().any(|s| s.contains(m))
+        });
+        if found {
+            channels.chat.push(name);
+        }
+    }
+
+    let profile = |url: &Url| -> Option<&'static str> {
+        let host = url.host_str()?.trim_start_matches("www.");
+        let (_, network) = SOCIAL_HOSTS.iter().find(|(h, _)| host == *h)?;
+        // A profile has a path; share links ("/sharer", "/intent") are not profiles.
+        let path = url.path().trim_matches('/');
+        (!path.is_empty()
+            && !["share", "sharer", "intent", "home"]
+                .iter()
+                .any(|p| path.starts_with(p)))
+        .then_some(*network)
+    };
+    let site = base
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches("www.");
+    let hrefs = doc
+        .select(&ANCHOR)
+        .filter_map(|a| a.value().attr("href"))
+        .map(str::to_owned)
+        .chain(metadata.same_as().into_iter().map(str::to_owned));
+    for href in hrefs {
+        let Ok(url) = base.join(href.trim()) else {
+            continue;
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            continue;
+        }
+        if let Some(network) = profile(&url) {
+            let link = url.to_string();
+            if !channels.social.iter().any(|(_, l)| *l == link) {
+                channels.social.push((network, link));
+            }
+            continue;
+        }
+        let host = url.host_str().unwrap_or_default();
+        let first = host.split('.').next().unwrap_or_default();
+        let own_help = HELP_SUBDOMAINS.contains(&first) && host.ends_with(site) && host != site;
+        let hosted = HELP_HOSTS.iter().any(|h| host.ends_with(h));
+        if own_help || hosted {
+            let centre = format!("{}://{host}/", url.scheme());
+            if !channels.help_centres.contains(&centre) {
+                channels.help_centres.push(centre);
+            }
+        }
+    }
+
+    // A form that takes a message or an address and is not a login.
+    channels.contact_form = doc
+        .select(&FORM)
+        .any(|f| f.select(&MESSAGE_FIELD).next().is_some() && f.select(&PASSWORD).next().is_none());
+    channels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::metadata;
+
+    fn detect_in(html: &str) -> Channels {
+        let doc = Html::parse_document(html);
+        let base = Url::parse("https://www.acme.test/").unwrap();
+        let meta = metadata::collect(&doc, &base);
+        detect(&doc, &base, &meta)
+    }
+
+    #[test]
+    fn every_chat_provider_by_its_snippet() {
+        let cases = [
+            (
+                "intercom",
+                r#"<script src="https://widget.intercom.io/widget/abc"></script>"#,
+            ),
+            (
+                "zendesk",
+                r#"<script id="ze-snippet" src="https://static.zdassets.com/ekr/snippet.js?key=1"></script>"#,
+            ),
+            ("drift", r#"<script>drift.load('abc');</script>"#),
+            (
+                "crisp",
+                r#"<script>window.$crisp=[];window.CRISP_WEBSITE_ID="x";</script>"#,
+            ),
+            (
+                "hubspot",
+                r#"<script id="hs-script-loader" src="//js.hs-scripts.com/123.js"></script>"#,
+            ),
+            ("tawk", r#"<script>var Tawk_API=Tawk_API||{};</script>"#),
+            (
+                "livechat",
+                r#"<script>window.__lc = {}; window.__lc.license = 1;</script>"#,
+            ),
+            (
+                "freshchat",
+                r#"<script src="https://wchat.freshchat.com/js/widget.js"></script>"#,
+            ),
+            (
+                "helpscout",
+                r#"<script>window.Beacon('init', 'abc')</script>"#,
+            ),
+            ("gorgias", r#"<div id="gorgias-chat"></div>"#),
+            (
+                "olark",
+                r#"<script src="https://static.olark.com/jsclient/loader.js"></script>"#,
+            ),
+        ];
+        for (provider, html) in cases {
+            assert_eq!(detect_in(html).chat, [provider], "{html}");
+        }
+        assert!(
+            detect_in("<p>No chat here; we love talking.</p>")
+                .chat
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn social_profiles_help_centres_and_contact_forms() {
+        let found = detect_in(
+            r#"<a href="https://twitter.com/acme">t</a><a href="https://twitter.com/intent/tweet?u=x">share</a>
+               <a href="https://www.linkedin.com/company/acme">l</a>
+               <a href="https://help.acme.test/hc/en-us">Help</a><a href="https://acme.zendesk.com/hc">HC</a>
+               <form><input type=email name=email><textarea name=message></textarea></form>
+               <form><input name=email><input type=password></form>"#,
+        );
+        assert_eq!(
+            found.social,
+            [
+                ("twitter", "https://twitter.com/acme".to_string()),
+                (
+                    "linkedin",
+                    "https://www.linkedin.com/company/acme".to_string()
+                )
+            ]
+        );
+        assert_eq!(
+            found.help_centres,
+            ["https://help.acme.test/", "https://acme.zendesk.com/"]
+        );
+        assert!(found.contact_form);
+        let login_only = detect_in("<form><input name=email><input type=password></form>");
+        assert!(!login_only.contact_form);
+    }
+}
