@@ -90,6 +90,10 @@ pub struct CrawlConfig {
     pub retries: u32,
     /// Whether help., support., docs. and kb. subdomains belong to the site.
     pub help_subdomains: bool,
+    /// Where a site's main content is, for sites the generic extraction gets wrong:
+    /// `(host, CSS selector list)`, host lower-case without `www.`. The worker checks the
+    /// selectors' syntax at start.
+    pub content_selectors: Vec<(String, String)>,
     /// The crawl step's own deadline within the run.
     pub deadline: Duration,
 }
@@ -184,6 +188,7 @@ impl Config {
                 max_crawl_delay: vars.secs("ONBOARD_CRAWL_MAX_CRAWL_DELAY_SECS", 5)?,
                 retries: vars.parsed("ONBOARD_CRAWL_RETRIES", 2)?,
                 help_subdomains: vars.parsed("ONBOARD_CRAWL_HELP_SUBDOMAINS", true)?,
+                content_selectors: vars.selectors("ONBOARD_CONTENT_SELECTORS")?,
                 deadline: vars.secs("ONBOARD_CRAWL_DEADLINE_SECS", 300)?,
             },
         })
@@ -249,6 +254,26 @@ impl Vars<'_> {
             .collect()
     }
 
+    /// `host=selector list;host=selector list` (a selector list has commas of its own).
+    fn selectors(&self, name: &str) -> Result<Vec<(String, String)>, ConfigError> {
+        let Some(raw) = self.optional(name) else {
+            return Ok(Vec::new());
+        };
+        raw.split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|entry| {
+                let (host, selectors) = entry
+                    .split_once('=')
+                    .map(|(h, s)| (h.trim().to_ascii_lowercase(), s.trim()))
+                    .filter(|(h, s)| !h.is_empty() && !s.is_empty())
+                    .ok_or_else(|| err(name, format!("{entry:?}: expected host=selectors")))?;
+                let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
+                Ok((host, selectors.to_owned()))
+            })
+            .collect()
+    }
+
     /// `name=address,name=address`
     fn hosts(&self, name: &str) -> Result<HashMap<String, std::net::IpAddr>, ConfigError> {
         let entries: Vec<String> = self.list(name)?;
@@ -309,5 +334,23 @@ mod tests {
         .unwrap();
         assert_eq!(config.crawl.allow_cidrs.len(), 2);
         assert_eq!(config.crawl.hosts["acme.test"].to_string(), "127.0.0.1");
+    }
+
+    #[test]
+    fn content_selectors_are_per_host_and_keep_their_commas() {
+        let config = Config::from_vars([(
+            "ONBOARD_CONTENT_SELECTORS",
+            "WWW.Acme.test = .doc-body, article ; help.acme.test=#content",
+        )])
+        .unwrap();
+        assert_eq!(
+            config.crawl.content_selectors,
+            [
+                ("acme.test".to_owned(), ".doc-body, article".to_owned()),
+                ("help.acme.test".to_owned(), "#content".to_owned())
+            ]
+        );
+        let error = Config::from_vars([("ONBOARD_CONTENT_SELECTORS", "acme.test")]).unwrap_err();
+        assert_eq!(error.name, "ONBOARD_CONTENT_SELECTORS");
     }
 }

@@ -7,7 +7,19 @@ use onboard_shared::{Config, JobQueue};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
-use crate::crawl::fetch::{FetchError, Fetcher};
+use crate::{
+    crawl::fetch::{FetchError, Fetcher},
+    extract::site_selectors::{InvalidSelector, SiteSelectors},
+};
+
+/// Why a worker cannot start from its configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Selectors(#[from] InvalidSelector),
+}
 
 #[derive(Debug)]
 pub struct JobContext {
@@ -15,6 +27,7 @@ pub struct JobContext {
     pub queue: JobQueue,
     pub config: Arc<Config>,
     pub fetcher: Fetcher,
+    pub content_selectors: Arc<SiteSelectors>,
     /// Unique per process (host, pid and a random suffix), as apalis requires.
     pub name: String,
     pub shutdown: Shutdown,
@@ -25,9 +38,10 @@ impl JobContext {
         db: DatabaseConnection,
         queue: JobQueue,
         config: Arc<Config>,
-    ) -> Result<Self, FetchError> {
+    ) -> Result<Self, ContextError> {
         Ok(Self {
             fetcher: Fetcher::new(&config.crawl)?,
+            content_selectors: Arc::new(SiteSelectors::compile(&config.crawl.content_selectors)?),
             db,
             queue,
             config,

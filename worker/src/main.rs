@@ -81,7 +81,7 @@ fn extract_files(args: &[&str]) -> anyhow::Result<()> {
             bytes = plain;
         }
         let html = String::from_utf8_lossy(&bytes);
-        let analysis = onboard_worker::extract::analyse(&html, &base, None);
+        let analysis = onboard_worker::extract::analyse(&html, &base, None, &[]);
         println!("{}", serde_json::json!({"input": file, "page": analysis}));
     }
     Ok(())

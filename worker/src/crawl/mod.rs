@@ -15,6 +15,7 @@ pub mod url;
 use std::{
     collections::{HashMap, HashSet},
     fmt,
+    sync::Arc,
     time::Duration,
 };
 
@@ -23,7 +24,7 @@ use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use onboard_shared::config::CrawlConfig;
 use tokio::{sync::watch, time::Instant};
 
-use crate::extract::{self, PageAnalysis};
+use crate::extract::{self, PageAnalysis, site_selectors::SiteSelectors};
 use fetch::{FetchError, Fetched, Fetcher};
 use frontier::{Entry, Frontier};
 use robots::Robots;
@@ -43,6 +44,8 @@ pub struct Settings {
     pub deadline: Duration,
     pub user_agent: String,
     pub sitemaps: sitemap::SitemapLimits,
+    /// Configured main-content selectors, by host.
+    pub content_selectors: Arc<SiteSelectors>,
 }
 
 impl Settings {
@@ -58,6 +61,7 @@ impl Settings {
             deadline: c.deadline,
             user_agent: c.user_agent.clone(),
             sitemaps: sitemap::SitemapLimits::default(),
+            content_selectors: Arc::default(),
         }
     }
 }
@@ -512,8 +516,16 @@ impl Crawl<'_> {
 
         let content_type = fetched.content_type.clone();
         let base = fetched.url.clone();
+        let selectors = base
+            .host_str()
+            .and_then(|h| self.settings.content_selectors.for_host(h));
         let parsed = tokio::task::spawn_blocking(move || {
-            extract::analyse(&fetched.text(), &base, fetched.content_language.as_deref())
+            extract::analyse(
+                &fetched.text(),
+                &base,
+                fetched.content_language.as_deref(),
+                selectors.as_deref().unwrap_or_default(),
+            )
         })
         .await;
         let analysis = match parsed {

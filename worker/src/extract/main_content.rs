@@ -128,6 +128,20 @@ pub fn extract(doc: &Html, site_selectors: &[Selector]) -> MainContent {
 }
 
 fn extract_from(doc: &Html, site_selectors: &[Selector]) -> MainContent {
+    // The operator's word beats every heuristic: the first selector matching an element
+    // with text gives the content, even inside what would count as furniture.
+    let configured = site_selectors.iter().find_map(|s| {
+        doc.select(s)
+            .find(|e| e.text().any(|t| !t.trim().is_empty()))
+    });
+    if let Some(root) = configured {
+        let mut writer = Writer::default();
+        writer.element(root, &|n| {
+            n.value().as_element().is_some_and(clean::never_text)
+        });
+        return finish(writer, Source::SiteSelector);
+    }
+
     let body = doc
         .select(&BODY)
         .next()
@@ -135,42 +149,39 @@ fn extract_from(doc: &Html, site_selectors: &[Selector]) -> MainContent {
     let page = Page::measure(doc, body);
     let total = page.good(body.id()).max(1);
 
-    let (root, source) = site_selectors
-        .iter()
-        .find_map(|s| {
-            doc.select(s)
-                .find(|e| page.good(e.id()) > 0)
-                .map(|e| (e, Source::SiteSelector))
-        })
-        .or_else(|| {
-            let candidates: Vec<_> = doc
-                .select(&SEMANTIC)
-                .filter(|e| !page.is_excluded(e))
-                .collect();
-            let best = candidates.iter().map(|e| page.good(e.id())).max()?;
-            if (best as f64) < SEMANTIC_SHARE * total as f64 {
-                return None;
-            }
-            // The most specific container that still holds most of the best one's text:
-            // the article body rather than the main column around it and its comments.
-            candidates
-                .into_iter()
-                .filter(|e| page.good(e.id()) as f64 >= SPECIFIC_SHARE * best as f64)
-                .min_by_key(|e| page.good(e.id()))
-                .map(|e| (page.descend(e), Source::Semantic))
-        })
-        .unwrap_or_else(|| {
-            let chosen = page.descend(body);
-            let source = if chosen.id() == body.id() {
-                Source::Body
-            } else {
-                Source::Density
-            };
-            (chosen, source)
-        });
+    let semantic = || {
+        let candidates: Vec<_> = doc
+            .select(&SEMANTIC)
+            .filter(|e| !page.is_excluded(e))
+            .collect();
+        let best = candidates.iter().map(|e| page.good(e.id())).max()?;
+        if (best as f64) < SEMANTIC_SHARE * total as f64 {
+            return None;
+        }
+        // The most specific container that still holds most of the best one's text:
+        // the article body rather than the main column around it and its comments.
+        candidates
+            .into_iter()
+            .filter(|e| page.good(e.id()) as f64 >= SPECIFIC_SHARE * best as f64)
+            .min_by_key(|e| page.good(e.id()))
+            .map(|e| (page.descend(e), Source::Semantic))
+    };
+    let (root, source) = semantic().unwrap_or_else(|| {
+        let chosen = page.descend(body);
+        let source = if chosen.id() == body.id() {
+            Source::Body
+        } else {
+            Source::Density
+        };
+        (chosen, source)
+    });
 
     let mut writer = Writer::default();
     page.write(root, &mut writer);
+    finish(writer, source)
+}
+
+fn finish(writer: Writer, source: Source) -> MainContent {
     let (text, markdown, outline) = writer.finish();
     let word_count = text.split_whitespace().count();
     MainContent {
@@ -379,6 +390,21 @@ mod tests {
         let content = extract(&Html::parse_document(&html), &[selector]);
         assert_eq!(content.source, Source::SiteSelector);
         assert_eq!(content.text, "Picked by config");
+    }
+
+    #[test]
+    fn a_site_selector_reaches_into_furniture_and_skips_empty_matches() {
+        let html = format!(
+            "<html><body><main><p>{PARA}</p></main><div class=hit></div>\
+             <aside><div class=hit>The answer<script>x()</script></div></aside></body></html>"
+        );
+        let selectors = [
+            Selector::parse(".absent").unwrap(),
+            Selector::parse(".hit").unwrap(),
+        ];
+        let content = extract(&Html::parse_document(&html), &selectors);
+        assert_eq!(content.source, Source::SiteSelector);
+        assert_eq!(content.text, "The answer");
     }
 
     #[test]

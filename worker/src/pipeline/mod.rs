@@ -256,7 +256,10 @@ async fn crawl_with_progress(
     home: crawl::fetch::Fetched,
     progress: &mut ProgressWriter,
 ) -> Result<Vec<CrawledPage>, DbErr> {
-    let settings = Settings::from_config(&ctx.config.crawl);
+    let settings = Settings {
+        content_selectors: ctx.content_selectors.clone(),
+        ..Settings::from_config(&ctx.config.crawl)
+    };
     let (tx, mut rx) = watch::channel(CrawlStats::default());
     let mut crawl = pin!(crawl::crawl(&ctx.fetcher, home, &settings, &tx));
     let mut ticker = tokio::time::interval(CRAWL_PROGRESS_EVERY);
