@@ -127,8 +127,9 @@ pub fn normalise_hex_color(input: &str) -> Option<String> {
 }
 
 impl Suggestions {
-    /// What a run's insights suggest: its primary and secondary colours, and the first email
-    /// and phone number found as contact methods.
+    /// What a run's insights suggest: its primary and secondary colours, its logo (an
+    /// absolute URL) as the launcher logo, and the first email and phone number found as
+    /// contact methods.
     pub fn from_insights(insights: &crate::entities::site_insight::Model) -> Self {
         let color_for = |role: &str| {
             insights.suggested_colors.as_array().and_then(|colors| {
@@ -157,6 +158,7 @@ impl Suggestions {
             design: Design {
                 primary_color: color_for("primary"),
                 secondary_color: color_for("secondary"),
+                launcher_logo: insights.logo_url.clone(),
                 ..Design::default()
             },
             contact: (!contact.is_empty()).then_some(Value::Object(contact)),

@@ -144,6 +144,8 @@ pub struct InsightsView {
     pub content_categories: Value,
     pub language: Option<String>,
     pub quality: Value,
+    /// `[{question, answer, page}]` from the site's FAQ pages.
+    pub faq: Value,
 }
 
 #[derive(Object)]
@@ -281,6 +283,7 @@ impl AnalysisApi {
                 content_categories: i.content_categories,
                 language: i.language,
                 quality: i.quality_summary,
+                faq: i.faq_pairs.unwrap_or_else(|| Value::Array(Vec::new())),
             });
         let page_list = crawled_page::Entity::find()
             .filter(crawled_page::Column::RunId.eq(run.id))

@@ -69,6 +69,23 @@ pub struct DesignFields {
     pub launcher_logo: Option<StrictString>,
 }
 
+/// The design as the UI shows it.
+#[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+pub struct DesignView {
+    /// `#RRGGBB`.
+    pub primary_color: Option<String>,
+    /// `#RRGGBB`.
+    pub secondary_color: Option<String>,
+    /// `left` or `right`.
+    pub floatie_position: Option<String>,
+    /// The stored name of an uploaded logo (served at `/api/onboarding/logos/{name}`).
+    pub floatie_logo: Option<String>,
+    /// The stored name of an uploaded logo or, until the user sets one, the absolute URL of
+    /// the logo the analysis found on the site.
+    pub launcher_logo: Option<String>,
+}
+
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct ConfigurationInput {
@@ -107,7 +124,7 @@ pub struct Updated {
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct EffectiveConfiguration {
-    pub design: DesignFields,
+    pub design: DesignView,
     pub contact: Value,
     pub disabled_tabs: Vec<String>,
 }
@@ -132,14 +149,14 @@ pub struct Completed {
     pub completed_at: DateTime<Utc>,
 }
 
-impl From<Design> for DesignFields {
+impl From<Design> for DesignView {
     fn from(d: Design) -> Self {
-        DesignFields {
-            primary_color: d.primary_color.map(Into::into),
-            secondary_color: d.secondary_color.map(Into::into),
-            floatie_position: d.floatie_position.map(Into::into),
-            floatie_logo: d.floatie_logo.map(Into::into),
-            launcher_logo: d.launcher_logo.map(Into::into),
+        DesignView {
+            primary_color: d.primary_color,
+            secondary_color: d.secondary_color,
+            floatie_position: d.floatie_position,
+            floatie_logo: d.floatie_logo,
+            launcher_logo: d.launcher_logo,
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct Model {
     pub language: Option<String>,
     /// JSON object: page count, mean score, low-quality and duplicate counts.
     pub quality_summary: Json,
+    /// JSON array of `{question, answer, page}` from the site's FAQ pages.
+    pub faq_pairs: Option<Json>,
     pub created_at: DateTimeUtc,
 }
 

@@ -20,6 +20,10 @@ use crate::{
 /// A manifest or stylesheet larger than this is not read for colours.
 const MAX_ASSET_BYTES: usize = 512 * 1024;
 
+/// FAQ pairs kept per site, and characters kept of an answer.
+const MAX_FAQ_PAIRS: usize = 200;
+const MAX_ANSWER_CHARS: usize = 2000;
+
 /// The home page's brand, completed with its web manifest and a few of its stylesheets,
 /// fetched through the crawler's guarded client.
 pub async fn home_brand(fetcher: &Fetcher, home: &PageAnalysis, base: &url::Url) -> Brand {
@@ -83,6 +87,8 @@ pub async fn write_insights(
     let mut social: BTreeMap<String, (&str, String)> = BTreeMap::new();
     let mut help: BTreeMap<String, String> = BTreeMap::new();
     let mut forms: Vec<String> = Vec::new();
+    let mut faq: Vec<Value> = Vec::new();
+    let mut questions_seen: std::collections::HashSet<String> = Default::default();
     let mut categories: BTreeMap<&str, u32> = BTreeMap::new();
     let mut languages: BTreeMap<String, u32> = BTreeMap::new();
     let mut flags: BTreeMap<String, u32> = BTreeMap::new();
@@ -108,6 +114,13 @@ pub async fn write_insights(
         }
         if a.channels.contact_form {
             forms.push(at.clone());
+        }
+        // The same question on two pages (a duplicate page, say) is kept once.
+        for (question, answer) in &a.faq {
+            if faq.len() < MAX_FAQ_PAIRS && questions_seen.insert(question.to_lowercase()) {
+                let answer: String = answer.chars().take(MAX_ANSWER_CHARS).collect();
+                faq.push(json!({"question": question, "answer": answer, "page": at}));
+            }
         }
         *categories.entry(a.category.as_str()).or_default() += 1;
         if let Some(code) = &a.language.code {
@@ -161,6 +174,7 @@ pub async fn write_insights(
             "meanWords": words / n,
             "languages": languages,
         })),
+        faq_pairs: Set(Some(Value::Array(faq))),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
