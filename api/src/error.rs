@@ -73,7 +73,7 @@ impl ApiError {
         ApiError::Unavailable(body("unavailable", message))
     }
 
-    fn internal() -> Self {
+    pub fn internal() -> Self {
         ApiError::Internal(body(
             "internal",
             "An unexpected error occurred; it has been logged",

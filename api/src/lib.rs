@@ -12,6 +12,7 @@ mod logo_check;
 mod progress_cache;
 mod rate_limit;
 pub mod routes;
+mod search;
 mod security_headers;
 mod sites;
 pub mod state;
@@ -28,7 +29,7 @@ use poem::{
 use poem_openapi::OpenApiService;
 
 use routes::{
-    analysis::AnalysisApi, guest::GuestApi, health::HealthApi, logos::LogoApi,
+    analysis::AnalysisApi, content::ContentApi, guest::GuestApi, health::HealthApi, logos::LogoApi,
     onboarding::OnboardingApi, stats::StatsApi,
 };
 pub use state::AppState;
@@ -38,6 +39,7 @@ pub type Api = (
     OnboardingApi,
     LogoApi,
     AnalysisApi,
+    ContentApi,
     StatsApi,
     HealthApi,
 );

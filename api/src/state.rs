@@ -5,7 +5,7 @@ use std::sync::Arc;
 use onboard_shared::{Config, JobQueue, logo_store::LocalDir};
 use sea_orm::DatabaseConnection;
 
-use crate::progress_cache::ProgressCache;
+use crate::{progress_cache::ProgressCache, search};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -14,6 +14,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub logos: LocalDir,
     pub progress: Arc<ProgressCache>,
+    pub search: Arc<search::Indexes>,
 }
 
 impl AppState {
@@ -26,6 +27,7 @@ impl AppState {
             config,
             logos,
             progress,
+            search: Arc::default(),
         }
     }
 }

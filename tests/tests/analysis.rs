@@ -530,7 +530,31 @@ async fn the_analysis_finds_brand_channels_categories_language_quality_and_dupli
         "{pair:?}"
     );
 
-    // The suggestions reach the configuration: two colours, the email.
+    // The FAQ's question/answer pairs are kept once, though two pages hold them.
+    let result: Value = app
+        .get(&format!("/api/onboarding/analysis/{id}?user_uuid={guest}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let faq = result["insights"]["faq"].as_array().unwrap();
+    let questions: Vec<&str> = faq
+        .iter()
+        .map(|p| p["question"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        questions,
+        [
+            "Can I cancel?",
+            "Do you offer refunds?",
+            "Is there a free plan?"
+        ],
+        "{faq:?}"
+    );
+    assert_eq!(faq[0]["answer"], "Yes, at any time from your account page.");
+    assert!(faq[0]["page"].as_str().unwrap().contains("/faq"));
+
+    // The suggestions reach the configuration: two colours, the logo, the email.
     let config: Value = app
         .get(&format!("/api/onboarding/config?user_uuid={guest}"))
         .await
@@ -540,8 +564,178 @@ async fn the_analysis_finds_brand_channels_categories_language_quality_and_dupli
     let design = &config["configuration"]["design"];
     assert_eq!(design["primaryColor"], "#123456");
     assert_eq!(design["secondaryColor"], colors[1]["color"]);
+    assert_eq!(design["launcherLogo"], site.url("/logo.svg").as_str());
     assert_eq!(
         config["configuration"]["contact"]["email"],
         "hello@acme.test"
     );
+}
+
+async fn search(app: &TestApp, guest: uuid::Uuid, query: &str) -> reqwest::Response {
+    let query: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    app.get(&format!(
+        "/api/onboarding/content?user_uuid={guest}&query={query}"
+    ))
+    .await
+}
+
+async fn search_json(app: &TestApp, guest: uuid::Uuid, query: &str) -> Value {
+    let response = search(app, guest, query).await;
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.unwrap()
+}
+
+fn hit_paths(results: &Value, site: &TestSite) -> Vec<String> {
+    let origin = site.url("/").to_string();
+    results["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let url = h["url"].as_str().unwrap();
+            format!("/{}", url.strip_prefix(&origin).unwrap_or(url))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn content_search_ranks_the_guests_own_pages_with_snippets() {
+    let site = TestSite::serve(insight_site()).await;
+    let other_site = TestSite::serve(company_site(3)).await;
+    let app = TestApp::spawn().await;
+    let guest = app.create_guest().await;
+
+    // Before any analysis there is nothing to find, and that is not an error.
+    let empty = search_json(&app, guest, "refunds").await;
+    assert_eq!(empty["totalResults"], 0);
+    assert_eq!(empty["content"], serde_json::json!([]));
+    assert!(empty.get("analysisId").is_none(), "{empty}");
+
+    app.set_domain(guest, &site.domain()).await;
+    let id = app.start_analysis(guest).await;
+    assert_eq!(
+        app.poll_until_finished(guest).await.pop().unwrap()["status"],
+        "succeeded"
+    );
+
+    // Another form of the word finds the FAQ; of the two copies, only the original.
+    let refunds = search_json(&app, guest, "Refund").await;
+    assert_eq!(refunds["analysisId"], id);
+    assert_eq!(refunds["totalResults"], 1, "{refunds}");
+    let hit = &refunds["content"][0];
+    assert_eq!(hit["title"], "FAQ | Acme");
+    assert!(
+        hit["snippet"]
+            .as_str()
+            .unwrap()
+            .starts_with("…Do you offer refunds?"),
+        "{hit}"
+    );
+    assert!(hit["score"].as_f64().unwrap() > 0.0);
+    assert!(refunds["processingTime"].as_f64().unwrap() >= 0.0);
+
+    // The page titled with the words comes before pages that only mention them.
+    let policy = search_json(&app, guest, "privacy policy").await;
+    assert_eq!(hit_paths(&policy, &site)[0], "/legal/privacy", "{policy}");
+    let pricing = search_json(&app, guest, "pricing plans").await;
+    assert_eq!(hit_paths(&pricing, &site)[0], "/pricing", "{pricing}");
+    let scores: Vec<f64> = pricing["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+
+    // `limit` cuts the list, not the count.
+    let all = search_json(&app, guest, "acme service").await;
+    let total = all["totalResults"].as_u64().unwrap();
+    assert!(total >= 4, "{all}");
+    let two: Value = app
+        .get(&format!(
+            "/api/onboarding/content?user_uuid={guest}&query=acme%20service&limit=2"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(two["content"].as_array().unwrap().len(), 2);
+    assert_eq!(two["totalResults"], total);
+
+    // Another guest sees only its own site's pages.
+    let stranger = app.create_guest().await;
+    app.set_domain(stranger, &other_site.domain()).await;
+    app.start_analysis(stranger).await;
+    assert_eq!(
+        app.poll_until_finished(stranger).await.pop().unwrap()["status"],
+        "succeeded"
+    );
+    let theirs = search_json(&app, stranger, "refunds").await;
+    assert_eq!(theirs["totalResults"], 0, "{theirs}");
+    let theirs = search_json(&app, stranger, "widgets").await;
+    assert!(
+        hit_paths(&theirs, &other_site)
+            .iter()
+            .all(|p| !p.contains("://")),
+        "only the stranger's own site: {theirs}"
+    );
+    assert!(theirs["totalResults"].as_u64().unwrap() >= 1, "{theirs}");
+
+    // Bad input is a 400 naming the parameter.
+    for (query, code) in [
+        ("query=", "invalid_query"),
+        ("query=%20%3F%3F%20", "invalid_query"),
+        (&*format!("query={}", "a".repeat(201)), "invalid_query"),
+        ("query=faq&limit=0", "invalid_limit"),
+        ("query=faq&limit=51", "invalid_limit"),
+        ("limit=5", "invalid_query"),
+    ] {
+        let response = app
+            .get(&format!(
+                "/api/onboarding/content?user_uuid={guest}&{query}"
+            ))
+            .await;
+        assert_eq!(response.status(), 400, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], code, "{query}: {body}");
+    }
+    let unknown = search(&app, uuid::Uuid::new_v4(), "faq").await;
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn configured_selectors_choose_a_sites_main_content() {
+    let marketing = "<p>Our marketing copy talks at length about how wonderful the product is \
+                     for every team in every company in every country of the world.</p>"
+        .repeat(6);
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><title>Answer</title></head><body>\
+         <main>{marketing}</main>\
+         <aside><div class=\"kb-answer\"><p>To reset a password, open Settings, choose \
+         Security and press the reset button.</p></div></aside></body></html>"
+    );
+    let site = TestSite::serve(HashMap::from([("/".to_owned(), Page::html(page))])).await;
+    let app = TestApp::builder()
+        .var(
+            "ONBOARD_CONTENT_SELECTORS",
+            "other.test=main; 127.0.0.1=.missing, .kb-answer",
+        )
+        .spawn()
+        .await;
+    let guest = app.create_guest().await;
+    app.set_domain(guest, &site.domain()).await;
+    let id = app.start_analysis(guest).await;
+    assert_eq!(
+        app.poll_until_finished(guest).await.pop().unwrap()["status"],
+        "succeeded"
+    );
+    let home = crawled_page::Entity::find()
+        .filter(crawled_page::Column::RunId.eq(id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let text = home.main_text.unwrap();
+    assert!(text.starts_with("To reset a password"), "{text}");
+    assert!(!text.contains("marketing"), "{text}");
 }

@@ -1,0 +1,192 @@
+//! Search over what the analysis extracted from the guest's site.
+
+use std::{sync::Arc, time::Instant};
+
+use onboard_shared::{
+    entities::{analysis_run, crawled_page, site_insight},
+    progress::RunStatus,
+};
+use poem::web::Data;
+use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::Tag;
+use crate::{
+    error::{ApiError, operation_errors},
+    guest_access,
+    guest_id::GuestId,
+    search::{Index, Page},
+    state::AppState,
+};
+
+operation_errors!(SearchErrors {
+    NotFound = 404: "No guest session has this id.",
+    Gone = 410: "The guest session has expired.",
+});
+
+#[derive(Default)]
+pub struct ContentApi;
+
+/// Hits returned when `limit` is not given.
+const DEFAULT_LIMIT: u32 = 10;
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+pub struct ContentHit {
+    pub url: String,
+    pub title: String,
+    /// Up to 240 characters of the page's main text, from the sentence that holds the most
+    /// query terms; `…` marks a cut.
+    pub snippet: String,
+    /// BM25, a title match counting twice a body match; higher is better.
+    pub score: f64,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+pub struct ContentResults {
+    /// Best first.
+    pub content: Vec<ContentHit>,
+    /// Pages matching the query, beyond `limit` too.
+    pub total_results: u32,
+    /// Milliseconds spent answering.
+    pub processing_time: f64,
+    /// The analysis searched: the latest that succeeded, else the latest (its pages so
+    /// far); absent before any analysis.
+    pub analysis_id: Option<i64>,
+}
+
+#[OpenApi(tag = "Tag::Analysis")]
+impl ContentApi {
+    /// Search the guest's crawled pages. Words match in any form (`refunds` finds
+    /// `refund`); a page matches when it holds any query word, ranked by BM25 with its
+    /// title weighted above its body. Duplicate pages are left out.
+    #[oai(
+        path = "/api/onboarding/content",
+        method = "get",
+        operation_id = "searchContent"
+    )]
+    async fn search(
+        &self,
+        state: Data<&AppState>,
+        user_uuid: Query<GuestId>,
+        /// What to look for: 1-200 characters with at least one word.
+        #[oai(validator(min_length = 1, max_length = 200))]
+        query: Query<String>,
+        /// Hits to return, 1-50 (default 10).
+        #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<Json<ContentResults>, SearchErrors> {
+        let started = Instant::now();
+        let guest = guest_access::active(&state, user_uuid.0).await?;
+        let Some(run) = searched_run(&state, &guest.uuid).await? else {
+            return Ok(Json(ContentResults {
+                content: Vec::new(),
+                total_results: 0,
+                processing_time: elapsed_ms(started),
+                analysis_id: None,
+            }));
+        };
+        let index = index_of(&state, &run).await?;
+        let terms = index.terms(&query.0);
+        if terms.is_empty() {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "The query has no word to search for",
+            )
+            .into());
+        }
+        let limit = limit.0.unwrap_or(DEFAULT_LIMIT) as usize;
+        let (hits, total) = index.search(&terms, limit);
+        Ok(Json(ContentResults {
+            content: hits
+                .into_iter()
+                .map(|h| ContentHit {
+                    url: h.url,
+                    title: h.title,
+                    snippet: h.snippet,
+                    score: (f64::from(h.score) * 1000.0).round() / 1000.0,
+                })
+                .collect(),
+            total_results: total as u32,
+            processing_time: elapsed_ms(started),
+            analysis_id: Some(run.id),
+        }))
+    }
+}
+
+fn elapsed_ms(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
+}
+
+/// The guest's latest succeeded analysis, else its latest.
+async fn searched_run(
+    state: &AppState,
+    guest: &uuid::Uuid,
+) -> Result<Option<analysis_run::Model>, ApiError> {
+    let runs = analysis_run::Entity::find().filter(analysis_run::Column::GuestUuid.eq(*guest));
+    let succeeded = runs
+        .clone()
+        .filter(analysis_run::Column::Status.eq(RunStatus::Succeeded.as_str()))
+        .order_by_desc(analysis_run::Column::Id)
+        .one(&state.db)
+        .await?;
+    Ok(match succeeded {
+        Some(run) => Some(run),
+        None => {
+            runs.order_by_desc(analysis_run::Column::Id)
+                .one(&state.db)
+                .await?
+        }
+    })
+}
+
+/// The run's index: cached once the run has finished, built afresh while pages still come.
+async fn index_of(state: &AppState, run: &analysis_run::Model) -> Result<Arc<Index>, ApiError> {
+    let finished = RunStatus::parse(&run.status).is_some_and(|s| !s.is_active());
+    if finished && let Some(index) = state.search.get(run.id) {
+        return Ok(index);
+    }
+    let rows: Vec<(String, Option<String>, Option<String>)> = crawled_page::Entity::find()
+        .select_only()
+        .columns([
+            crawled_page::Column::Url,
+            crawled_page::Column::Title,
+            crawled_page::Column::MainText,
+        ])
+        .filter(crawled_page::Column::RunId.eq(run.id))
+        .filter(crawled_page::Column::MainText.is_not_null())
+        .filter(crawled_page::Column::DuplicateOf.is_null())
+        .order_by_asc(crawled_page::Column::Id)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let language = site_insight::Entity::find()
+        .select_only()
+        .column(site_insight::Column::Language)
+        .filter(site_insight::Column::RunId.eq(run.id))
+        .into_tuple::<Option<String>>()
+        .one(&state.db)
+        .await?
+        .flatten();
+    let pages = rows
+        .into_iter()
+        .map(|(url, title, text)| Page {
+            url,
+            title: title.unwrap_or_default(),
+            text: text.unwrap_or_default(),
+        })
+        .collect();
+    // Stemming every page is CPU work: off the async workers.
+    let index = tokio::task::spawn_blocking(move || Index::build(pages, language.as_deref()))
+        .await
+        .map(Arc::new)
+        .map_err(|e| {
+            tracing::error!(error = %e, "building a search index failed");
+            ApiError::internal()
+        })?;
+    if finished {
+        state.search.put(run.id, index.clone());
+    }
+    Ok(index)
+}
