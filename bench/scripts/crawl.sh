@@ -55,7 +55,8 @@ print(f"| Onboard (release) | {op} | {os_:.2f} | {ours:.0f} | {orss/1024:.1f} MB
 print(f"| Scrapy (reference) | {rp} | {rs:.2f} | {ref:.0f} | {rrss/1024:.1f} MB |")
 print(f"\nRatio: Onboard does **{ours/ref:.2f}x** Scrapy's pages/second (target: at least 3x); "
       f"peak RSS {orss/1024:.1f} MB (target: under 150 MB).")
-print("\nOnboard's run includes what the pipeline does per page that Scrapy's does not: a full "
-      "DOM parse with text, metadata and link extraction. Reproduce with `just bench crawl`.")
+print("\nOnboard's run includes what the pipeline does per page that Scrapy's does not: the "
+      "whole per-page analysis (DOM parse, main content and Markdown, metadata, language, "
+      "category, quality, duplicates' hashes, brand and channels). Reproduce with `just bench crawl`.")
 PY
 cat "$OUT"
