@@ -35,14 +35,31 @@ impl AllowTable {
     }
 
     fn allowed(&self, path: &str) -> Option<&str> {
+        self.template(path).map(|(_, methods)| methods.as_str())
+    }
+
+    /// The names of the path's parameters, in order, from the template it matches (the
+    /// router knows them only as `param0`, `param1`, ...).
+    pub fn param_names(&self, path: &str) -> Vec<String> {
+        self.template(path)
+            .map(|(template, _)| {
+                template
+                    .iter()
+                    .filter_map(|t| t.strip_prefix('{')?.strip_suffix('}'))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn template(&self, path: &str) -> Option<&(Vec<String>, String)> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        self.0.iter().find_map(|(template, methods)| {
-            let matches = template.len() == parts.len()
+        self.0.iter().find(|(template, _)| {
+            template.len() == parts.len()
                 && template
                     .iter()
                     .zip(&parts)
-                    .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p);
-            matches.then_some(methods.as_str())
+                    .all(|(t, p)| (t.starts_with('{') && !p.is_empty()) || t == p)
         })
     }
 }

@@ -3,7 +3,9 @@
 //! an unexpected failure is logged in full but shown only as a stable code.
 
 use onboard_shared::{domain::DomainError, queue::QueueError};
-use poem::{IntoResponse, Response, http::StatusCode};
+
+use crate::allow::AllowTable;
+use poem::{Endpoint, IntoResponse, Request, Response, http::StatusCode};
 use poem_openapi::{Object, payload::Json};
 use sea_orm::DbErr;
 
@@ -21,6 +23,10 @@ pub struct ErrorBody {
 pub enum ApiError {
     /// The request is malformed or a value is invalid.
     BadRequest(Json<ErrorBody>),
+    /// No credentials were sent.
+    Unauthorized(Json<ErrorBody>),
+    /// The credentials sent do not allow this.
+    Forbidden(Json<ErrorBody>),
     /// The guest, analysis or resource does not exist (or is not this guest's).
     NotFound(Json<ErrorBody>),
     /// The request conflicts with the current state (for example, no domain set yet).
@@ -47,6 +53,10 @@ fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
 impl ApiError {
     pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         ApiError::BadRequest(body(code, message))
+    }
+
+    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Forbidden(body(code, message))
     }
 
     pub fn not_found(code: &str, message: impl Into<String>) -> Self {
@@ -111,23 +121,50 @@ impl From<DomainError> for ApiError {
 
 /// Turns errors raised outside our handlers (unknown route, wrong method, unparsable JSON,
 /// a missing or malformed parameter, a body over the limit) into the same JSON shape.
-pub async fn json_error(err: poem::Error) -> Response {
+pub async fn json_errors<E: Endpoint>(
+    next: E,
+    req: Request,
+    paths: AllowTable,
+) -> poem::Result<Response> {
+    let path = req.uri().path().to_owned();
+    Ok(match next.call(req).await {
+        Ok(response) => response.into_response(),
+        Err(err) => json_error(err, &paths.param_names(&path)),
+    })
+}
+
+fn json_error(err: poem::Error, path_params: &[String]) -> Response {
     // Our own ApiError responses already have their JSON body.
     if err.is_from_response() {
         return err.into_response();
     }
     let status = err.status();
+    // The router calls path parameters `param0`, `param1`, …; the spec names them.
+    let param = err
+        .downcast_ref::<poem_openapi::error::ParseParamError>()
+        .map(|e| (e.name, e.name))
+        .or_else(|| {
+            err.downcast_ref::<poem_openapi::error::ParsePathError>()
+                .map(|e| {
+                    let real = e
+                        .name
+                        .strip_prefix("param")
+                        .and_then(|n| n.parse::<usize>().ok())
+                        .and_then(|n| path_params.get(n));
+                    (e.name, real.map_or(e.name, String::as_str))
+                })
+        });
     // A parameter that does not parse names itself: `invalid_user_uuid`, `invalid_id`, …;
     // so does a body field that fails its schema rule: `invalid_current_step`, …
-    let field_code = err
-        .downcast_ref::<poem_openapi::error::ParseParamError>()
-        .map(|e| format!("invalid_{}", e.name))
+    let field_code = param
+        .map(|(_, name)| format!("invalid_{name}"))
         .or_else(|| {
             err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>()
                 .and_then(|e| failed_field(&e.reason))
                 .map(|field| format!("invalid_{}", snake_case(field)))
         });
     let code = match status {
+        StatusCode::UNAUTHORIZED => "unauthorized",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
@@ -140,7 +177,12 @@ pub async fn json_error(err: poem::Error) -> Response {
         tracing::error!(error = %err, "unhandled error");
         "An unexpected error occurred; it has been logged".to_owned()
     } else {
-        err.to_string()
+        match param {
+            Some((router, name)) => err
+                .to_string()
+                .replace(&format!("`{router}`"), &format!("`{name}`")),
+            None => err.to_string(),
+        }
     };
     poem::web::Json(ErrorBody {
         error: field_code.unwrap_or_else(|| code.to_owned()),

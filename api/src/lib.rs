@@ -1,6 +1,7 @@
 //! The HTTP service: the operations of DESIGN §3, their generated OpenAPI spec, and the
 //! server around them. The api never crawls: it writes rows and enqueues jobs.
 
+mod admin;
 mod allow;
 mod body_limit;
 mod closed_form;
@@ -30,7 +31,7 @@ use poem_openapi::OpenApiService;
 
 use routes::{
     analysis::AnalysisApi, content::ContentApi, guest::GuestApi, health::HealthApi, logos::LogoApi,
-    onboarding::OnboardingApi, stats::StatsApi,
+    onboarding::OnboardingApi, ops::OpsApi, stats::StatsApi,
 };
 pub use state::AppState;
 
@@ -42,6 +43,7 @@ pub type Api = (
     ContentApi,
     StatsApi,
     HealthApi,
+    OpsApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Api, ()> {
@@ -86,7 +88,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         .nest("/docs", docs)
         .data(state)
         .around(move |ep, req| body_limit::limit(ep, req, max_body))
-        .catch_all_error(error::json_error)
+        .around({
+            let paths = allow_table.clone();
+            move |ep, req| error::json_errors(ep, req, paths.clone())
+        })
         .around(move |ep, req| rate_limit::limit(ep, req, limits.clone()))
         .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))
         .around(security_headers::add)

@@ -37,6 +37,15 @@ pub enum QueueError {
     Push(String),
 }
 
+/// Jobs of one kind by state. `failed` jobs wait for a retry; `dead` ones are given up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub waiting: u64,
+    pub running: u64,
+    pub failed: u64,
+    pub dead: u64,
+}
+
 #[derive(Clone)]
 enum Backend {
     Redis(ConnectionManager),
@@ -242,6 +251,62 @@ impl JobQueue {
                 .fetch_one(pool)
                 .await?;
                 Ok(count as u64)
+            }
+        }
+    }
+
+    /// How many jobs of a kind are in each state, as the backend keeps them.
+    pub async fn counts<J: Job>(&self) -> Result<QueueCounts, QueueError> {
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let storage = self.redis_storage::<J>().expect("redis backend");
+                let config = storage.get_config();
+                let mut conn = conn.clone();
+                let (active, scheduled, failed, dead): (u64, u64, u64, u64) = redis::pipe()
+                    .cmd("LLEN")
+                    .arg(config.active_jobs_list())
+                    .cmd("ZCARD")
+                    .arg(config.scheduled_jobs_set())
+                    .cmd("ZCARD")
+                    .arg(config.failed_jobs_set())
+                    .cmd("ZCARD")
+                    .arg(config.dead_jobs_set())
+                    .query_async(&mut conn)
+                    .await?;
+                let mut running = 0;
+                for key in scan(&mut conn, &format!("{}:*", config.inflight_jobs_set())).await? {
+                    running += redis::cmd("SCARD")
+                        .arg(key)
+                        .query_async::<u64>(&mut conn)
+                        .await?;
+                }
+                Ok(QueueCounts {
+                    waiting: active + scheduled,
+                    running,
+                    failed,
+                    dead,
+                })
+            }
+            Backend::Sqlite(pool) => {
+                let (waiting, running, failed, dead): (i64, i64, i64, i64) =
+                    sea_orm::sqlx::query_as(
+                        "SELECT \
+                           COALESCE(SUM(status IN ('Pending', 'Queued')), 0), \
+                           COALESCE(SUM(status = 'Running'), 0), \
+                           COALESCE(SUM(status = 'Failed'), 0), \
+                           COALESCE(SUM(status = 'Killed'), 0) \
+                         FROM Jobs WHERE job_type = ?1",
+                    )
+                    .bind(self.queue_name::<J>())
+                    .fetch_one(pool)
+                    .await?;
+                let n = |v: i64| v.max(0) as u64;
+                Ok(QueueCounts {
+                    waiting: n(waiting),
+                    running: n(running),
+                    failed: n(failed),
+                    dead: n(dead),
+                })
             }
         }
     }

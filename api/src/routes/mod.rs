@@ -6,6 +6,7 @@ pub mod guest;
 pub mod health;
 pub mod logos;
 pub mod onboarding;
+pub mod ops;
 pub mod stats;
 
 use poem_openapi::Tags;
@@ -22,4 +23,6 @@ pub enum Tag {
     Stats,
     /// Liveness and readiness.
     Health,
+    /// Operators: maintenance runs and queues (admin token).
+    Ops,
 }

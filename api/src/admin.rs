@@ -1,0 +1,35 @@
+//! The ops API's guard: a bearer token equal to `ONBOARD_ADMIN_TOKEN`. Without a token the
+//! answer is 401, with a wrong one 403; with none configured the ops API is off (403).
+
+use poem_openapi::{SecurityScheme, auth::Bearer};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::{error::ApiError, state::AppState};
+
+/// `Authorization: Bearer <ONBOARD_ADMIN_TOKEN>`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer")]
+pub struct AdminToken(Bearer);
+
+impl AdminToken {
+    /// Compared in constant time, over digests so the length does not show either.
+    pub fn check(&self, state: &AppState) -> Result<(), ApiError> {
+        let Some(expected) = state.config.admin_token.as_deref() else {
+            return Err(ApiError::forbidden(
+                "ops_disabled",
+                "The ops API is off: no ONBOARD_ADMIN_TOKEN is configured",
+            ));
+        };
+        let given = Sha256::digest(self.0.token.as_bytes());
+        let wanted = Sha256::digest(expected.as_bytes());
+        if bool::from(given.ct_eq(&wanted)) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "invalid_admin_token",
+                "The bearer token is not the admin token",
+            ))
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! The operators' API (admin token): start a maintenance run, read its report, list recent
+//! runs, and see the queues.
+
+use chrono::{DateTime, Utc};
+use onboard_shared::{
+    entities::{analysis_run, maintenance_run},
+    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob, Trigger},
+    maintenance::{self, EnqueueError},
+    progress::RunStatus,
+    queue::QueueCounts,
+};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
+
+use super::Tag;
+use crate::{
+    admin::AdminToken,
+    error::{ApiError, operation_errors},
+    state::AppState,
+};
+
+operation_errors!(OpsErrors {
+    Unauthorized = 401: "No bearer token was sent.",
+    Forbidden = 403: "The bearer token is not the admin token, or the ops API is off.",
+});
+operation_errors!(OpsRunErrors {
+    Unauthorized = 401: "No bearer token was sent.",
+    Forbidden = 403: "The bearer token is not the admin token, or the ops API is off.",
+    NotFound = 404: "No maintenance run has this id.",
+});
+
+#[derive(Default)]
+pub struct OpsApi;
+
+/// Runs listed when `limit` is not given.
+const DEFAULT_LISTED: u64 = 20;
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Kind {
+    Cleanup,
+    Monitor,
+}
+
+impl From<Kind> for MaintenanceKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Cleanup => MaintenanceKind::Cleanup,
+            Kind::Monitor => MaintenanceKind::Monitor,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase")]
+pub struct RunQueued {
+    pub run_id: i64,
+    pub kind: String,
+    /// `queued`.
+    pub status: String,
+}
+
+#[derive(ApiResponse)]
+pub enum TriggerResponse {
+    /// The run is recorded and its job queued.
+    #[oai(status = 202)]
+    Accepted(Json<RunQueued>),
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+pub struct MaintenanceRunView {
+    pub id: i64,
+    /// `cleanup` or `monitor`.
+    pub kind: String,
+    /// `cron`, `api` or `cli`.
+    pub trigger: String,
+    /// The schedule slot of a cron run.
+    pub slot: Option<String>,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    pub status: String,
+    /// What the run did, in counts (cleanup: guests, runs, pages, uploads and files
+    /// deleted, queue entries pruned; monitor: runs reset, re-enqueued and failed, the
+    /// completion rate).
+    pub report: Value,
+    pub error: Option<String>,
+    pub queued_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Object)]
+pub struct MaintenanceRuns {
+    /// Newest first.
+    pub runs: Vec<MaintenanceRunView>,
+}
+
+#[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+pub struct QueueView {
+    /// `analysis`, `cleanup` or `monitor`.
+    pub name: String,
+    /// Waiting to be picked up, scheduled retries included.
+    pub waiting: u64,
+    pub running: u64,
+    /// Failed, waiting for a retry.
+    pub failed: u64,
+    /// Given up by the backend.
+    pub dead: u64,
+    /// Seconds since the oldest run of this queue still `queued` in the database was
+    /// queued; absent when none is.
+    pub oldest_waiting_seconds: Option<u64>,
+}
+
+#[derive(Object)]
+pub struct Queues {
+    /// `redis` or `sqlite`.
+    pub backend: String,
+    pub queues: Vec<QueueView>,
+}
+
+#[OpenApi(tag = "Tag::Ops")]
+impl OpsApi {
+    /// Start a maintenance run now (for external cron, or by hand).
+    #[oai(
+        path = "/api/ops/jobs/:kind",
+        method = "post",
+        operation_id = "startMaintenance"
+    )]
+    async fn trigger(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminToken,
+        kind: Path<Kind>,
+    ) -> Result<TriggerResponse, OpsErrors> {
+        auth.check(&state)?;
+        let kind = MaintenanceKind::from(kind.0);
+        let run = maintenance::enqueue(&state.db, &state.queue, kind, Trigger::Api, None)
+            .await
+            .map_err(|e| match e {
+                EnqueueError::Db(e) => ApiError::from(e),
+                EnqueueError::Queue(e) => ApiError::from(e),
+            })?
+            // Only cron runs have a slot, and only a slot can already be taken.
+            .ok_or_else(ApiError::internal)?;
+        Ok(TriggerResponse::Accepted(Json(RunQueued {
+            run_id: run.id,
+            kind: run.kind,
+            status: run.status,
+        })))
+    }
+
+    /// A maintenance run and its report.
+    #[oai(
+        path = "/api/ops/runs/:id",
+        method = "get",
+        operation_id = "getMaintenanceRun"
+    )]
+    async fn run(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminToken,
+        id: Path<i64>,
+    ) -> Result<Json<MaintenanceRunView>, OpsRunErrors> {
+        auth.check(&state)?;
+        let run = maintenance_run::Entity::find_by_id(id.0)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found("run_not_found", format!("No maintenance run {}", id.0))
+            })?;
+        Ok(Json(run.into()))
+    }
+
+    /// Recent maintenance runs, newest first.
+    #[oai(
+        path = "/api/ops/runs",
+        method = "get",
+        operation_id = "listMaintenanceRuns"
+    )]
+    async fn runs(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminToken,
+        /// Only runs of this kind.
+        kind: Query<Option<Kind>>,
+        /// Runs to list, 1-100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<Json<MaintenanceRuns>, OpsErrors> {
+        auth.check(&state)?;
+        let mut query = maintenance_run::Entity::find();
+        if let Some(kind) = kind.0 {
+            query = query
+                .filter(maintenance_run::Column::Kind.eq(MaintenanceKind::from(kind).as_str()));
+        }
+        let runs = query
+            .order_by_desc(maintenance_run::Column::Id)
+            .limit(limit.0.unwrap_or(DEFAULT_LISTED))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        Ok(Json(MaintenanceRuns { runs }))
+    }
+
+    /// Per queue: jobs waiting, running, failed and dead, and the age of the oldest
+    /// waiting run.
+    #[oai(path = "/api/ops/queues", method = "get", operation_id = "getQueues")]
+    async fn queues(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminToken,
+    ) -> Result<Json<Queues>, OpsErrors> {
+        auth.check(&state)?;
+        let queue = &state.queue;
+        let now = Utc::now();
+        let age = |at: Option<DateTime<Utc>>| at.map(|t| (now - t).num_seconds().max(0) as u64);
+        let oldest_analysis = analysis_run::Entity::find()
+            .select_only()
+            .column_as(analysis_run::Column::QueuedAt.min(), "oldest")
+            .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
+            .into_tuple::<Option<DateTime<Utc>>>()
+            .one(&state.db)
+            .await?
+            .flatten();
+        let mut queues = vec![view::<AnalysisJob>(
+            queue
+                .counts::<AnalysisJob>()
+                .await
+                .map_err(ApiError::from)?,
+            age(oldest_analysis),
+        )];
+        for kind in MaintenanceKind::ALL {
+            let oldest = maintenance_run::Entity::find()
+                .select_only()
+                .column_as(maintenance_run::Column::QueuedAt.min(), "oldest")
+                .filter(maintenance_run::Column::Kind.eq(kind.as_str()))
+                .filter(maintenance_run::Column::Status.eq("queued"))
+                .into_tuple::<Option<DateTime<Utc>>>()
+                .one(&state.db)
+                .await?
+                .flatten();
+            let counts = match kind {
+                MaintenanceKind::Cleanup => queue.counts::<CleanupJob>().await,
+                MaintenanceKind::Monitor => queue.counts::<MonitorJob>().await,
+            }
+            .map_err(ApiError::from)?;
+            queues.push(QueueView {
+                name: kind.as_str().to_owned(),
+                ..view::<CleanupJob>(counts, age(oldest))
+            });
+        }
+        Ok(Json(Queues {
+            backend: queue.kind().to_owned(),
+            queues,
+        }))
+    }
+}
+
+fn view<J: Job>(counts: QueueCounts, oldest_waiting_seconds: Option<u64>) -> QueueView {
+    QueueView {
+        name: J::NAME.to_owned(),
+        waiting: counts.waiting,
+        running: counts.running,
+        failed: counts.failed,
+        dead: counts.dead,
+        oldest_waiting_seconds,
+    }
+}
+
+impl From<maintenance_run::Model> for MaintenanceRunView {
+    fn from(run: maintenance_run::Model) -> Self {
+        MaintenanceRunView {
+            id: run.id,
+            kind: run.kind,
+            trigger: run.trigger,
+            slot: run.slot,
+            status: run.status,
+            report: run.report,
+            error: run.error_message,
+            queued_at: run.queued_at,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+        }
+    }
+}
