@@ -3,15 +3,14 @@
 //! brand (`--primary`, `--brand`, ...) and, least sure, the most frequent saturated colours
 //! of the site's CSS.
 
-use std::{collections::HashMap, sync::LazyLock};
+use std::collections::HashMap;
 
 use onboard_shared::onboarding::normalise_hex_color;
-use scraper::{Html, Selector};
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use super::metadata::Metadata;
+use super::{metadata::Metadata, scan::Markup};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColourSuggestion {
@@ -42,33 +41,18 @@ const BRAND_WORDS: &[&str] = &["primary", "brand", "accent"];
 /// Stylesheets the pipeline fetches at most.
 pub const MAX_STYLESHEETS: usize = 3;
 
-static STYLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("style").expect("static"));
-static STYLED: LazyLock<Selector> = LazyLock::new(|| Selector::parse("[style]").expect("static"));
-static STYLESHEET: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("link[rel~=stylesheet][href]").expect("static"));
-static LOGO_IMG: LazyLock<Selector> = LazyLock::new(|| {
-    Selector::parse(
-        "header img, nav img, [class*=logo i] img, [id*=logo i] img, a[href='/'] img, \
-         img[class*=logo i], img[id*=logo i], img[alt*=logo i], img[src*=logo i]",
-    )
-    .expect("static")
-});
-static ICON: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("link[rel][href]").expect("static"));
-
 /// The brand as the home page shows it. `theme_color` is the page's meta theme-color.
-pub fn detect(doc: &Html, base: &Url, theme_color: Option<&str>, metadata: &Metadata) -> Brand {
+pub fn detect(
+    markup: &Markup,
+    base: &Url,
+    theme_color: Option<&str>,
+    metadata: &Metadata,
+) -> Brand {
     let mut brand = Brand::default();
     if let Some(color) = theme_color.and_then(parse_color) {
         add(&mut brand.colors, color, "theme-color", 0.9);
     }
-    let inline_css: String = doc
-        .select(&STYLE)
-        .flat_map(|s| s.text())
-        .chain(doc.select(&STYLED).filter_map(|e| e.value().attr("style")))
-        .collect::<Vec<_>>()
-        .join("\n");
-    for suggestion in css_colors(&inline_css) {
+    for suggestion in css_colors(&markup.css) {
         add(
             &mut brand.colors,
             suggestion.color,
@@ -76,45 +60,30 @@ pub fn detect(doc: &Html, base: &Url, theme_color: Option<&str>, metadata: &Meta
             suggestion.confidence,
         );
     }
-    brand.stylesheets = doc
-        .select(&STYLESHEET)
-        .filter_map(|l| base.join(l.value().attr("href")?.trim()).ok())
+    brand.stylesheets = markup
+        .stylesheets
+        .iter()
         .filter(|u| u.host_str() == base.host_str())
         .take(MAX_STYLESHEETS)
-        .map(String::from)
+        .map(|u| u.to_string())
         .collect();
 
     let absolute = |href: &str| base.join(href.trim()).ok().map(String::from);
-    let mut icons = Vec::new();
-    let mut apple = None;
-    for link in doc.select(&ICON) {
-        let rel = link
-            .value()
-            .attr("rel")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let Some(href) = link.value().attr("href").and_then(absolute) else {
-            continue;
-        };
-        if rel
-            .split_whitespace()
-            .any(|r| r.starts_with("apple-touch-icon"))
-        {
-            apple.get_or_insert(href);
-        } else if rel.split_whitespace().any(|r| r == "icon") {
-            icons.push(href);
-        }
-    }
-    brand.favicon = icons.first().cloned().or_else(|| absolute("/favicon.ico"));
-    let header_logo = doc
-        .select(&LOGO_IMG)
-        .filter_map(|img| img.value().attr("src"))
-        .find(|src| !src.trim().starts_with("data:"))
-        .and_then(absolute);
+    brand.favicon = markup
+        .icons
+        .first()
+        .map(|u| u.to_string())
+        .or_else(|| absolute("/favicon.ico"));
     brand.logo = [
         (metadata.organization_logo().and_then(absolute), "json-ld"),
-        (header_logo, "header-image"),
-        (apple, "apple-touch-icon"),
+        (
+            markup.header_logo.as_ref().map(|u| u.to_string()),
+            "header-image",
+        ),
+        (
+            markup.apple_touch_icon.as_ref().map(|u| u.to_string()),
+            "apple-touch-icon",
+        ),
         (
             metadata.cards.get("og:image").and_then(|i| absolute(i)),
             "og:image",
@@ -266,17 +235,17 @@ fn saturation(color: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::metadata;
+    use crate::extract::scan;
 
     fn brand_of(html: &str) -> Brand {
-        let doc = Html::parse_document(html);
         let base = Url::parse("https://acme.test/").unwrap();
-        let meta = metadata::collect(&doc, &base);
-        let theme: Option<String> = doc
-            .select(&Selector::parse("meta[name=theme-color]").unwrap())
-            .next()
-            .and_then(|m| m.value().attr("content").map(str::to_owned));
-        detect(&doc, &base, theme.as_deref(), &meta)
+        let scan = scan::scan(html, &base, false);
+        detect(
+            &scan.markup,
+            &base,
+            scan.facts.theme_color.as_deref(),
+            &scan.metadata,
+        )
     }
 
     #[test]

@@ -295,17 +295,13 @@ fn squash<'a>(text: impl Iterator<Item = &'a str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::metadata;
 
     fn category_of(url: &str, html: &str) -> Category {
-        let doc = Html::parse_document(html);
         let url = Url::parse(url).unwrap();
-        let meta = metadata::collect(&doc, &url);
+        let (scan, doc) = crate::extract::prepare(html, &url, false);
+        let meta = scan.metadata;
         let faq = faq_pairs(&doc, &meta);
-        let title: Option<String> = doc
-            .select(&Selector::parse("title").unwrap())
-            .next()
-            .map(|t| t.text().collect());
+        let title = scan.facts.title;
         let headings: Vec<String> = doc
             .select(&Selector::parse("h1").unwrap())
             .map(|h| h.text().collect())

@@ -1,13 +1,10 @@
 //! Support channels a page shows: chat widgets (by script source or markup), social
 //! profiles, help-centre links and contact forms. Emails and phones come from `page`.
 
-use std::{collections::HashSet, sync::LazyLock};
-
-use scraper::{Html, Selector};
 use serde::Serialize;
 use url::Url;
 
-use super::metadata::Metadata;
+use super::{PageFacts, metadata::Metadata, scan::Markup};
 
 /// Chat providers and the markers of their widget: script hosts or paths, and markup
 /// (element ids, classes or inline-script globals).
@@ -79,17 +76,12 @@ const HELP_HOSTS: &[&str] = &[
 /// First labels of a help-centre subdomain.
 const HELP_SUBDOMAINS: &[&str] = &["help", "support", "docs", "kb", "helpcenter", "faq"];
 
-static ANCHOR: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("static"));
-static INLINE_SCRIPT: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("script:not([src])").expect("static"));
-static MARKED: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("[id], [class]").expect("static"));
-static PASSWORD: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("input[type=password]").expect("static"));
-static FORM: LazyLock<Selector> = LazyLock::new(|| Selector::parse("form").expect("static"));
-static MESSAGE_FIELD: LazyLock<Selector> = LazyLock::new(|| {
-    Selector::parse("textarea, input[type=email], input[name*=email i]").expect("static")
-});
+/// Whether an id or class token names a chat widget (the streaming pass keeps only these).
+pub fn is_chat_mark(token: &str) -> bool {
+    CHAT_PROVIDERS
+        .iter()
+        .any(|(_, markers)| markers.contains(&token))
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Channels {
@@ -101,24 +93,13 @@ pub struct Channels {
     pub contact_form: bool,
 }
 
-pub fn detect(doc: &Html, base: &Url, metadata: &Metadata) -> Channels {
+pub fn detect(facts: &PageFacts, markup: &Markup, base: &Url, metadata: &Metadata) -> Channels {
     let mut channels = Channels::default();
-
-    // Inline scripts are only searched when short: a megabyte bundle is not a widget snippet.
-    let inline: Vec<String> = doc
-        .select(&INLINE_SCRIPT)
-        .map(|s| s.text().collect::<String>())
-        .filter(|s| s.len() < 64 * 1024)
-        .collect();
-    let marks: HashSet<&str> = doc
-        .select(&MARKED)
-        .flat_map(|e| e.value().id().into_iter().chain(e.value().classes()))
-        .collect();
     for (name, markers) in CHAT_PROVIDERS {
         let found = markers.iter().any(|m| {
-            marks.contains(m)
+            markup.chat_marks.iter().any(|k| k == m)
                 || metadata.scripts.iter().any(|s| s.contains(m))
-                || inline.iter().any(|s| s.contains(m))
+                || markup.inline_scripts.iter().any(|s| s.contains(m))
         });
         if found {
             channels.chat.push(name);
@@ -140,15 +121,11 @@ pub fn detect(doc: &Html, base: &Url, metadata: &Metadata) -> Channels {
         .host_str()
         .unwrap_or_default()
         .trim_start_matches("www.");
-    let hrefs = doc
-        .select(&ANCHOR)
-        .filter_map(|a| a.value().attr("href"))
-        .map(str::to_owned)
-        .chain(metadata.same_as().into_iter().map(str::to_owned));
-    for href in hrefs {
-        let Ok(url) = base.join(href.trim()) else {
-            continue;
-        };
+    let same_as = metadata
+        .same_as()
+        .into_iter()
+        .filter_map(|href| base.join(href.trim()).ok());
+    for url in facts.links.iter().map(|l| l.url.clone()).chain(same_as) {
         if !matches!(url.scheme(), "http" | "https") {
             continue;
         }
@@ -171,23 +148,19 @@ pub fn detect(doc: &Html, base: &Url, metadata: &Metadata) -> Channels {
         }
     }
 
-    // A form that takes a message or an address and is not a login.
-    channels.contact_form = doc
-        .select(&FORM)
-        .any(|f| f.select(&MESSAGE_FIELD).next().is_some() && f.select(&PASSWORD).next().is_none());
+    channels.contact_form = markup.contact_form;
     channels
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::metadata;
+    use crate::extract::scan;
 
     fn detect_in(html: &str) -> Channels {
-        let doc = Html::parse_document(html);
         let base = Url::parse("https://www.acme.test/").unwrap();
-        let meta = metadata::collect(&doc, &base);
-        detect(&doc, &base, &meta)
+        let scan = scan::scan(html, &base, false);
+        detect(&scan.facts, &scan.markup, &base, &scan.metadata)
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use ego_tree::{NodeId, NodeRef};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
 
 use super::{clean, markdown::Writer};
 
@@ -47,13 +48,11 @@ static SEMANTIC: LazyLock<Selector> = LazyLock::new(|| {
     .expect("static selector")
 });
 static BODY: LazyLock<Selector> = LazyLock::new(|| Selector::parse("body").expect("static"));
-static NOSCRIPT: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("body noscript").expect("static"));
+/// Main content does not resolve links: the streaming pass gets a placeholder base.
+static NO_BASE: LazyLock<Url> = LazyLock::new(|| Url::parse("about:blank").expect("static"));
 
 /// Content shorter than this is looked for again in the page's noscript version.
 const NOSCRIPT_FALLBACK_WORDS: usize = 20;
-/// A noscript element smaller than this is a tracking pixel or a "please enable" notice.
-const NOSCRIPT_MIN_BYTES: usize = 500;
 
 /// A child that holds at least this share of its parent's text is where the content is.
 const DOMINANT_SHARE: f64 = 0.85;
@@ -93,37 +92,31 @@ struct Page<'a> {
     doc: &'a Html,
 }
 
-/// Parses a page (behind the nesting guard) and extracts its main content.
+/// Reads a page (the streaming pass, then the DOM) and extracts its main content.
 pub fn from_html(html: &str, site_selectors: &[Selector]) -> MainContent {
-    extract(&super::parse_document(html), site_selectors)
+    let (scan, doc) = super::prepare(html, &NO_BASE, !site_selectors.is_empty());
+    extract(&doc, site_selectors, scan.markup.noscript.as_deref())
 }
 
-/// Extracts the main content. `site_selectors` are tried first (from config, per domain).
-/// CPU work: call it from `spawn_blocking`.
-pub fn extract(doc: &Html, site_selectors: &[Selector]) -> MainContent {
+/// Extracts the main content of a page the streaming pass has stripped. `site_selectors`
+/// are tried first (from config, per domain); `noscript` is the page's largest noscript
+/// markup (see `scan`). CPU work: call it from `spawn_blocking`.
+pub fn extract(doc: &Html, site_selectors: &[Selector], noscript: Option<&str>) -> MainContent {
     let content = extract_from(doc, site_selectors);
     if content.word_count >= NOSCRIPT_FALLBACK_WORDS {
         return content;
     }
     // Pages rendered by script (Discourse, say) keep their readable version in a noscript
-    // element, which the parser holds as raw text.
-    let largest = doc
-        .select(&NOSCRIPT)
-        .filter_map(|n| match n.first_child().map(|c| c.value()) {
-            Some(Node::Text(t)) => Some(&**t),
-            _ => None,
-        })
-        .max_by_key(|t| t.len());
-    match largest {
-        Some(inner) if inner.len() > NOSCRIPT_MIN_BYTES => {
-            let alternative = extract_from(&super::parse_document(inner), site_selectors);
-            if alternative.word_count > content.word_count {
-                alternative
-            } else {
-                content
-            }
-        }
-        _ => content,
+    // element.
+    let Some(inner) = noscript else {
+        return content;
+    };
+    let (_, alternative) = super::prepare(inner, &NO_BASE, !site_selectors.is_empty());
+    let alternative = extract_from(&alternative, site_selectors);
+    if alternative.word_count > content.word_count {
+        alternative
+    } else {
+        content
     }
 }
 
@@ -214,7 +207,7 @@ impl<'a> Page<'a> {
                     && !m.landmark
                     && match kind {
                         clean::Kind::Content | clean::Kind::Never => false,
-                        clean::Kind::Furniture => true,
+                        clean::Kind::Boilerplate | clean::Kind::Furniture => true,
                         clean::Kind::FurnitureIfLinks => m.link as f64 > LINKY * m.text as f64,
                     };
             if furniture {
@@ -324,7 +317,7 @@ mod tests {
     use super::*;
 
     fn main_text(html: &str) -> MainContent {
-        extract(&Html::parse_document(html), &[])
+        from_html(html, &[])
     }
 
     const PARA: &str = "This paragraph is the reason the page exists, and it is long enough \
@@ -387,7 +380,7 @@ mod tests {
             "<html><body><main><p>{PARA}</p></main><div class=custom>Picked by config</div></body></html>"
         );
         let selector = Selector::parse(".custom").unwrap();
-        let content = extract(&Html::parse_document(&html), &[selector]);
+        let content = from_html(&html, &[selector]);
         assert_eq!(content.source, Source::SiteSelector);
         assert_eq!(content.text, "Picked by config");
     }
@@ -402,7 +395,7 @@ mod tests {
             Selector::parse(".absent").unwrap(),
             Selector::parse(".hit").unwrap(),
         ];
-        let content = extract(&Html::parse_document(&html), &selectors);
+        let content = from_html(&html, &selectors);
         assert_eq!(content.source, Source::SiteSelector);
         assert_eq!(content.text, "The answer");
     }

@@ -1,24 +1,15 @@
 //! Metadata beyond title and description: Open Graph and Twitter cards, the manifest link,
-//! script sources, and JSON-LD (Organization, WebSite, FAQPage, ContactPoint, Product).
+//! script sources, and JSON-LD (Organization, WebSite, FAQPage, ContactPoint, Product), as
+//! the streaming pass (`scan`) collects them, and what the detectors read from them.
 
-use std::{collections::BTreeMap, sync::LazyLock};
+use std::collections::BTreeMap;
 
-use scraper::{Html, Selector};
+use scraper::Html;
 use serde::Serialize;
 use serde_json::Value;
-use url::Url;
-
-static META: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("meta[property], meta[name]").expect("static"));
-static MANIFEST: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("link[rel~=manifest][href]").expect("static"));
-static SCRIPT_SRC: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("script[src]").expect("static"));
-static JSON_LD: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("script[type='application/ld+json' i]").expect("static"));
 
 /// JSON-LD scripts larger than this are not read (a page's whole product catalogue).
-const MAX_JSON_LD: usize = 512 * 1024;
+pub const MAX_JSON_LD: usize = 512 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metadata {
@@ -46,41 +37,6 @@ const JSON_LD_TYPES: &[&str] = &[
     "ContactPage",
     "JobPosting",
 ];
-
-pub fn collect(doc: &Html, base: &Url) -> Metadata {
-    let mut meta = Metadata::default();
-    for el in doc.select(&META) {
-        let el = el.value();
-        let key = el.attr("property").or(el.attr("name")).unwrap_or_default();
-        let key = key.trim().to_ascii_lowercase();
-        if (key.starts_with("og:") || key.starts_with("twitter:"))
-            && let Some(content) = el.attr("content").map(str::trim).filter(|c| !c.is_empty())
-        {
-            meta.cards.entry(key).or_insert_with(|| content.to_owned());
-        }
-    }
-    meta.manifest = doc
-        .select(&MANIFEST)
-        .filter_map(|l| l.value().attr("href"))
-        .find_map(|h| base.join(h.trim()).ok())
-        .map(String::from);
-    meta.scripts = doc
-        .select(&SCRIPT_SRC)
-        .filter_map(|s| s.value().attr("src"))
-        .filter_map(|s| base.join(s.trim()).ok())
-        .map(String::from)
-        .collect();
-    for script in doc.select(&JSON_LD) {
-        let raw: String = script.text().collect();
-        if raw.len() > MAX_JSON_LD {
-            continue;
-        }
-        if let Ok(value) = serde_json::from_str::<Value>(raw.trim()) {
-            flatten(value, &mut meta.json_ld, 0);
-        }
-    }
-    meta
-}
 
 /// Keeps the nodes of the types we use, looking into arrays, `@graph` and one level of
 /// properties (a WebPage's `mainEntity`, an Organization's `contactPoint`).
@@ -117,6 +73,15 @@ pub fn types(node: &Value) -> impl Iterator<Item = &str> {
 }
 
 impl Metadata {
+    /// Adds the nodes of one JSON-LD script (ignored when it does not parse).
+    pub fn add_json_ld(&mut self, raw: &str) {
+        if raw.len() <= MAX_JSON_LD
+            && let Ok(value) = serde_json::from_str::<Value>(raw.trim())
+        {
+            flatten(value, &mut self.json_ld, 0);
+        }
+    }
+
     /// Nodes of one JSON-LD type.
     pub fn of_type<'a>(&'a self, wanted: &'a str) -> impl Iterator<Item = &'a Value> {
         self.json_ld
@@ -174,7 +139,7 @@ fn strip_tags(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use url::Url;
 
     #[test]
     fn cards_manifest_scripts_and_json_ld() {
@@ -189,10 +154,9 @@ mod tests {
               {"@type":"FAQPage","mainEntity":[{"@type":"Question","name":"Can I cancel?",
                "acceptedAnswer":{"@type":"Answer","text":"<p>Yes, <b>any time</b>.</p>"}}]}]}
             </script><script type="application/ld+json">{not json</script></head><body></body></html>"#;
-        let meta = collect(
-            &Html::parse_document(html),
-            &Url::parse("https://acme.test/").unwrap(),
-        );
+        let meta =
+            super::super::scan::scan(html, &Url::parse("https://acme.test/").unwrap(), false)
+                .metadata;
         assert_eq!(meta.cards["og:image"], "/og.png");
         assert_eq!(meta.cards["twitter:site"], "@acme");
         assert_eq!(

@@ -13,18 +13,14 @@ pub mod metadata;
 pub mod nesting;
 pub mod page;
 pub mod quality;
+pub mod scan;
 pub mod site_selectors;
 
 pub use page::{Link, PageFacts};
 
-use std::sync::LazyLock;
-
 use scraper::{Html, Selector};
 use serde::Serialize;
 use url::Url;
-
-static PASSWORD: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("input[type=password]").expect("static"));
 
 /// What one page tells, from one parse.
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +56,16 @@ pub fn parse_document(html: &str) -> Html {
     Html::parse_document(flattened.as_deref().unwrap_or(html))
 }
 
+/// A page read for the DOM stages: the streaming pass (behind the nesting guard, which
+/// keeps lol_html's selector matching linear too), then the DOM of what it left.
+pub fn prepare(html: &str, base: &Url, keep_furniture: bool) -> (scan::Scan, Html) {
+    let flattened = nesting::flatten(html, nesting::MAX_DEPTH);
+    let mut scan = scan::scan(flattened.as_deref().unwrap_or(html), base, keep_furniture);
+    let doc = Html::parse_document(&scan.html);
+    scan.html = String::new();
+    (scan, doc)
+}
+
 /// Analyses a page. `content_language` is the response's Content-Language header;
 /// `site_selectors` say where this site keeps its main content, when configured. CPU work:
 /// call it from `spawn_blocking`.
@@ -69,10 +75,16 @@ pub fn analyse(
     content_language: Option<&str>,
     site_selectors: &[Selector],
 ) -> PageAnalysis {
-    let doc = parse_document(html);
-    let facts = page::facts(&doc, base);
-    let metadata = metadata::collect(&doc, base);
-    let content = main_content::extract(&doc, site_selectors);
+    // Configured selectors may point into what would be furniture: keep it for them.
+    let (scan, doc) = prepare(html, base, !site_selectors.is_empty());
+    let scan::Scan {
+        mut facts,
+        metadata,
+        markup,
+        ..
+    } = scan;
+    page::add_text(&mut facts, &doc);
+    let content = main_content::extract(&doc, site_selectors, markup.noscript.as_deref());
     let faq = category::faq_pairs(&doc, &metadata);
     let headings: Vec<String> = content.outline.iter().map(|h| h.text.clone()).collect();
     let category = category::categorise(&category::Input {
@@ -98,12 +110,12 @@ pub fn analyse(
         text: &content.text,
         headings: content.outline.len(),
         list_items,
-        password_field: doc.select(&PASSWORD).next().is_some(),
+        password_field: markup.password_field,
     });
     let declared = facts.language.as_deref().or(content_language);
     let language = language::decide(declared, &content.text);
-    let channels = channels::detect(&doc, base, &metadata);
-    let brand = brand::detect(&doc, base, facts.theme_color.as_deref(), &metadata);
+    let channels = channels::detect(&facts, &markup, base, &metadata);
+    let brand = brand::detect(&markup, base, facts.theme_color.as_deref(), &metadata);
     let shingles = dedup::shingles(&content.text);
     PageAnalysis {
         title: facts.title.clone(),

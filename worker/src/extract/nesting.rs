@@ -8,16 +8,51 @@
 pub const MAX_DEPTH: usize = 256;
 
 /// Elements without content, or whose end tag may be left out: they do not count.
-const UNCOUNTED: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr", "html", "head", "body", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody",
-    "tfoot", "option", "optgroup", "colgroup", "caption", "rt", "rp",
-];
+fn uncounted(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"html"
+            | b"head"
+            | b"body"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"option"
+            | b"optgroup"
+            | b"colgroup"
+            | b"caption"
+            | b"rt"
+            | b"rp"
+    )
+}
+
+/// Tag names this long are none of the ones the scan looks for.
+const MAX_NAME: usize = 16;
 
 /// Returns the HTML with tags nested deeper than `max_depth` removed (their content kept);
 /// `None` when nothing had to change, so ordinary pages are not copied.
 pub fn flatten(html: &str, max_depth: usize) -> Option<String> {
-    if html.bytes().filter(|&b| b == b'<').count() <= max_depth {
+    if memchr::memchr_iter(b'<', html.as_bytes()).count() <= max_depth {
         return None;
     }
     let bytes = html.as_bytes();
@@ -25,7 +60,8 @@ pub fn flatten(html: &str, max_depth: usize) -> Option<String> {
     let mut depth = 0usize;
     let mut copied = 0; // bytes of `html` already copied to `out`
     let mut i = 0;
-    while let Some(offset) = memchr(b'<', &bytes[i..]) {
+    let mut buffer = [0u8; MAX_NAME];
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + offset;
         let rest = &bytes[start..];
         if rest.starts_with(b"<!--") {
@@ -37,19 +73,23 @@ pub fn flatten(html: &str, max_depth: usize) -> Option<String> {
         };
         let closing = rest.get(1) == Some(&b'/');
         let name_start = start + if closing { 2 } else { 1 };
-        let name: String = html[name_start..end]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect::<String>()
-            .to_ascii_lowercase();
+        // The name, lower-cased into a buffer (longer names only need to be non-empty).
+        let length = bytes[name_start..end]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        let name = &mut buffer[..length.min(MAX_NAME)];
+        name.copy_from_slice(&bytes[name_start..name_start + name.len()]);
+        name.make_ascii_lowercase();
+        let name = &*name;
         i = end + 1;
-        if name.is_empty() || UNCOUNTED.contains(&name.as_str()) || bytes[end - 1] == b'/' {
+        if name.is_empty() || uncounted(name) || bytes[end - 1] == b'/' {
             continue;
         }
-        if !closing && matches!(name.as_str(), "script" | "style" | "textarea" | "title") {
+        if !closing && matches!(name, b"script" | b"style" | b"textarea" | b"title") {
             // Raw text: nothing inside is a tag.
-            let close = format!("</{name}");
-            i = find_ci(bytes, i, close.as_bytes())
+            let close = [b"</", name].concat();
+            i = find_ci(bytes, i, &close)
                 .and_then(|at| tag_end(bytes, at))
                 .map_or(bytes.len(), |e| e + 1);
             continue;
@@ -76,28 +116,18 @@ pub fn flatten(html: &str, max_depth: usize) -> Option<String> {
 
 /// The `>` that ends the tag opening at `start`, skipping quoted attribute values.
 fn tag_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut quote = None;
-    for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
-        match (quote, b) {
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            (None, b'>') => return Some(i),
-            _ => {}
+    let mut i = start + 1;
+    loop {
+        i += memchr::memchr3(b'>', b'"', b'\'', bytes.get(i..)?)?;
+        match bytes[i] {
+            b'>' => return Some(i),
+            quote => i += 1 + memchr::memchr(quote, bytes.get(i + 1..)?)? + 1,
         }
     }
-    None
-}
-
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|p| p + from)
 }
 
 fn find_ci(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {

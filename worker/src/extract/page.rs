@@ -1,16 +1,11 @@
-//! One DOM pass over a page for what the pipeline needs now: title, meta description,
-//! language, visible text, same-document links, and the brand and contact hints of the
-//! home page (theme colour, icons, mailto and tel links).
+//! The facts of a page the crawler and the pipeline use: title, meta description,
+//! language, canonical, links, theme colour, icons, mailto and tel addresses (collected by
+//! the streaming pass, `scan`) and the visible text with its hash (from the DOM it leaves).
 
 use scraper::{ElementRef, Html, Node, Selector};
 use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 use url::Url;
-
-/// Elements whose text is never visible content.
-const INVISIBLE: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "iframe", "head",
-];
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageFacts {
@@ -35,117 +30,19 @@ pub struct Link {
     pub text: String,
 }
 
-macro_rules! selector {
-    ($name:ident, $css:expr) => {
-        static $name: LazyLock<Selector> = LazyLock::new(|| Selector::parse($css).expect($css));
-    };
-}
+static BODY: LazyLock<Selector> = LazyLock::new(|| Selector::parse("body").expect("static"));
 
-selector!(TITLE, "title");
-selector!(META, "meta[name], meta[property], meta[http-equiv]");
-selector!(HTML, "html");
-selector!(BODY, "body");
-selector!(ANCHOR, "a[href]");
-selector!(LINK_REL, "link[rel][href]");
-
-/// Parses a page. CPU work: call it from `spawn_blocking`.
+/// Reads a page: the streaming pass, then the visible text of what it left. CPU work: call
+/// it from `spawn_blocking`.
 pub fn parse(html: &str, base: &Url) -> PageFacts {
-    facts(&super::parse_document(html), base)
+    let (scan, doc) = super::prepare(html, base, false);
+    let mut facts = scan.facts;
+    add_text(&mut facts, &doc);
+    facts
 }
 
-/// The facts of a parsed page.
-pub fn facts(doc: &Html, base: &Url) -> PageFacts {
-    let mut facts = PageFacts {
-        title: doc
-            .select(&TITLE)
-            .next()
-            .map(|t| squash(&t.text().collect::<String>()))
-            .filter(|t| !t.is_empty()),
-        language: doc
-            .select(&HTML)
-            .next()
-            .and_then(|h| h.value().attr("lang"))
-            .map(|l| l.trim().to_ascii_lowercase())
-            .filter(|l| !l.is_empty()),
-        ..PageFacts::default()
-    };
-
-    for meta in doc.select(&META) {
-        let el = meta.value();
-        let key = el
-            .attr("name")
-            .or(el.attr("property"))
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let content = el.attr("content").map(squash).filter(|c| !c.is_empty());
-        match (key.as_str(), content) {
-            ("description", Some(c)) => facts.description = Some(c),
-            ("og:description", Some(c)) if facts.description.is_none() => {
-                facts.description = Some(c)
-            }
-            ("theme-color", Some(c)) => facts.theme_color = Some(c),
-            _ => {}
-        }
-    }
-
-    for link in doc.select(&LINK_REL) {
-        let rel = link
-            .value()
-            .attr("rel")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let Some(href) = link
-            .value()
-            .attr("href")
-            .and_then(|h| base.join(h.trim()).ok())
-        else {
-            continue;
-        };
-        if rel.split_whitespace().any(|r| r == "canonical") {
-            facts.canonical = Some(href);
-        } else if rel
-            .split_whitespace()
-            .any(|r| r == "icon" || r == "apple-touch-icon")
-        {
-            facts.icons.push(href);
-        }
-    }
-
-    for anchor in doc.select(&ANCHOR) {
-        let href = anchor.value().attr("href").unwrap_or_default().trim();
-        if let Some(addr) = strip_prefix_ci(href, "mailto:") {
-            let addr = addr
-                .split('?')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            if addr.contains('@') && !facts.emails.contains(&addr) {
-                facts.emails.push(addr);
-            }
-            continue;
-        }
-        if let Some(number) = strip_prefix_ci(href, "tel:") {
-            let number: String = number
-                .chars()
-                .filter(|c| c.is_ascii_digit() || *c == '+')
-                .collect();
-            if number.len() >= 5 && !facts.phones.contains(&number) {
-                facts.phones.push(number);
-            }
-            continue;
-        }
-        if let Ok(mut url) = base.join(href)
-            && matches!(url.scheme(), "http" | "https")
-        {
-            url.set_fragment(None);
-            facts.links.push(Link {
-                url,
-                text: squash(&anchor.text().collect::<String>()),
-            });
-        }
-    }
-
+/// Fills the text measures of facts the streaming pass collected, from the page it left.
+pub fn add_text(facts: &mut PageFacts, doc: &Html) {
     if let Some(body) = doc.select(&BODY).next() {
         let mut text = String::new();
         visible_text(body, &mut text);
@@ -153,7 +50,6 @@ pub fn facts(doc: &Html, base: &Url) -> PageFacts {
     }
     facts.word_count = facts.text.split_whitespace().count();
     facts.content_hash = hex(&Sha256::digest(facts.text.to_lowercase().as_bytes()));
-    facts
 }
 
 /// Collects text outside invisible elements, separating blocks by spaces. Iterative, so a
@@ -166,7 +62,7 @@ fn visible_text(root: ElementRef<'_>, out: &mut String) {
                 out.push_str(t);
                 out.push(' ');
             }
-            Node::Element(el) if INVISIBLE.contains(&el.name()) => {}
+            Node::Element(el) if super::clean::never_text(el) => {}
             _ => {
                 let children: Vec<_> = node.children().collect();
                 stack.extend(children.into_iter().rev());
@@ -177,11 +73,6 @@ fn visible_text(root: ElementRef<'_>, out: &mut String) {
 
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
-        .then(|| &s[prefix.len()..])
 }
 
 fn hex(bytes: &[u8]) -> String {
