@@ -52,6 +52,17 @@ impl AllowTable {
             .unwrap_or_default()
     }
 
+    /// The spec's path template a request path matches (`/api/guest/{uuid}`), for metric
+    /// labels; the few paths outside the spec by name, anything else as `unmatched`.
+    pub fn route(&self, path: &str) -> String {
+        match self.template(path) {
+            Some((template, _)) => format!("/{}", template.join("/")),
+            None if path == "/openapi.yaml" || path == "/metrics" => path.to_owned(),
+            None if path == "/docs" || path.starts_with("/docs/") => "/docs".to_owned(),
+            None => "unmatched".to_owned(),
+        }
+    }
+
     fn template(&self, path: &str) -> Option<&(Vec<String>, String)> {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         self.0.iter().find(|(template, _)| {

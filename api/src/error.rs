@@ -113,6 +113,15 @@ impl From<QueueError> for ApiError {
     }
 }
 
+impl From<onboard_shared::runs::AdmitError> for ApiError {
+    fn from(e: onboard_shared::runs::AdmitError) -> Self {
+        match e {
+            onboard_shared::runs::AdmitError::Db(e) => e.into(),
+            onboard_shared::runs::AdmitError::Queue(e) => e.into(),
+        }
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         ApiError::bad_request("invalid_domain", e.to_string())

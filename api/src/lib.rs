@@ -10,6 +10,7 @@ pub mod error;
 mod guest_access;
 mod guest_id;
 mod logo_check;
+mod observe;
 mod progress_cache;
 mod rate_limit;
 pub mod routes;
@@ -24,7 +25,6 @@ use std::{future::Future, io, net::SocketAddr, time::Duration};
 use poem::{
     Endpoint, EndpointExt, Route, Server, get, handler,
     listener::{Acceptor, Listener, TcpListener},
-    middleware::Tracing,
     web::Data,
 };
 use poem_openapi::OpenApiService;
@@ -95,8 +95,11 @@ pub fn app(state: AppState) -> impl Endpoint {
         .around(move |ep, req| rate_limit::limit(ep, req, limits.clone()))
         .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))
         .around(security_headers::add)
-        .around(move |ep, req| allow::allow(ep, req, allow_table.clone()))
-        .with(Tracing)
+        .around({
+            let table = allow_table.clone();
+            move |ep, req| allow::allow(ep, req, table.clone())
+        })
+        .around(move |ep, req| observe::observe(ep, req, allow_table.clone()))
 }
 
 /// Binds and serves until `shutdown` resolves; returns the bound address and the server

@@ -19,6 +19,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: DatabaseConnection, queue: JobQueue, config: Arc<Config>) -> Self {
+        onboard_shared::metrics::handle();
         let logos = LocalDir::for_config(&config);
         let progress = ProgressCache::new(queue.progress_feed().clone());
         Self {

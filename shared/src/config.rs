@@ -5,6 +5,7 @@
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
+pub use cron::Schedule;
 use ipnet::IpNet;
 
 /// A variable that could not be used, with its name.
@@ -66,6 +67,20 @@ pub struct JobsConfig {
     pub max_retries: i32,
     /// A running run whose heartbeat is older than this is reset by the monitor job.
     pub stuck_threshold: Duration,
+    /// A queued run whose job was pushed this long ago is pushed again (the idempotency
+    /// key drops the push when the queue still holds it).
+    pub queue_lost_after: Duration,
+    /// Cron schedules (with seconds); `None` when set to `off` (external cron instead).
+    pub monitor_cron: Option<Schedule>,
+    pub cleanup_cron: Option<Schedule>,
+    /// The monitor logs an alert when the 24-hour completion rate falls below this.
+    pub completion_alert_below: f64,
+    /// Finished maintenance runs older than this are pruned by cleanup.
+    pub maintenance_retention: Duration,
+    /// Attempts after the first for a transient failure while validating a domain.
+    pub validation_retries: u32,
+    /// The first retry's delay; each next one doubles it.
+    pub retry_backoff: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +182,15 @@ impl Config {
                 run_deadline: vars.secs("ONBOARD_RUN_DEADLINE_SECS", 600)?,
                 max_retries: vars.parsed("ONBOARD_MAX_RETRIES", 3)?,
                 stuck_threshold: vars.secs("ONBOARD_STUCK_THRESHOLD_SECS", 600)?,
+                queue_lost_after: vars.secs("ONBOARD_QUEUE_LOST_AFTER_SECS", 60)?,
+                monitor_cron: vars.cron("ONBOARD_MONITOR_CRON", "0 * * * * *")?,
+                cleanup_cron: vars.cron("ONBOARD_CLEANUP_CRON", "0 0 * * * *")?,
+                completion_alert_below: vars.parsed("ONBOARD_COMPLETION_ALERT_BELOW", 0.2)?,
+                maintenance_retention: Duration::from_secs(
+                    24 * 3600 * vars.parsed("ONBOARD_MAINTENANCE_RETENTION_DAYS", 30u64)?,
+                ),
+                validation_retries: vars.parsed("ONBOARD_VALIDATION_RETRIES", 3)?,
+                retry_backoff: vars.millis("ONBOARD_RETRY_BACKOFF_MS", 1000)?,
             },
             crawl: CrawlConfig {
                 allow_cidrs: vars.list("ONBOARD_CRAWL_ALLOW_CIDRS")?,
@@ -235,6 +259,20 @@ impl Vars<'_> {
 
     fn millis(&self, name: &str, default: u64) -> Result<Duration, ConfigError> {
         self.parsed(name, default).map(Duration::from_millis)
+    }
+
+    /// A cron expression with seconds (`sec min hour day month weekday`), or `off`.
+    fn cron(&self, name: &str, default: &str) -> Result<Option<Schedule>, ConfigError> {
+        let raw = self.optional(name).unwrap_or_else(|| default.to_owned());
+        if raw.eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        raw.parse().map(Some).map_err(|e| {
+            err(
+                name,
+                format!("{e} (got {raw:?}; expected sec min hour day month weekday, or off)"),
+            )
+        })
     }
 
     fn list<T: FromStr>(&self, name: &str) -> Result<Vec<T>, ConfigError>

@@ -14,6 +14,7 @@ pub use config::Config;
 pub use queue::JobQueue;
 pub mod logo_store;
 pub mod maintenance;
+pub mod metrics;
 pub mod onboarding;
 pub mod runs;
 pub mod telemetry;

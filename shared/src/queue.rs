@@ -219,6 +219,34 @@ impl JobQueue {
         }
     }
 
+    /// Jobs of a kind waiting to be fetched (due or scheduled), the figure admission bounds.
+    pub async fn waiting<J: Job>(&self) -> Result<u64, QueueError> {
+        match &self.backend {
+            Backend::Redis(conn) => {
+                let storage = self.redis_storage::<J>().expect("redis backend");
+                let config = storage.get_config();
+                let mut conn = conn.clone();
+                let (active, scheduled): (u64, u64) = redis::pipe()
+                    .cmd("LLEN")
+                    .arg(config.active_jobs_list())
+                    .cmd("ZCARD")
+                    .arg(config.scheduled_jobs_set())
+                    .query_async(&mut conn)
+                    .await?;
+                Ok(active + scheduled)
+            }
+            Backend::Sqlite(pool) => {
+                let (count,): (i64,) = sea_orm::sqlx::query_as(
+                    "SELECT COUNT(*) FROM Jobs WHERE job_type = ?1 AND status IN ('Pending', 'Queued')",
+                )
+                .bind(self.queue_name::<J>())
+                .fetch_one(pool)
+                .await?;
+                Ok(count.max(0) as u64)
+            }
+        }
+    }
+
     /// Jobs of a kind that are waiting, scheduled or in flight (not yet finished).
     pub async fn outstanding<J: Job>(&self) -> Result<u64, QueueError> {
         match &self.backend {

@@ -1,10 +1,15 @@
 //! Creating and (re-)enqueueing analysis runs. The row is written first, the job pushed
-//! second: a failed push leaves a `queued` row that the monitor job re-enqueues.
+//! second: a failed push leaves a `queued` row that is pushed later.
+//!
+//! Admission (DESIGN §5): apalis-redis's fetch script fails once more than ~8,000 jobs are
+//! due at once, so the queue only ever holds a bounded number of waiting analysis jobs. A
+//! run beyond that waits as a `queued` row with no `pushed_at`, and every worker admits such
+//! rows, oldest first, as the queue drains.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -39,6 +44,7 @@ pub async fn create<C: ConnectionTrait>(
         lease_owner: Set(None),
         heartbeat_at: Set(None),
         queued_at: Set(now),
+        pushed_at: Set(None),
         started_at: Set(None),
         completed_at: Set(None),
         updated_at: Set(now),
@@ -48,12 +54,94 @@ pub async fn create<C: ConnectionTrait>(
     .await
 }
 
-/// Pushes the job for a queued run. The idempotency key names the run and the moment it
-/// was queued, so a duplicate push of the same queueing is dropped while a re-queue (after
-/// a release or a reset, which moves `queued_at`) goes through.
-pub async fn enqueue(queue: &JobQueue, run: &analysis_run::Model) -> Result<(), QueueError> {
-    let key = format!("run:{}:{}", run.id, run.queued_at.timestamp_micros());
-    queue.push(AnalysisJob { run_id: run.id }, Some(&key)).await
+/// Waiting analysis jobs the queue may hold; far below the ~8,000 that break apalis-redis.
+pub const MAX_ADMITTED: u64 = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdmitError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Pushes the job for a queued run when the queue has room, and records the push; else the
+/// run waits for [`admit`]. Returns whether it was pushed.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    queue: &JobQueue,
+    run: &analysis_run::Model,
+) -> Result<bool, AdmitError> {
+    if queue.waiting::<AnalysisJob>().await? >= MAX_ADMITTED {
+        return Ok(false);
+    }
+    push(db, queue, run.id, run.queued_at).await?;
+    Ok(true)
+}
+
+/// Pushes the oldest queued runs not yet pushed, as many as the queue has room for.
+/// Several workers may admit at once: the idempotency key drops a second push of a run.
+pub async fn admit<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u64, AdmitError> {
+    let room = MAX_ADMITTED.saturating_sub(queue.waiting::<AnalysisJob>().await?);
+    if room == 0 {
+        return Ok(0);
+    }
+    let waiting: Vec<(i64, DateTime<Utc>)> = analysis_run::Entity::find()
+        .select_only()
+        .column(analysis_run::Column::Id)
+        .column(analysis_run::Column::QueuedAt)
+        .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
+        .filter(analysis_run::Column::PushedAt.is_null())
+        .order_by_asc(analysis_run::Column::QueuedAt)
+        .order_by_asc(analysis_run::Column::Id)
+        .limit(room)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let admitted = waiting.len() as u64;
+    for (id, queued_at) in waiting {
+        push(db, queue, id, queued_at).await?;
+    }
+    Ok(admitted)
+}
+
+/// Pushes one run's job and records when. The idempotency key names the run and the moment
+/// it was queued, so a duplicate push of the same queueing is dropped while a re-queue
+/// (after a release or a reset, which moves `queued_at`) goes through.
+async fn push<C: ConnectionTrait>(
+    db: &C,
+    queue: &JobQueue,
+    id: i64,
+    queued_at: DateTime<Utc>,
+) -> Result<(), AdmitError> {
+    let key = format!("run:{id}:{}", queued_at.timestamp_micros());
+    queue.push(AnalysisJob { run_id: id }, Some(&key)).await?;
+    analysis_run::Entity::update_many()
+        .col_expr(analysis_run::Column::PushedAt, Expr::value(Utc::now()))
+        .filter(analysis_run::Column::Id.eq(id))
+        .filter(analysis_run::Column::QueuedAt.eq(queued_at))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks queued runs pushed before `before` as not pushed, so the next [`admit`] pushes them
+/// again: the queue lost them (Redis restarted or flushed) or still holds them, in which
+/// case the idempotency key drops the second push. Returns how many.
+pub async fn repush_older_than<C: ConnectionTrait>(
+    db: &C,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(analysis_run::Entity::update_many()
+        .col_expr(
+            analysis_run::Column::PushedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
+        .filter(analysis_run::Column::PushedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Cancels the guest's active runs (only `run_id`, when given); returns how many. The worker

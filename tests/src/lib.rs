@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set, on PostgreSQL and Redis. [`TestSite`]
 //! serves a website from inside the test and records every request it receives.
 
+pub mod proxy;
 pub mod site;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
@@ -26,9 +27,13 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub queue: JobQueue,
     pub config: Arc<Config>,
+    /// The configuration variables, for worker processes spawned from this app.
+    pub vars: Vec<(String, String)>,
+    pub data_dir: PathBuf,
+    /// With [`TestAppBuilder::proxied`]: the proxies to PostgreSQL, then Redis, as configured.
+    pub proxies: Vec<proxy::Proxy>,
     stop: CancellationToken,
     workers: Vec<(CancellationToken, Option<JoinHandle<()>>)>,
-    data_dir: PathBuf,
     /// (admin URL, database name) of the PostgreSQL database made for this test.
     pg: Option<(String, String)>,
 }
@@ -36,12 +41,20 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     vars: Vec<(String, String)>,
     worker: bool,
+    proxied: bool,
 }
 
 impl TestAppBuilder {
     /// Sets a configuration variable for this app.
     pub fn var(mut self, name: &str, value: impl Into<String>) -> Self {
         self.vars.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Puts a [`proxy::Proxy`] between the app and PostgreSQL and Redis (when the test runs
+    /// against them), so the test can cut them off.
+    pub fn proxied(mut self) -> Self {
+        self.proxied = true;
         self
     }
 
@@ -65,11 +78,13 @@ impl TestAppBuilder {
             ("ONBOARD_LEASE_TTL_SECS".into(), "5".into()),
             ("ONBOARD_SHUTDOWN_GRACE_SECS".into(), "2".into()),
             ("ONBOARD_CRAWL_CONNECT_TIMEOUT_SECS".into(), "2".into()),
+            ("ONBOARD_RETRY_BACKOFF_MS".into(), "50".into()),
             // Tests poll far faster than the UI; the rate-limit test sets its own budgets.
             ("ONBOARD_RATE_LIMIT_READS_PER_MIN".into(), "1000000".into()),
             ("ONBOARD_RATE_LIMIT_WRITES_PER_MIN".into(), "1000000".into()),
         ];
         let mut pg = None;
+        let mut proxies = Vec::new();
         if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") {
             let name = format!("onboard_test_{id}");
             let admin = Database::connect(&admin_url)
@@ -81,14 +96,27 @@ impl TestAppBuilder {
                 .expect("create test database");
             let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&name);
+            if self.proxied {
+                let proxy = proxy_to(&url).await;
+                url.set_port(Some(proxy.addr.port())).unwrap();
+                url.set_host(Some("127.0.0.1")).unwrap();
+                proxies.push(proxy);
+            }
             vars.push(("DATABASE_URL".into(), url.to_string()));
             pg = Some((admin_url, name));
         }
         if let Ok(redis_url) = std::env::var("TEST_REDIS_URL") {
-            vars.push(("REDIS_URL".into(), redis_url));
+            let mut url = url::Url::parse(&redis_url).expect("TEST_REDIS_URL is a URL");
+            if self.proxied {
+                let proxy = proxy_to(&url).await;
+                url.set_port(Some(proxy.addr.port())).unwrap();
+                url.set_host(Some("127.0.0.1")).unwrap();
+                proxies.push(proxy);
+            }
+            vars.push(("REDIS_URL".into(), url.to_string()));
         }
         vars.extend(self.vars);
-        let config = Arc::new(Config::from_vars(vars).expect("test config"));
+        let config = Arc::new(Config::from_vars(vars.clone()).expect("test config"));
         let (db, queue) = onboard_shared::connect(&config)
             .await
             .expect("database and queue");
@@ -112,6 +140,8 @@ impl TestAppBuilder {
             db,
             queue,
             config,
+            vars,
+            proxies,
             stop,
             workers: Vec::new(),
             data_dir,
@@ -129,6 +159,7 @@ impl TestApp {
         TestAppBuilder {
             vars: Vec::new(),
             worker: true,
+            proxied: false,
         }
     }
 
@@ -163,6 +194,38 @@ impl TestApp {
                 .expect("worker stopped in time")
                 .expect("worker exited cleanly");
         }
+    }
+
+    /// Starts a worker binary as a child process with this app's configuration (plus
+    /// `extra`), logging to `worker-<name>.log` in the data directory. Killed when dropped.
+    pub fn spawn_worker_process(
+        &self,
+        binary: &str,
+        name: &str,
+        extra: &[(&str, &str)],
+    ) -> tokio::process::Child {
+        let log = self.data_dir.join(format!("worker-{name}.log"));
+        std::fs::create_dir_all(&self.data_dir).expect("data dir");
+        let file = std::fs::File::create(&log).expect("worker log");
+        let mut command = tokio::process::Command::new(binary);
+        command
+            .arg("run")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info,sqlx=warn")
+            .env("ONBOARD_WORKER_METRICS_LISTEN", "127.0.0.1:0")
+            .envs(self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(extra.iter().copied())
+            .stdout(file.try_clone().expect("log handle"))
+            .stderr(file)
+            .kill_on_drop(true);
+        command.spawn().expect("worker process starts")
+    }
+
+    /// What a worker process spawned by [`Self::spawn_worker_process`] has logged.
+    pub fn worker_log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.data_dir.join(format!("worker-{name}.log")))
+            .unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -320,6 +383,16 @@ impl Drop for TestApp {
         })
         .join();
     }
+}
+
+async fn proxy_to(url: &url::Url) -> proxy::Proxy {
+    let target = url
+        .socket_addrs(|| None)
+        .expect("server address")
+        .into_iter()
+        .next()
+        .expect("an address");
+    proxy::Proxy::start(target).await
 }
 
 fn init_logs() {

@@ -20,6 +20,8 @@ pub struct Page {
     pub body: Vec<u8>,
     /// Send the body one byte at a time, this far apart (a server that trickles).
     pub trickle: Option<std::time::Duration>,
+    /// Answer this status, bodiless, to the first so many requests (a flaky server).
+    pub fail_first: Option<(u16, Arc<std::sync::atomic::AtomicUsize>)>,
 }
 
 impl Page {
@@ -33,7 +35,14 @@ impl Page {
             headers: vec![("content-type".into(), content_type.into())],
             body,
             trickle: None,
+            fail_first: None,
         }
+    }
+
+    /// Answers `status` to the first `n` requests, then the page.
+    pub fn failing_first(mut self, n: usize, status: u16) -> Self {
+        self.fail_first = Some((status, Arc::new(n.into())));
+        self
     }
 
     pub fn status(mut self, status: u16) -> Self {
@@ -88,6 +97,19 @@ impl Endpoint for SiteEndpoint {
                 .status(StatusCode::NOT_FOUND)
                 .body("not found"));
         };
+        if let Some((status, left)) = &page.fail_first
+            && left
+                .fetch_update(
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                    |n| n.checked_sub(1),
+                )
+                .is_ok()
+        {
+            return Ok(Response::builder()
+                .status(StatusCode::from_u16(*status).unwrap())
+                .finish());
+        }
         let mut response = Response::builder().status(StatusCode::from_u16(page.status).unwrap());
         for (name, value) in &page.headers {
             response = response.header(name.as_str(), value.as_str());

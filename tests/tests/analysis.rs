@@ -144,6 +144,88 @@ async fn twenty_guests_analysing_at_once_all_complete() {
     );
 }
 
+/// Runs one analysis of `site` to its end; returns the final progress view.
+async fn analyse(app: &TestApp, site: &TestSite) -> Value {
+    let guest = app.create_guest().await;
+    app.set_domain(guest, &site.domain()).await;
+    app.start_analysis(guest).await;
+    app.poll_until_finished(guest).await.pop().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_home_page_failing_twice_with_503_is_retried_and_the_run_succeeds() {
+    let mut pages = company_site(2);
+    let home = pages.remove("/").unwrap();
+    pages.insert("/".into(), home.failing_first(2, 503));
+    let site = TestSite::serve(pages).await;
+    let app = TestApp::spawn().await;
+    let last = analyse(&app, &site).await;
+    assert_eq!(last["status"], "succeeded", "{last}");
+    let homes = site.requests().iter().filter(|p| *p == "/").count();
+    assert_eq!(
+        homes,
+        3,
+        "two failures, then the page: {:?}",
+        site.requests()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_home_page_that_keeps_failing_fails_the_run_after_the_retries() {
+    let mut pages = company_site(2);
+    let home = pages.remove("/").unwrap();
+    pages.insert("/".into(), home.failing_first(usize::MAX, 500));
+    let site = TestSite::serve(pages).await;
+    let app = TestApp::builder()
+        .var("ONBOARD_VALIDATION_RETRIES", "2")
+        .spawn()
+        .await;
+    let last = analyse(&app, &site).await;
+    assert_eq!(last["status"], "failed", "{last}");
+    let error = last["error"].as_str().unwrap_or_default();
+    assert!(error.contains("HTTP 500"), "{error}");
+    let homes = site.requests().iter().filter(|p| *p == "/").count();
+    assert_eq!(
+        homes,
+        3,
+        "the first attempt and two retries: {:?}",
+        site.requests()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_permanent_failure_is_not_retried() {
+    let mut pages = company_site(2);
+    let home = pages.remove("/").unwrap();
+    pages.insert("/".into(), home.failing_first(usize::MAX, 404));
+    let site = TestSite::serve(pages).await;
+    let app = TestApp::spawn().await;
+    let last = analyse(&app, &site).await;
+    assert_eq!(last["status"], "failed", "{last}");
+    let homes = site.requests().iter().filter(|p| *p == "/").count();
+    assert_eq!(homes, 1, "{:?}", site.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_site_whose_robots_txt_disallows_everything_fails_with_a_message() {
+    let mut pages = company_site(2);
+    pages.insert(
+        "/robots.txt".into(),
+        Page::bytes("text/plain", b"User-agent: *\nDisallow: /\n".to_vec()),
+    );
+    let site = TestSite::serve(pages).await;
+    let app = TestApp::spawn().await;
+    let last = analyse(&app, &site).await;
+    assert_eq!(last["status"], "failed", "{last}");
+    let error = last["error"].as_str().unwrap_or_default();
+    assert!(error.contains("robots.txt"), "{error}");
+    assert!(
+        !site.requests().iter().any(|p| p.starts_with("/page")),
+        "{:?}",
+        site.requests()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_name_resolving_to_a_forbidden_address_fails_validation_without_a_request() {
     // The site listens on 127.0.0.2, which is loopback and outside the allow list.

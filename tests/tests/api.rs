@@ -878,3 +878,50 @@ async fn the_body_limit_is_configurable() {
     assert_eq!(e["error"], "payload_too_large");
     assert!(e["message"].as_str().unwrap().contains("1024"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_response_carries_a_request_id_and_metrics_count_requests_by_route() {
+    let app = TestApp::spawn().await;
+    let first = app.post("/api/guest").await;
+    let id = first.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+    let echoed = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "trace-42");
+    let guest = app.create_guest().await;
+    app.get(&format!("/api/guest/{guest}")).await;
+
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    let has = |needle: &str| text.lines().any(|l| l.starts_with(needle));
+    // Tests in this binary share the process's recorder: at least this test's two.
+    let created: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(
+                r#"onboard_http_requests_total{route="/api/guest",method="POST",status="201"} "#,
+            )
+        })
+        .and_then(|v| v.parse().ok())
+        .expect("guest creations counted");
+    assert!(created >= 2.0, "{text}");
+    // The route is the template: one series for every guest.
+    assert!(
+        has(r#"onboard_http_requests_total{route="/api/guest/{uuid}",method="GET",status="200"}"#),
+        "{text}"
+    );
+    assert!(
+        has(r#"onboard_http_request_duration_seconds_bucket{route="/api/guest",method="POST""#),
+        "{text}"
+    );
+    assert!(
+        has(r#"onboard_queue_jobs{queue="analysis",state="waiting"}"#),
+        "{text}"
+    );
+}

@@ -10,7 +10,7 @@ use onboard_tests::{
 };
 use onboard_worker::{
     crawl::{CrawlStats, CrawledPage, Settings, SkipReason, crawl, fetch::Fetcher},
-    pipeline::validate,
+    pipeline::{Retry, validate},
 };
 use tokio::sync::watch;
 
@@ -60,7 +60,7 @@ async fn crawl_site(
     all.extend_from_slice(vars);
     let config = Config::from_vars(all).unwrap();
     let fetcher = Fetcher::new(&config.crawl).unwrap();
-    let home = validate(&site.domain(), &fetcher)
+    let home = validate(&site.domain(), &fetcher, Retry::NONE)
         .await
         .expect("the site validates");
     let mut settings = Settings::from_config(&config.crawl);

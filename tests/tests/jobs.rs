@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use onboard_shared::{
-    entities::{analysis_run, guest_session, maintenance_run, upload},
+    entities::{analysis_run, event, guest_session, maintenance_run, upload},
     jobs::{MaintenanceKind, Trigger},
     logo_store::{LocalDir, LogoStore},
     maintenance, runs,
@@ -167,6 +167,47 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
         .set_modified(two_hours_ago)
         .unwrap();
 
+    // Events of the idle guest and of the fresh one.
+    let mut events = Vec::new();
+    for guest in [idle, fresh] {
+        let row = sea_orm::ActiveModelTrait::insert(
+            event::ActiveModel {
+                event_type: Set("step_navigation".into()),
+                guest_uuid: Set(Some(guest)),
+                data: Set(serde_json::json!({})),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            },
+            &app.db,
+        )
+        .await
+        .unwrap();
+        events.push(row.id);
+    }
+    // A finished maintenance run past the retention, and one within it.
+    let mut history = Vec::new();
+    for age in [31, 29] {
+        let at = Utc::now() - chrono::Duration::days(age);
+        let row = sea_orm::ActiveModelTrait::insert(
+            maintenance_run::ActiveModel {
+                kind: Set("monitor".into()),
+                trigger: Set("cli".into()),
+                slot: Set(None),
+                status: Set("succeeded".into()),
+                report: Set(serde_json::json!({})),
+                error_message: Set(None),
+                queued_at: Set(at),
+                started_at: Set(Some(at)),
+                finished_at: Set(Some(at)),
+                ..Default::default()
+            },
+            &app.db,
+        )
+        .await
+        .unwrap();
+        history.push(row.id);
+    }
+
     // A finished job the queue keeps, for cleanup to vacuum.
     run_maintenance(&app, MaintenanceKind::Monitor).await;
     app.drain::<onboard_shared::jobs::MonitorJob>().await;
@@ -182,6 +223,34 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
     assert!(exists(&app, idle_completed).await);
     assert!(exists(&app, fresh).await);
     assert_eq!(done.report["logoFilesDeleted"], 2, "{}", done.report);
+    assert_eq!(done.report["maintenanceRunsPruned"], 1, "{}", done.report);
+    let db = &app.db;
+    let kept = |id| async move {
+        maintenance_run::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .is_some()
+    };
+    assert!(
+        !kept(history[0]).await,
+        "history past the retention is pruned"
+    );
+    assert!(kept(history[1]).await, "history within the retention stays");
+    let guest_of = |id| async move {
+        event::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .expect("events stay")
+            .guest_uuid
+    };
+    assert_eq!(
+        guest_of(events[0]).await,
+        None,
+        "the deleted guest's link is gone"
+    );
+    assert_eq!(guest_of(events[1]).await, Some(fresh));
     assert!(
         logos.get(&stored[0]).await.unwrap().is_none(),
         "the idle guest's logo file is gone"

@@ -106,6 +106,7 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
             &["200", "400", "401", "403", "429", "500", "503"],
         ),
         ("healthz", &["200"]),
+        ("metrics", &["200"]),
         ("readyz", &["200", "503"]),
     ];
     let mut seen = Vec::new();

@@ -39,6 +39,7 @@ impl JobContext {
         queue: JobQueue,
         config: Arc<Config>,
     ) -> Result<Self, ContextError> {
+        onboard_shared::metrics::handle();
         Ok(Self {
             fetcher: Fetcher::new(&config.crawl)?,
             content_selectors: Arc::new(SiteSelectors::compile(&config.crawl.content_selectors)?),

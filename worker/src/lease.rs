@@ -92,6 +92,10 @@ pub async fn release(
         )
         .col_expr(Column::Status, Expr::value(RunStatus::Queued.as_str()))
         .col_expr(Column::QueuedAt, Expr::value(now))
+        .col_expr(
+            Column::PushedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
         .col_expr(Column::UpdatedAt, Expr::value(now));
     if count_retry {
         update = update.col_expr(Column::RetryCount, Expr::col(Column::RetryCount).add(1));

@@ -2,11 +2,13 @@
 //! configuration and signals to [`runner::run`]; the api embeds the same runner when no
 //! Redis is configured.
 
+pub mod admission;
 pub mod context;
 pub mod crawl;
 pub mod extract;
 pub mod lease;
 pub mod maintenance;
+pub mod metrics_endpoint;
 pub mod pipeline;
 pub mod runner;
 

@@ -50,6 +50,11 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     let (db, queue) = onboard_shared::connect(&config).await?;
+    let listen = config.worker_metrics_listen;
+    let bound = onboard_worker::metrics_endpoint::serve(listen, queue.clone())
+        .await
+        .with_context(|| format!("ONBOARD_WORKER_METRICS_LISTEN: cannot listen on {listen}"))?;
+    tracing::info!(%bound, "metrics listening on http://{bound}/metrics");
     let ctx = Arc::new(JobContext::new(db, queue, config)?);
     runner::run(ctx, telemetry::shutdown_signal()).await?;
     Ok(())

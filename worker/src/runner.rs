@@ -8,25 +8,34 @@ use apalis::prelude::*;
 use onboard_shared::{
     config::JobsConfig,
     jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob},
+    metrics::{JOB_DURATION, JOBS},
 };
 use tracing::{info, warn};
 
 use crate::{context::JobContext, maintenance, pipeline};
 
 async fn handle_analysis(job: AnalysisJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    pipeline::run(&ctx, job.run_id).await.map_err(Into::into)
+    measured::<AnalysisJob, _>(pipeline::run(&ctx, job.run_id)).await
 }
 
 async fn handle_cleanup(job: CleanupJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    maintenance::run(&ctx, MaintenanceKind::Cleanup, job.run_id)
-        .await
-        .map_err(Into::into)
+    measured::<CleanupJob, _>(maintenance::run(&ctx, MaintenanceKind::Cleanup, job.run_id)).await
 }
 
 async fn handle_monitor(job: MonitorJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    maintenance::run(&ctx, MaintenanceKind::Monitor, job.run_id)
-        .await
-        .map_err(Into::into)
+    measured::<MonitorJob, _>(maintenance::run(&ctx, MaintenanceKind::Monitor, job.run_id)).await
+}
+
+/// Runs a handler, counting it by queue and outcome and timing it.
+async fn measured<J: Job, E: Into<BoxDynError>>(
+    work: impl Future<Output = Result<(), E>>,
+) -> Result<(), BoxDynError> {
+    let started = std::time::Instant::now();
+    let result = work.await.map_err(Into::into);
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    metrics::counter!(JOBS, "queue" => J::NAME, "outcome" => outcome).increment(1);
+    metrics::histogram!(JOB_DURATION, "queue" => J::NAME).record(started.elapsed().as_secs_f64());
+    result
 }
 
 /// Builds one pool's worker over whichever storage the queue uses. A macro, because the
@@ -104,6 +113,8 @@ pub async fn run(
     let shutdown = ctx.shutdown.clone();
     let grace = ctx.config.jobs.shutdown_grace;
     info!(worker = %ctx.name, queue = ctx.queue.kind(), "worker pools starting");
+    tokio::spawn(crate::admission::run(ctx.clone()));
+    tokio::spawn(maintenance::schedule::run(ctx.clone()));
     monitor
         // Backstop: whatever is still running well after the grace period is dropped.
         .with_terminator(async move {

@@ -389,9 +389,11 @@ pub async fn start_or_current(
         }
         Err(e) => return Err(e.into()),
     };
+    metrics::counter!(onboard_shared::metrics::ANALYSES_STARTED).increment(1);
     state.queue.progress_feed().guest(guest.uuid).await;
-    // A failed push leaves the run queued; the monitor job enqueues it again.
-    runs::enqueue(&state.queue, &run).await?;
+    // A failed push leaves the run queued, and a worker pushes it once the queue is back;
+    // a full queue leaves it waiting for admission (DESIGN §5).
+    runs::enqueue(&state.db, &state.queue, &run).await?;
     Ok(run)
 }
 

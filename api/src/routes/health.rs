@@ -1,5 +1,8 @@
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    payload::{Json, PlainText},
+};
 use sea_orm::ConnectionTrait;
 
 use super::Tag;
@@ -38,6 +41,14 @@ impl HealthApi {
         Json(Health {
             status: "ok".into(),
         })
+    }
+
+    /// Metrics in Prometheus text format: requests by route and status, their latency,
+    /// analyses started, queue depth (and, with the embedded worker, the worker's).
+    #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
+    async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
+        onboard_shared::metrics::record_queue_depths(&state.queue).await;
+        PlainText(onboard_shared::metrics::render())
     }
 
     /// Readiness: the database and the queue are reachable.

@@ -6,7 +6,7 @@ use std::time::Instant;
 use onboard_shared::Config;
 use onboard_worker::{
     crawl::{CrawlStats, Settings, crawl, fetch::Fetcher},
-    pipeline::validate,
+    pipeline::{Retry, validate},
 };
 
 #[tokio::main]
@@ -26,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let fetcher = Fetcher::new(&config.crawl)?;
     let settings = Settings::from_config(&config.crawl);
     let started = Instant::now();
-    let home = validate(&domain, &fetcher).await?;
+    let home = validate(&domain, &fetcher, Retry::NONE).await?;
     let (tx, rx) = tokio::sync::watch::channel(CrawlStats::default());
     let pages = crawl(&fetcher, home, &settings, &tx).await;
     let seconds = started.elapsed().as_secs_f64();

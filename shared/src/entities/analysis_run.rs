@@ -23,6 +23,8 @@ pub struct Model {
     pub lease_owner: Option<String>,
     pub heartbeat_at: Option<DateTimeUtc>,
     pub queued_at: DateTimeUtc,
+    /// When the job for this queueing was pushed; `None` while the run waits for admission.
+    pub pushed_at: Option<DateTimeUtc>,
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,

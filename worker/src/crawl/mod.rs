@@ -462,7 +462,11 @@ impl Crawl<'_> {
         }
         let backoff = Duration::from_millis(250 * 2u64.pow(entry.attempt));
         let fetched = match result {
-            Ok(f) => f,
+            Ok(f) => {
+                metrics::counter!(onboard_shared::metrics::BYTES_FETCHED)
+                    .increment(f.body.len() as u64);
+                f
+            }
             Err(e) => {
                 let transient = e.is_connection_level();
                 if transient && self.retry(&entry, backoff) {

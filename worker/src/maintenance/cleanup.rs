@@ -1,12 +1,14 @@
 //! Cleanup: guest sessions idle past their lifetime and never completed go, with what hangs
-//! off them (runs, pages, insights and uploads by foreign key); finished queue entries are
-//! vacuumed so the queue backend does not grow without end.
+//! off them (runs, pages, insights and uploads by foreign key, their events' guest link,
+//! their logo files); finished queue entries are vacuumed so the queue backend does not
+//! grow without end, and finished maintenance runs past their retention are pruned.
 
 use chrono::Utc;
 use onboard_shared::{
     entities::{
+        event,
         guest_session::{self, Column},
-        upload,
+        maintenance_run, upload,
     },
     jobs::{AnalysisJob, CleanupJob, MonitorJob},
     logo_store::{LocalDir, LogoStore},
@@ -48,6 +50,15 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
             .into_tuple()
             .all(&ctx.db)
             .await?;
+        // Events stay for the statistics, without the guest they named.
+        event::Entity::update_many()
+            .col_expr(
+                event::Column::GuestUuid,
+                sea_orm::sea_query::Expr::value(Option::<uuid::Uuid>::None),
+            )
+            .filter(event::Column::GuestUuid.is_in(batch.clone()))
+            .exec(&ctx.db)
+            .await?;
         let deleted = guest_session::Entity::delete_many()
             .filter(Column::Uuid.is_in(batch))
             .exec(&ctx.db)
@@ -76,8 +87,30 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
             Err(error) => warn!(%error, "queue vacuum failed"),
         }
     }
+    let retained_after = Utc::now()
+        - chrono::Duration::from_std(ctx.config.jobs.maintenance_retention).unwrap_or_default();
+    let mut maintenance_pruned = 0u64;
+    loop {
+        let old: Vec<i64> = maintenance_run::Entity::find()
+            .select_only()
+            .column(maintenance_run::Column::Id)
+            .filter(maintenance_run::Column::FinishedAt.lt(retained_after))
+            .limit(BATCH)
+            .into_tuple()
+            .all(&ctx.db)
+            .await?;
+        if old.is_empty() {
+            break;
+        }
+        maintenance_pruned += maintenance_run::Entity::delete_many()
+            .filter(maintenance_run::Column::Id.is_in(old))
+            .exec(&ctx.db)
+            .await?
+            .rows_affected;
+    }
     Ok(json!({
         "guestsDeleted": guests_deleted,
+        "maintenanceRunsPruned": maintenance_pruned,
         "logoFilesDeleted": files_deleted,
         "queueEntriesVacuumed": vacuumed,
     }))

@@ -2,6 +2,7 @@
 
 pub mod cleanup;
 pub mod monitor;
+pub mod schedule;
 
 use chrono::Utc;
 use onboard_shared::{

@@ -1,5 +1,6 @@
 //! Monitor: runs whose heartbeat went quiet are reset (re-enqueued while retries remain,
-//! else failed), and the onboarding completion rate of the last 24 hours is reported.
+//! else failed), queued runs the queue has lost are pushed again, and the onboarding
+//! completion rate of the last 24 hours is reported, with an alert below the threshold.
 
 use chrono::Utc;
 use onboard_shared::{
@@ -47,19 +48,16 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
                 )
                 .col_expr(C::RetryCount, Expr::col(C::RetryCount).add(1))
                 .col_expr(C::QueuedAt, Expr::value(now))
+                .col_expr(
+                    C::PushedAt,
+                    Expr::value(Option::<chrono::DateTime<Utc>>::None),
+                )
                 .col_expr(C::UpdatedAt, Expr::value(now))
                 .exec(&ctx.db)
                 .await?;
             if updated.rows_affected == 1 {
                 reset += 1;
                 ctx.queue.progress_feed().guest(run.guest_uuid).await;
-                if let Some(run) = analysis_run::Entity::find_by_id(run.id)
-                    .one(&ctx.db)
-                    .await?
-                    && let Err(error) = runs::enqueue(&ctx.queue, &run).await
-                {
-                    warn!(%error, run_id = run.id, "re-enqueue failed; the run stays queued");
-                }
             }
         } else {
             let updated = guard(analysis_run::Entity::update_many())
@@ -77,6 +75,20 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         }
     }
 
+    // Queued runs pushed a while ago that no worker has claimed: the queue may have lost
+    // them (Redis restarted or flushed). They are pushed again; where the queue still holds
+    // them the idempotency key drops the push.
+    let lost_before = now - chrono::Duration::from_std(jobs.queue_lost_after).unwrap_or_default();
+    let repushed = runs::repush_older_than(&ctx.db, lost_before).await?;
+    let admitted = match runs::admit(&ctx.db, &ctx.queue).await {
+        Ok(admitted) => admitted,
+        Err(runs::AdmitError::Db(e)) => return Err(e),
+        Err(runs::AdmitError::Queue(error)) => {
+            warn!(%error, "queue unavailable; queued runs wait for it");
+            0
+        }
+    };
+
     let since = now - chrono::Duration::hours(24);
     let started = guest_session::Entity::find()
         .filter(guest_session::Column::CreatedAt.gte(since))
@@ -92,9 +104,32 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
     } else {
         Some(completed as f64 / started as f64)
     };
+    {
+        use onboard_shared::metrics::*;
+        metrics::counter!(RUNS_RESET).increment(reset);
+        metrics::counter!(RUNS_TIMED_OUT).increment(failed);
+        metrics::counter!(RUNS_REENQUEUED).increment(repushed);
+        if let Some(rate) = rate {
+            metrics::gauge!(COMPLETION_RATE).set(rate);
+        }
+    }
+    if let Some(rate) = rate
+        && rate < jobs.completion_alert_below
+    {
+        warn!(
+            alert = "completion_rate_low",
+            rate,
+            threshold = jobs.completion_alert_below,
+            started,
+            completed,
+            "onboarding completion rate over the last 24 hours is below the threshold"
+        );
+    }
     Ok(json!({
         "runsReset": reset,
         "runsFailed": failed,
+        "runsRepushed": repushed,
+        "runsAdmitted": admitted,
         "guestsStarted24h": started,
         "guestsCompleted24h": completed,
         "completionRate24h": rate,

@@ -22,7 +22,7 @@ use crate::{
     lease::{self, Claim},
 };
 pub use progress::ProgressWriter;
-pub use validate::{ValidationError, validate};
+pub use validate::{Retry, ValidationError, validate};
 
 /// How often crawl progress is written while the crawl runs.
 const CRAWL_PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -32,7 +32,7 @@ pub enum PipelineError {
     #[error("database error: {0}")]
     Db(#[from] DbErr),
     #[error("queue error: {0}")]
-    Queue(#[from] onboard_shared::queue::QueueError),
+    Queue(#[from] onboard_shared::runs::AdmitError),
 }
 
 /// Why the steps stopped short.
@@ -125,7 +125,7 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
         Outcome::Release => {
             if let Some(run) = lease::release(&ctx.db, run_id, &owner, false).await? {
                 ctx.queue.progress_feed().guest(run.guest_uuid).await;
-                runs::enqueue(&ctx.queue, &run).await?;
+                runs::enqueue(&ctx.db, &ctx.queue, &run).await?;
                 info!("shutting down: run released for another worker");
             }
         }
@@ -153,7 +153,7 @@ async fn give_back(
     }
     if let Some(run) = lease::release(&ctx.db, run_id, owner, true).await? {
         ctx.queue.progress_feed().guest(run.guest_uuid).await;
-        runs::enqueue(&ctx.queue, &run).await?;
+        runs::enqueue(&ctx.db, &ctx.queue, &run).await?;
     }
     Ok(())
 }
@@ -185,7 +185,11 @@ async fn steps(
     progress
         .start(StepName::DomainValidation, &format!("Checking {domain}"))
         .await?;
-    let home = validate(&domain, &ctx.fetcher)
+    let retry = Retry {
+        retries: ctx.config.jobs.validation_retries,
+        backoff: ctx.config.jobs.retry_backoff,
+    };
+    let home = validate(&domain, &ctx.fetcher, retry)
         .await
         .map_err(|e| StepError::Failed(StepName::DomainValidation, e.to_string()))?;
     progress
@@ -196,8 +200,20 @@ async fn steps(
         .start(StepName::ContentCrawling, "Finding pages")
         .await?;
     let pages = crawl_with_progress(ctx, home, progress).await?;
+    // A site whose robots.txt shuts us out is not analysed: nothing to try again.
+    if pages
+        .first()
+        .is_some_and(|home| home.skip == Some(crawl::SkipReason::Robots))
+        && pages.iter().all(|p| p.analysis.is_none())
+    {
+        return Err(StepError::Failed(
+            StepName::ContentCrawling,
+            format!("{domain}'s robots.txt does not allow crawling the site"),
+        ));
+    }
     let ids = store::insert_pages(&ctx.db, run.id, &pages).await?;
     let crawled = pages.iter().filter(|p| p.analysis.is_some()).count();
+    metrics::counter!(onboard_shared::metrics::PAGES_CRAWLED).increment(crawled as u64);
     progress
         .complete(
             StepName::ContentCrawling,

@@ -1,5 +1,9 @@
 //! Step 1, Domain Validation: the domain is normalised, resolved, checked against the
-//! address rules, and its home page fetched (https first, then http).
+//! address rules, and its home page fetched (https first, then http). A transient failure
+//! (no answer, a timeout, a reset, a 5xx) is retried with exponential backoff; a permanent
+//! one (bad syntax, a name that does not resolve, a forbidden address, a 4xx) fails at once.
+
+use std::time::Duration;
 
 use onboard_shared::domain::Domain;
 
@@ -17,8 +21,54 @@ pub enum ValidationError {
     Status { domain: String, status: u16 },
 }
 
-/// Validates the domain and returns its fetched home page.
-pub async fn validate(domain: &str, fetcher: &Fetcher) -> Result<Fetched, ValidationError> {
+impl ValidationError {
+    /// Whether trying again later might work.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ValidationError::NoAnswer { .. } => true,
+            ValidationError::Status { status, .. } => *status >= 500,
+            ValidationError::Syntax(..) | ValidationError::Address(_) => false,
+        }
+    }
+}
+
+/// How often, and how far apart, transient failures are tried again.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub retries: u32,
+    /// The first delay; each next one doubles.
+    pub backoff: Duration,
+}
+
+impl Retry {
+    /// One attempt only (tools and benchmarks).
+    pub const NONE: Retry = Retry {
+        retries: 0,
+        backoff: Duration::ZERO,
+    };
+}
+
+/// Validates the domain and returns its fetched home page, retrying transient failures.
+pub async fn validate(
+    domain: &str,
+    fetcher: &Fetcher,
+    retry: Retry,
+) -> Result<Fetched, ValidationError> {
+    let mut attempt = 0;
+    loop {
+        match validate_once(domain, fetcher).await {
+            Err(e) if e.is_transient() && attempt < retry.retries => {
+                let delay = retry.backoff.saturating_mul(1 << attempt.min(16));
+                tracing::info!(error = %e, attempt, ?delay, "validation failed; trying again");
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn validate_once(domain: &str, fetcher: &Fetcher) -> Result<Fetched, ValidationError> {
     let parsed =
         Domain::parse(domain).map_err(|e| ValidationError::Syntax(domain.to_owned(), e))?;
     // Resolving first gives the user a clear reason before any request is attempted.

@@ -1,0 +1,44 @@
+//! Admission (DESIGN §5): queued runs waiting as rows are pushed to the queue as it drains,
+//! by every worker, so a backlog of any size never holds more than
+//! [`runs::MAX_ADMITTED`] waiting jobs in the queue.
+
+use std::{sync::Arc, time::Duration};
+
+use onboard_shared::runs;
+use tracing::{debug, info, warn};
+
+use crate::context::JobContext;
+
+/// How often a worker looks for runs to admit.
+const EVERY: Duration = Duration::from_millis(500);
+
+/// Admits queued runs until the worker stops taking jobs.
+pub async fn run(ctx: Arc<JobContext>) {
+    let mut ticker = tokio::time::interval(EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        tokio::select! {
+            _ = ctx.shutdown.stop.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        match runs::admit(&ctx.db, &ctx.queue).await {
+            Ok(admitted) => {
+                if failing {
+                    info!("admission works again");
+                }
+                failing = false;
+                if admitted > 0 {
+                    debug!(admitted, "queued runs admitted");
+                }
+            }
+            // The database or the queue is away: the rows wait, and the next tick tries
+            // again (warned once per outage, not twice a second).
+            Err(error) if !failing => {
+                failing = true;
+                warn!(%error, "admission failed; queued runs wait");
+            }
+            Err(error) => debug!(%error, "admission still failing"),
+        }
+    }
+}
