@@ -27,6 +27,16 @@ const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
 /// Jobs a worker fetches at once; small, so replicas share a burst fairly.
 const BATCH_SIZE: usize = 4;
 
+/// Redis answers in milliseconds; while it is away, a command gives up in a few seconds
+/// (the default reconnects 6 times over ~9 s, longer than a request may hang).
+fn connection_config() -> redis::aio::ConnectionManagerConfig {
+    redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(3)))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_millis(500))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     #[error("queue unavailable: {0}")]
@@ -77,7 +87,9 @@ impl JobQueue {
         let backend = match &config.redis_url {
             Some(url) => {
                 let client = redis::Client::open(url.as_str())?;
-                let conn = client.get_connection_manager().await?;
+                let conn = client
+                    .get_connection_manager_with_config(connection_config())
+                    .await?;
                 feed = ProgressFeed::redis(client, conn.clone(), &config.queue_prefix);
                 Backend::Redis(conn)
             }
