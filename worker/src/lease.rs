@@ -30,7 +30,8 @@ pub async fn claim(
 ) -> Result<Claim, DbErr> {
     let now = Utc::now();
     let stale_before = now - ChronoDuration::from_std(ttl).unwrap_or_default();
-    let updated = analysis_run::Entity::update_many()
+    // One statement takes the lease and reads the run back.
+    let claimed = analysis_run::Entity::update_many()
         .col_expr(Column::LeaseOwner, Expr::value(owner))
         .col_expr(Column::HeartbeatAt, Expr::value(now))
         .col_expr(Column::Status, Expr::value(RunStatus::Running.as_str()))
@@ -44,23 +45,19 @@ pub async fn claim(
                 .add(Column::HeartbeatAt.is_null())
                 .add(Column::HeartbeatAt.lt(stale_before)),
         )
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    if updated.rows_affected == 0 {
-        let run = analysis_run::Entity::find_by_id(run_id).one(db).await?;
-        return Ok(Claim::NotClaimable(match run {
-            None => "the run no longer exists",
-            Some(r) if RunStatus::parse(&r.status).is_some_and(|s| !s.is_active()) => {
-                "the run is finished"
-            }
-            Some(_) => "another worker holds a fresh lease",
-        }));
+    if let Some(run) = claimed.into_iter().next() {
+        return Ok(Claim::Acquired(Box::new(run)));
     }
-    let run = analysis_run::Entity::find_by_id(run_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("analysis run {run_id}")))?;
-    Ok(Claim::Acquired(Box::new(run)))
+    let run = analysis_run::Entity::find_by_id(run_id).one(db).await?;
+    Ok(Claim::NotClaimable(match run {
+        None => "the run no longer exists",
+        Some(r) if RunStatus::parse(&r.status).is_some_and(|s| !s.is_active()) => {
+            "the run is finished"
+        }
+        Some(_) => "another worker holds a fresh lease",
+    }))
 }
 
 /// Refreshes the lease. `false` means it is no longer ours (reset, cancelled or taken).
@@ -100,14 +97,12 @@ pub async fn release(
     if count_retry {
         update = update.col_expr(Column::RetryCount, Expr::col(Column::RetryCount).add(1));
     }
-    let updated = update
+    Ok(update
         .filter(Column::Id.eq(run_id))
         .filter(Column::LeaseOwner.eq(owner))
         .filter(Column::Status.eq(RunStatus::Running.as_str()))
-        .exec(db)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Ok(None);
-    }
-    analysis_run::Entity::find_by_id(run_id).one(db).await
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next())
 }
