@@ -190,6 +190,35 @@ impl JobQueue {
         pushed.map_err(QueueError::Push)
     }
 
+    /// Pushes jobs in one backend round trip (one script call on Redis, one transaction on
+    /// SQLite); each keeps its idempotency key.
+    pub async fn push_many<J: Job>(&self, jobs: Vec<(J, String)>) -> Result<(), QueueError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let tasks = jobs
+            .into_iter()
+            .map(|(job, key)| TaskBuilder::new(job).idempotency_key(key).build());
+        let mut tasks = futures::stream::iter(tasks);
+        let pushed = match &self.backend {
+            Backend::Redis(_) => {
+                let mut storage = self.redis_storage::<J>().expect("redis backend");
+                storage
+                    .push_all(&mut tasks)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Backend::Sqlite(_) => {
+                let mut storage = self.sqlite_storage::<J>().expect("sqlite backend");
+                storage
+                    .push_all(&mut tasks)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        };
+        pushed.map_err(QueueError::Push)
+    }
+
     /// Whether the queue backend answers (readiness).
     pub async fn ping(&self) -> Result<(), QueueError> {
         match &self.backend {
@@ -349,6 +378,46 @@ impl JobQueue {
                 })
             }
         }
+    }
+
+    /// Takes the lock `name` for every process sharing this Redis queue, for at most `ttl`;
+    /// `None` while another holds it. The token it returns releases it ([`Self::unlock`]).
+    /// On SQLite, whose queue has no fetch limit to guard, it is always granted.
+    pub async fn try_lock(&self, name: &str, ttl: Duration) -> Result<Option<String>, QueueError> {
+        let token = uuid::Uuid::new_v4().to_string();
+        let Backend::Redis(conn) = &self.backend else {
+            return Ok(Some(token));
+        };
+        let mut conn = conn.clone();
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(self.lock_key(name))
+            .arg(&token)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis() as u64)
+            .query_async(&mut conn)
+            .await?;
+        Ok(taken.map(|_| token))
+    }
+
+    /// Releases a lock taken by [`Self::try_lock`], unless it expired and another took it.
+    pub async fn unlock(&self, name: &str, token: &str) -> Result<(), QueueError> {
+        let Backend::Redis(conn) = &self.backend else {
+            return Ok(());
+        };
+        let mut conn = conn.clone();
+        redis::Script::new(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        )
+        .key(self.lock_key(name))
+        .arg(token)
+        .invoke_async::<i64>(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    fn lock_key(&self, name: &str) -> String {
+        format!("{}:lock:{name}", self.prefix)
     }
 
     /// Deletes every key under this queue prefix (tests; a Redis namespace of their own).

@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -79,9 +79,24 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(true)
 }
 
-/// Pushes the oldest queued runs not yet pushed, as many as the queue has room for.
-/// Several workers may admit at once: the idempotency key drops a second push of a run.
+/// How long one admission may hold the lock; far longer than pushing 1,000 jobs takes, and
+/// short enough that a worker dying while it holds the lock delays admission only briefly.
+const ADMIT_LOCK_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Pushes the oldest queued runs not yet pushed, as many as the queue has room for. One
+/// worker admits at a time (a lock in the queue), so replicas reading the same room do not
+/// fill it twice; one that finds the lock taken admits nothing this time.
 pub async fn admit<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u64, AdmitError> {
+    let Some(token) = queue.try_lock("admission", ADMIT_LOCK_TTL).await? else {
+        return Ok(0);
+    };
+    let admitted = admit_locked(db, queue).await;
+    // A lock that cannot be released (the queue went away) expires on its own.
+    queue.unlock("admission", &token).await.ok();
+    admitted
+}
+
+async fn admit_locked<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u64, AdmitError> {
     let room = MAX_ADMITTED.saturating_sub(queue.waiting::<AnalysisJob>().await?);
     if room == 0 {
         return Ok(0);
@@ -99,27 +114,60 @@ pub async fn admit<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u64, 
         .all(db)
         .await?;
     let admitted = waiting.len() as u64;
-    for (id, queued_at) in waiting {
-        push(db, queue, id, queued_at).await?;
+    for batch in waiting.chunks(ADMIT_BATCH) {
+        let jobs = batch
+            .iter()
+            .map(|&(id, queued_at)| (AnalysisJob { run_id: id }, idempotency_key(id, queued_at)))
+            .collect();
+        queue.push_many(jobs).await?;
+        let pushed = batch
+            .iter()
+            .fold(Condition::any(), |any, &(id, queued_at)| {
+                any.add(
+                    Condition::all()
+                        .add(analysis_run::Column::Id.eq(id))
+                        .add(analysis_run::Column::QueuedAt.eq(queued_at)),
+                )
+            });
+        mark_pushed(db, pushed).await?;
     }
     Ok(admitted)
 }
 
-/// Pushes one run's job and records when. The idempotency key names the run and the moment
-/// it was queued, so a duplicate push of the same queueing is dropped while a re-queue
-/// (after a release or a reset, which moves `queued_at`) goes through.
+/// Runs pushed in one backend call by [`admit`]: one round trip instead of hundreds.
+const ADMIT_BATCH: usize = 250;
+
+/// The idempotency key names the run and the moment it was queued, so a duplicate push of
+/// the same queueing is dropped while a re-queue (after a release or a reset, which moves
+/// `queued_at`) goes through.
+fn idempotency_key(id: i64, queued_at: DateTime<Utc>) -> String {
+    format!("run:{id}:{}", queued_at.timestamp_micros())
+}
+
+/// Pushes one run's job and records when.
 async fn push<C: ConnectionTrait>(
     db: &C,
     queue: &JobQueue,
     id: i64,
     queued_at: DateTime<Utc>,
 ) -> Result<(), AdmitError> {
-    let key = format!("run:{id}:{}", queued_at.timestamp_micros());
+    let key = idempotency_key(id, queued_at);
     queue.push(AnalysisJob { run_id: id }, Some(&key)).await?;
+    mark_pushed(
+        db,
+        Condition::all()
+            .add(analysis_run::Column::Id.eq(id))
+            .add(analysis_run::Column::QueuedAt.eq(queued_at)),
+    )
+    .await
+}
+
+/// Records the push of the runs `which` selects, as queued at the time they were pushed (a
+/// run re-queued meanwhile keeps its own `pushed_at`).
+async fn mark_pushed<C: ConnectionTrait>(db: &C, which: Condition) -> Result<(), AdmitError> {
     analysis_run::Entity::update_many()
         .col_expr(analysis_run::Column::PushedAt, Expr::value(Utc::now()))
-        .filter(analysis_run::Column::Id.eq(id))
-        .filter(analysis_run::Column::QueuedAt.eq(queued_at))
+        .filter(which)
         .exec(db)
         .await?;
     Ok(())
