@@ -100,6 +100,10 @@ impl JobQueue {
                     .filename(config.data_dir.join("queue.db"))
                     .create_if_missing(true)
                     .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    // As the data file: in WAL mode a crashed process loses no commit; only
+                    // a power cut can take back the last ones, and fsync per job is the
+                    // embedded queue's bottleneck otherwise.
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
