@@ -38,6 +38,18 @@ async fn measured<J: Job, E: Into<BoxDynError>>(
     result
 }
 
+/// How long a pool waits before its `restarts`-th start: nothing the first time, then
+/// doubling from half a second up to five, so a pool stopped by a backend outage does not
+/// spin against the backend while it is away.
+fn restart_pause(restarts: usize) -> std::time::Duration {
+    match restarts {
+        0 => std::time::Duration::ZERO,
+        n => std::time::Duration::from_millis(500 << (n - 1).min(4)).min(MAX_RESTART_PAUSE),
+    }
+}
+
+const MAX_RESTART_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Builds one pool's worker over whichever storage the queue uses. A macro, because the
 /// two backends' worker types differ and the builder chain must read the same for both.
 macro_rules! pool {
@@ -51,9 +63,18 @@ macro_rules! pool {
         let jobs = &ctx.config.jobs;
         let (poll, timeout, concurrency) =
             (jobs.poll_interval, jobs.job_timeout, $concurrency(jobs));
-        $monitor.register(move |_restarts| {
+        $monitor.register(move |restarts| {
+            let pause = restart_pause(restarts);
+            let backend =
+                storage
+                    .clone()
+                    .poll_with_interval(poll)
+                    .before_start(move |_| async move {
+                        tokio::time::sleep(pause).await;
+                        Ok(())
+                    });
             WorkerBuilder::new(name.clone())
-                .backend(storage.clone().poll_with_interval(poll))
+                .backend(backend)
                 .data(ctx.clone())
                 .concurrency(concurrency)
                 .timeout(timeout)
@@ -135,4 +156,19 @@ pub async fn run(
             Ok(())
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn restarts_back_off_up_to_five_seconds() {
+        let pauses: Vec<_> = (0..7).map(restart_pause).collect();
+        assert_eq!(
+            pauses,
+            [0, 500, 1000, 2000, 4000, 5000, 5000].map(Duration::from_millis)
+        );
+    }
 }
