@@ -49,18 +49,16 @@ pub async fn enqueue(
         }
         Err(e) => return Err(e.into()),
     };
-    let key = format!("maintenance:{}", run.id);
-    match kind {
-        MaintenanceKind::Cleanup => {
-            queue
-                .push(CleanupJob { run_id: run.id }, Some(&key))
-                .await?
-        }
-        MaintenanceKind::Monitor => {
-            queue
-                .push(MonitorJob { run_id: run.id }, Some(&key))
-                .await?
-        }
-    }
+    push(queue, kind, run.id).await?;
     Ok(Some(run))
+}
+
+/// Pushes the job for a maintenance run's row. The key names the row, so a second push of
+/// a job the queue still holds is dropped.
+pub async fn push(queue: &JobQueue, kind: MaintenanceKind, run_id: i64) -> Result<(), QueueError> {
+    let key = format!("maintenance:{run_id}");
+    match kind {
+        MaintenanceKind::Cleanup => queue.push(CleanupJob { run_id }, Some(&key)).await,
+        MaintenanceKind::Monitor => queue.push(MonitorJob { run_id }, Some(&key)).await,
+    }
 }

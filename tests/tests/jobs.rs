@@ -327,3 +327,59 @@ async fn monitor_resets_a_stuck_run_which_then_completes_and_fails_one_out_of_re
     assert_eq!(last["status"], "failed");
     assert_eq!(last["error"], TIMED_OUT);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn monitor_fails_abandoned_maintenance_runs_and_pushes_lost_ones_again() {
+    use onboard_worker::maintenance::monitor::{INTERRUPTED, SUPERSEDED};
+    let app = TestApp::spawn().await;
+    let row = |kind: MaintenanceKind, status: &str, queued_ago: i64| {
+        let queued_at = Utc::now() - chrono::Duration::minutes(queued_ago);
+        maintenance_run::ActiveModel {
+            kind: Set(kind.as_str().into()),
+            trigger: Set("cron".into()),
+            slot: Set(Some(format!("test-{queued_ago}"))),
+            status: Set(status.into()),
+            report: Set(serde_json::json!({})),
+            error_message: Set(None),
+            queued_at: Set(queued_at),
+            started_at: Set((status == "running").then_some(queued_at)),
+            finished_at: Set(None),
+            ..Default::default()
+        }
+    };
+    let insert = |model: maintenance_run::ActiveModel| {
+        let db = app.db.clone();
+        async move {
+            maintenance_run::Entity::insert(model)
+                .exec(&db)
+                .await
+                .unwrap()
+                .last_insert_id
+        }
+    };
+    // A cleanup whose worker was killed two hours ago, and two cleanups whose pushes were
+    // lost (Redis was away when their slots fired); nothing in the queue for any of them.
+    let abandoned = insert(row(MaintenanceKind::Cleanup, "running", 120)).await;
+    let older = insert(row(MaintenanceKind::Cleanup, "queued", 20)).await;
+    let newer = insert(row(MaintenanceKind::Cleanup, "queued", 10)).await;
+
+    let done = run_maintenance(&app, MaintenanceKind::Monitor).await;
+    assert_eq!(done.report["maintenanceInterrupted"], 1, "{}", done.report);
+    assert_eq!(done.report["maintenanceRepushed"], 1, "{}", done.report);
+    assert_eq!(done.report["maintenanceSuperseded"], 1, "{}", done.report);
+
+    let abandoned = finished_maintenance(&app, abandoned).await;
+    assert_eq!(abandoned.status, "failed");
+    assert_eq!(abandoned.error_message.as_deref(), Some(INTERRUPTED));
+    let older = finished_maintenance(&app, older).await;
+    assert_eq!(older.status, "failed");
+    assert_eq!(older.error_message.as_deref(), Some(SUPERSEDED));
+    // The newest lost one is delivered and does its work.
+    let newer = finished_maintenance(&app, newer).await;
+    assert_eq!(newer.status, "succeeded", "{newer:?}");
+    assert!(
+        newer.report.get("guestsDeleted").is_some(),
+        "{}",
+        newer.report
+    );
+}

@@ -1,15 +1,19 @@
 //! Monitor: runs whose heartbeat went quiet are reset (re-enqueued while retries remain,
 //! else failed), queued runs the queue has lost are pushed again, and the onboarding
 //! completion rate of the last 24 hours is reported, with an alert below the threshold.
+//! Maintenance runs of its own kind get the same care: one a dead worker left `running` is
+//! failed, and one whose push the queue lost is pushed again.
 
 use chrono::Utc;
 use onboard_shared::{
-    entities::{analysis_run, guest_session},
+    entities::{analysis_run, guest_session, maintenance_run},
+    jobs::MaintenanceKind,
+    maintenance,
     progress::RunStatus,
     runs,
 };
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::{Value, json};
@@ -18,6 +22,10 @@ use tracing::warn;
 use crate::context::JobContext;
 
 pub const TIMED_OUT: &str = "Analysis timed out and was reset";
+/// A maintenance run whose worker stopped before it finished.
+pub const INTERRUPTED: &str = "Interrupted: the worker running it stopped";
+/// A maintenance run the queue lost while a later run of its kind was already waiting.
+pub const SUPERSEDED: &str = "Skipped: a later run of the same kind replaced it";
 
 pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
     let now = Utc::now();
@@ -89,6 +97,8 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         }
     };
 
+    let recovered = recover_maintenance(ctx, now, lost_before).await?;
+
     let since = now - chrono::Duration::hours(24);
     let started = guest_session::Entity::find()
         .filter(guest_session::Column::CreatedAt.gte(since))
@@ -130,8 +140,76 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         "runsFailed": failed,
         "runsRepushed": repushed,
         "runsAdmitted": admitted,
+        "maintenanceInterrupted": recovered.interrupted,
+        "maintenanceRepushed": recovered.repushed,
+        "maintenanceSuperseded": recovered.superseded,
         "guestsStarted24h": started,
         "guestsCompleted24h": completed,
         "completionRate24h": rate,
     }))
+}
+
+#[derive(Debug, Default)]
+struct Recovered {
+    interrupted: u64,
+    repushed: u64,
+    superseded: u64,
+}
+
+/// Maintenance rows a worker's death or a queue outage left behind. A run still `running`
+/// after the job timeout (apalis has dropped its handler by then) is failed; a run `queued`
+/// since before `lost_before` is pushed again, the newest of each kind only: after a long
+/// outage one cleanup and one monitor catch up, not one per missed slot.
+async fn recover_maintenance(
+    ctx: &JobContext,
+    now: chrono::DateTime<Utc>,
+    lost_before: chrono::DateTime<Utc>,
+) -> Result<Recovered, DbErr> {
+    use maintenance_run::Column as C;
+    let mut recovered = Recovered::default();
+    let timeout = ctx.config.jobs.job_timeout + std::time::Duration::from_secs(60);
+    let dead_before = now - chrono::Duration::from_std(timeout).unwrap_or_default();
+    recovered.interrupted = maintenance_run::Entity::update_many()
+        .col_expr(C::Status, Expr::value("failed"))
+        .col_expr(C::ErrorMessage, Expr::value(INTERRUPTED))
+        .col_expr(C::FinishedAt, Expr::value(now))
+        .filter(C::Status.eq("running"))
+        .filter(C::StartedAt.lt(dead_before))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
+
+    let waiting = maintenance_run::Entity::find()
+        .filter(C::Status.eq("queued"))
+        .filter(C::QueuedAt.lt(lost_before))
+        .order_by_desc(C::QueuedAt)
+        .order_by_desc(C::Id)
+        .all(&ctx.db)
+        .await?;
+    let mut repushed_kinds = Vec::new();
+    for row in waiting {
+        let Some(kind) = MaintenanceKind::parse(&row.kind) else {
+            continue;
+        };
+        if repushed_kinds.contains(&kind) {
+            recovered.superseded += maintenance_run::Entity::update_many()
+                .col_expr(C::Status, Expr::value("failed"))
+                .col_expr(C::ErrorMessage, Expr::value(SUPERSEDED))
+                .col_expr(C::FinishedAt, Expr::value(now))
+                .filter(C::Id.eq(row.id))
+                .filter(C::Status.eq("queued"))
+                .exec(&ctx.db)
+                .await?
+                .rows_affected;
+            continue;
+        }
+        repushed_kinds.push(kind);
+        match maintenance::push(&ctx.queue, kind, row.id).await {
+            Ok(()) => recovered.repushed += 1,
+            Err(error) => {
+                warn!(%error, run_id = row.id, "queue unavailable; maintenance run waits")
+            }
+        }
+    }
+    Ok(recovered)
 }
