@@ -16,7 +16,7 @@ cargo build -q -p onboard-api
 DATA=$(mktemp -d)
 ONBOARD_DATA_DIR=$DATA ONBOARD_LISTEN=127.0.0.1:$PORT RUST_LOG=warn \
   ONBOARD_RATE_LIMIT_READS_PER_MIN=1000000 ONBOARD_RATE_LIMIT_WRITES_PER_MIN=1000000 \
-  ./target/debug/onboard-api &
+  "${CARGO_TARGET_DIR:-target}/debug/onboard-api" &
 API=$!
 trap 'kill $API 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
