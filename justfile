@@ -43,7 +43,7 @@ prod database_url=pg_url redis_url=redis_url:
     ONBOARD_RUN_MIGRATIONS=false ONBOARD_WORKER_METRICS_LISTEN=127.0.0.1:9092 ./target/release/onboard-worker &
     ONBOARD_RUN_MIGRATIONS=false ./target/release/onboard-api
 
-# Benchmarks; results go to bench-results/. `just bench crawl|api|extract`
+# Benchmarks; results go to bench-results/. `just bench crawl|api|extract|jobs`
 bench what="crawl":
     bash bench/scripts/{{what}}.sh
 
