@@ -176,33 +176,27 @@ impl JobQueue {
         job: J,
         idempotency_key: Option<&str>,
     ) -> Result<(), QueueError> {
-        let mut task = TaskBuilder::new(job);
-        if let Some(key) = idempotency_key {
-            task = task.idempotency_key(key);
-        }
-        let task = task.build();
-        let pushed = match &self.backend {
-            Backend::Redis(_) => {
-                let mut storage = self.redis_storage::<J>().expect("redis backend");
-                storage.push_task(task).await.map_err(|e| e.to_string())
-            }
-            Backend::Sqlite(_) => {
-                let mut storage = self.sqlite_storage::<J>().expect("sqlite backend");
-                storage.push_task(task).await.map_err(|e| e.to_string())
-            }
-        };
-        pushed.map_err(QueueError::Push)
+        self.push_many(vec![(job, idempotency_key.map(str::to_owned))])
+            .await
     }
 
     /// Pushes jobs in one backend round trip (one script call on Redis, one transaction on
     /// SQLite); each keeps its idempotency key.
-    pub async fn push_many<J: Job>(&self, jobs: Vec<(J, String)>) -> Result<(), QueueError> {
+    pub async fn push_many<J: Job>(
+        &self,
+        jobs: Vec<(J, Option<String>)>,
+    ) -> Result<(), QueueError> {
         if jobs.is_empty() {
             return Ok(());
         }
-        let tasks = jobs
-            .into_iter()
-            .map(|(job, key)| TaskBuilder::new(job).idempotency_key(key).build());
+        let tasks = jobs.into_iter().map(|(job, key)| {
+            let task = TaskBuilder::new(job);
+            match key {
+                Some(key) => task.idempotency_key(key),
+                None => task,
+            }
+            .build()
+        });
         let mut tasks = futures::stream::iter(tasks);
         let pushed = match &self.backend {
             Backend::Redis(_) => {

@@ -75,7 +75,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     if queue.waiting::<AnalysisJob>().await? >= MAX_ADMITTED {
         return Ok(false);
     }
-    push(db, queue, run.id, run.queued_at).await?;
+    push(db, queue, &[(run.id, run.queued_at)]).await?;
     Ok(true)
 }
 
@@ -115,21 +115,7 @@ async fn admit_locked<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u6
         .await?;
     let admitted = waiting.len() as u64;
     for batch in waiting.chunks(ADMIT_BATCH) {
-        let jobs = batch
-            .iter()
-            .map(|&(id, queued_at)| (AnalysisJob { run_id: id }, idempotency_key(id, queued_at)))
-            .collect();
-        queue.push_many(jobs).await?;
-        let pushed = batch
-            .iter()
-            .fold(Condition::any(), |any, &(id, queued_at)| {
-                any.add(
-                    Condition::all()
-                        .add(analysis_run::Column::Id.eq(id))
-                        .add(analysis_run::Column::QueuedAt.eq(queued_at)),
-                )
-            });
-        mark_pushed(db, pushed).await?;
+        push(db, queue, batch).await?;
     }
     Ok(admitted)
 }
@@ -137,37 +123,34 @@ async fn admit_locked<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u6
 /// Runs pushed in one backend call by [`admit`]: one round trip instead of hundreds.
 const ADMIT_BATCH: usize = 250;
 
-/// The idempotency key names the run and the moment it was queued, so a duplicate push of
-/// the same queueing is dropped while a re-queue (after a release or a reset, which moves
+/// Pushes the jobs of runs, each as queued at `queued_at`, in one backend call, then records
+/// the push in one statement (a run re-queued meanwhile keeps its own `pushed_at`). The
+/// idempotency key names the run and the moment it was queued, so a duplicate push of the
+/// same queueing is dropped while a re-queue (after a release or a reset, which moves
 /// `queued_at`) goes through.
-fn idempotency_key(id: i64, queued_at: DateTime<Utc>) -> String {
-    format!("run:{id}:{}", queued_at.timestamp_micros())
-}
-
-/// Pushes one run's job and records when.
 async fn push<C: ConnectionTrait>(
     db: &C,
     queue: &JobQueue,
-    id: i64,
-    queued_at: DateTime<Utc>,
+    runs: &[(i64, DateTime<Utc>)],
 ) -> Result<(), AdmitError> {
-    let key = idempotency_key(id, queued_at);
-    queue.push(AnalysisJob { run_id: id }, Some(&key)).await?;
-    mark_pushed(
-        db,
-        Condition::all()
-            .add(analysis_run::Column::Id.eq(id))
-            .add(analysis_run::Column::QueuedAt.eq(queued_at)),
-    )
-    .await
-}
-
-/// Records the push of the runs `which` selects, as queued at the time they were pushed (a
-/// run re-queued meanwhile keeps its own `pushed_at`).
-async fn mark_pushed<C: ConnectionTrait>(db: &C, which: Condition) -> Result<(), AdmitError> {
+    let jobs = runs
+        .iter()
+        .map(|&(id, queued_at)| {
+            let key = format!("run:{id}:{}", queued_at.timestamp_micros());
+            (AnalysisJob { run_id: id }, Some(key))
+        })
+        .collect();
+    queue.push_many(jobs).await?;
+    let pushed = runs.iter().fold(Condition::any(), |any, &(id, queued_at)| {
+        any.add(
+            Condition::all()
+                .add(analysis_run::Column::Id.eq(id))
+                .add(analysis_run::Column::QueuedAt.eq(queued_at)),
+        )
+    });
     analysis_run::Entity::update_many()
         .col_expr(analysis_run::Column::PushedAt, Expr::value(Utc::now()))
-        .filter(which)
+        .filter(pushed)
         .exec(db)
         .await?;
     Ok(())

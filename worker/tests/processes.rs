@@ -324,16 +324,15 @@ async fn a_backlog_of_twenty_thousand_runs_drains_with_no_worker_exiting() {
     for chunk in 0..(RUNS - 1).div_ceil(1000) {
         let n = 1000.min(RUNS - 1 - chunk * 1000);
         let guests: Vec<Uuid> = (0..n).map(|_| Uuid::new_v4()).collect();
-        guest_session::Entity::insert_many(guests.iter().map(|uuid| guest_session::ActiveModel {
-            uuid: Set(*uuid),
-            created_at: Set(now),
-            last_activity_at: Set(now),
-            expires_at: Set(now + chrono::Duration::days(7)),
-            onboarding_domain: Set(Some("inside.test".into())),
-            onboarding_step: Set(0),
-            onboarding_completed_at: Set(None),
-            temp_configuration: Set(serde_json::json!({})),
-            metadata: Set(serde_json::json!({})),
+        guest_session::Entity::insert_many(guests.iter().map(|uuid| {
+            let mut guest = guest_session::ActiveModel::new_guest(
+                *uuid,
+                now,
+                Duration::from_secs(7 * 24 * 3600),
+                serde_json::json!({}),
+            );
+            guest.onboarding_domain = Set(Some("inside.test".into()));
+            guest
         }))
         .exec(&app.db)
         .await

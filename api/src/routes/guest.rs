@@ -1,8 +1,8 @@
-use chrono::{DateTime, Duration, Utc};
-use onboard_shared::{entities::guest_session, onboarding::TempConfiguration};
+use chrono::{DateTime, Utc};
+use onboard_shared::entities::guest_session;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Header, param::Path, payload::Json};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use sea_orm::ActiveModelTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -60,21 +60,14 @@ impl GuestApi {
         #[oai(name = "User-Agent")] user_agent: Header<Option<String>>,
         #[oai(name = "Referer")] referer: Header<Option<String>>,
     ) -> Result<CreateGuestResponse, CreateGuestErrors> {
-        let now = Utc::now();
-        let expires_at = now + Duration::from_std(state.config.guest_ttl).unwrap_or_default();
         let clip =
             |s: Option<String>| s.map(|s| s.chars().take(MAX_HEADER_KEPT).collect::<String>());
-        let guest = guest_session::ActiveModel {
-            uuid: Set(Uuid::new_v4()),
-            created_at: Set(now),
-            last_activity_at: Set(now),
-            expires_at: Set(expires_at),
-            onboarding_domain: Set(None),
-            onboarding_step: Set(0),
-            onboarding_completed_at: Set(None),
-            temp_configuration: Set(TempConfiguration::default().to_json()),
-            metadata: Set(json!({"userAgent": clip(user_agent.0), "landingPage": clip(referer.0)})),
-        }
+        let guest = guest_session::ActiveModel::new_guest(
+            Uuid::new_v4(),
+            Utc::now(),
+            state.config.guest_ttl,
+            json!({"userAgent": clip(user_agent.0), "landingPage": clip(referer.0)}),
+        )
         .insert(&state.db)
         .await?;
         Ok(CreateGuestResponse::Created(Json(GuestCreated {

@@ -306,18 +306,14 @@ async fn start_run(db: &DatabaseConnection, queue: &JobQueue, site_id: i64) -> a
 }
 
 fn guest_row(uuid: Uuid) -> guest_session::ActiveModel {
-    let now = Utc::now();
-    guest_session::ActiveModel {
-        uuid: Set(uuid),
-        created_at: Set(now),
-        last_activity_at: Set(now),
-        expires_at: Set(now + chrono::Duration::days(7)),
-        onboarding_domain: Set(Some(DOMAIN.into())),
-        onboarding_step: Set(0),
-        onboarding_completed_at: Set(None),
-        temp_configuration: Set(serde_json::json!({})),
-        metadata: Set(serde_json::json!({})),
-    }
+    let mut guest = guest_session::ActiveModel::new_guest(
+        uuid,
+        Utc::now(),
+        Duration::from_secs(7 * 24 * 3600),
+        serde_json::json!({}),
+    );
+    guest.onboarding_domain = Set(Some(DOMAIN.into()));
+    guest
 }
 
 /// Inserts `count` queued runs, not pushed, in batches.
@@ -460,7 +456,7 @@ async fn measure_one_write(
                 chunk
                     .iter()
                     .enumerate()
-                    .map(|(i, &run_id)| (Touch { run_id }, format!("touch:{round}:{n}:{i}")))
+                    .map(|(i, &run_id)| (Touch { run_id }, Some(format!("touch:{round}:{n}:{i}"))))
                     .collect(),
             )
             .await?;

@@ -20,3 +20,27 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl ActiveModel {
+    /// A new guest: active `now`, expiring `ttl` later, at no step, with the default
+    /// configuration and the given request metadata.
+    pub fn new_guest(
+        uuid: Uuid,
+        now: DateTimeUtc,
+        ttl: std::time::Duration,
+        metadata: Json,
+    ) -> Self {
+        use sea_orm::ActiveValue::Set;
+        Self {
+            uuid: Set(uuid),
+            created_at: Set(now),
+            last_activity_at: Set(now),
+            expires_at: Set(now + chrono::Duration::from_std(ttl).unwrap_or_default()),
+            onboarding_domain: Set(None),
+            onboarding_step: Set(0),
+            onboarding_completed_at: Set(None),
+            temp_configuration: Set(crate::onboarding::TempConfiguration::default().to_json()),
+            metadata: Set(metadata),
+        }
+    }
+}
