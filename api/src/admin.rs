@@ -15,21 +15,28 @@ pub struct AdminToken(Bearer);
 impl AdminToken {
     /// Compared in constant time, over digests so the length does not show either.
     pub fn check(&self, state: &AppState) -> Result<(), ApiError> {
-        let Some(expected) = state.config.admin_token.as_deref() else {
-            return Err(ApiError::forbidden(
-                "ops_disabled",
-                "The ops API is off: no ONBOARD_ADMIN_TOKEN is configured",
-            ));
-        };
-        let given = Sha256::digest(self.0.token.as_bytes());
-        let wanted = Sha256::digest(expected.as_bytes());
-        if bool::from(given.ct_eq(&wanted)) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(
-                "invalid_admin_token",
-                "The bearer token is not the admin token",
-            ))
-        }
+        check_token(state, &self.0.token)
     }
+}
+
+/// Whether `given` is the admin token: 403 when not, or when no token is configured.
+pub fn check_token(state: &AppState, given: &str) -> Result<(), ApiError> {
+    let Some(expected) = state.config.admin_token.as_deref() else {
+        return Err(ApiError::forbidden(
+            "ops_disabled",
+            "The ops API is off: no ONBOARD_ADMIN_TOKEN is configured",
+        ));
+    };
+    if same_digest(&Sha256::digest(given.as_bytes()), expected) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "invalid_admin_token",
+            "The bearer token is not the admin token",
+        ))
+    }
+}
+
+fn same_digest(given: &[u8], expected: &str) -> bool {
+    bool::from(given.ct_eq(&Sha256::digest(expected.as_bytes())))
 }

@@ -89,6 +89,23 @@ impl ApiError {
             "An unexpected error occurred; it has been logged",
         ))
     }
+
+    /// The status and body, for a response that is not JSON (the operators' page).
+    pub fn parts(&self) -> (StatusCode, &ErrorBody) {
+        use ApiError::*;
+        match self {
+            BadRequest(b) => (StatusCode::BAD_REQUEST, &b.0),
+            Unauthorized(b) => (StatusCode::UNAUTHORIZED, &b.0),
+            Forbidden(b) => (StatusCode::FORBIDDEN, &b.0),
+            NotFound(b) => (StatusCode::NOT_FOUND, &b.0),
+            Conflict(b) => (StatusCode::CONFLICT, &b.0),
+            Gone(b) => (StatusCode::GONE, &b.0),
+            TooLarge(b) => (StatusCode::PAYLOAD_TOO_LARGE, &b.0),
+            UnsupportedMediaType(b) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, &b.0),
+            Unavailable(b) => (StatusCode::SERVICE_UNAVAILABLE, &b.0),
+            Internal(b) => (StatusCode::INTERNAL_SERVER_ERROR, &b.0),
+        }
+    }
 }
 
 impl From<DbErr> for ApiError {

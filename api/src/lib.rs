@@ -30,8 +30,8 @@ use poem::{
 use poem_openapi::OpenApiService;
 
 use routes::{
-    analysis::AnalysisApi, content::ContentApi, guest::GuestApi, health::HealthApi, logos::LogoApi,
-    onboarding::OnboardingApi, ops::OpsApi, stats::StatsApi,
+    analysis::AnalysisApi, analytics::AnalyticsApi, content::ContentApi, guest::GuestApi,
+    health::HealthApi, logos::LogoApi, onboarding::OnboardingApi, ops::OpsApi, stats::StatsApi,
 };
 pub use state::AppState;
 
@@ -44,6 +44,7 @@ pub type Api = (
     StatsApi,
     HealthApi,
     OpsApi,
+    AnalyticsApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Api, ()> {

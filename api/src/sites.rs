@@ -4,8 +4,8 @@
 use chrono::Utc;
 use onboard_shared::entities::site;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, sea_query::OnConflict,
 };
 
 /// The site row for a normalised domain, created if missing (safe under concurrency).
@@ -27,4 +27,18 @@ pub async fn upsert(db: &DatabaseConnection, domain: &str) -> Result<site::Model
         .one(db)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("site {domain}")))
+}
+
+/// The id of the site of a domain, if it has a row.
+pub async fn id_of<C: ConnectionTrait>(db: &C, domain: Option<&str>) -> Result<Option<i64>, DbErr> {
+    let Some(domain) = domain else {
+        return Ok(None);
+    };
+    site::Entity::find()
+        .select_only()
+        .column(site::Column::Id)
+        .filter(site::Column::Domain.eq(domain))
+        .into_tuple()
+        .one(db)
+        .await
 }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_insight_faq;
 mod m20261123_000003_run_admission;
+mod m20261123_000004_analytics;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_insight_faq::Migration),
             Box::new(m20261123_000003_run_admission::Migration),
+            Box::new(m20261123_000004_analytics::Migration),
         ]
     }
 }

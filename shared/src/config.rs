@@ -75,6 +75,8 @@ pub struct JobsConfig {
     pub cleanup_cron: Option<Schedule>,
     /// The monitor logs an alert when the 24-hour completion rate falls below this.
     pub completion_alert_below: f64,
+    /// A guest idle this long and not completed is marked abandoned by the monitor.
+    pub abandon_after: Duration,
     /// Finished maintenance runs older than this are pruned by cleanup.
     pub maintenance_retention: Duration,
     /// Attempts after the first for a transient failure while validating a domain.
@@ -186,6 +188,7 @@ impl Config {
                 monitor_cron: vars.cron("ONBOARD_MONITOR_CRON", "0 * * * * *")?,
                 cleanup_cron: vars.cron("ONBOARD_CLEANUP_CRON", "0 0 * * * *")?,
                 completion_alert_below: vars.parsed("ONBOARD_COMPLETION_ALERT_BELOW", 0.2)?,
+                abandon_after: vars.secs("ONBOARD_ABANDON_AFTER_SECS", 24 * 3600)?,
                 maintenance_retention: Duration::from_secs(
                     24 * 3600 * vars.parsed("ONBOARD_MAINTENANCE_RETENTION_DAYS", 30u64)?,
                 ),

@@ -1,6 +1,7 @@
 //! What the api and the worker share: configuration, entities, job payloads, the queue
 //! handle and the progress model.
 
+pub mod analytics;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -22,6 +22,8 @@ pub const BYTES_FETCHED: &str = "onboard_bytes_fetched_total";
 pub const RUNS_RESET: &str = "onboard_runs_reset_total";
 pub const RUNS_REENQUEUED: &str = "onboard_runs_reenqueued_total";
 pub const RUNS_TIMED_OUT: &str = "onboard_runs_timed_out_total";
+/// worker (monitor): guests marked abandoned.
+pub const GUESTS_ABANDONED: &str = "onboard_guests_abandoned_total";
 /// worker (monitor): onboarding completion rate over the last 24 hours.
 pub const COMPLETION_RATE: &str = "onboard_completion_rate_24h";
 /// worker: jobs per `queue` and `state` (waiting, running, failed, dead), read at scrape.

@@ -41,6 +41,29 @@ impl Design {
         }
     }
 
+    /// The names (as the API spells them) of the fields whose value differs in `other`.
+    pub fn changed_fields(&self, other: &Design) -> Vec<String> {
+        [
+            ("primaryColor", &self.primary_color, &other.primary_color),
+            (
+                "secondaryColor",
+                &self.secondary_color,
+                &other.secondary_color,
+            ),
+            (
+                "floatiePosition",
+                &self.floatie_position,
+                &other.floatie_position,
+            ),
+            ("floatieLogo", &self.floatie_logo, &other.floatie_logo),
+            ("launcherLogo", &self.launcher_logo, &other.launcher_logo),
+        ]
+        .into_iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(name, _, _)| name.to_owned())
+        .collect()
+    }
+
     pub fn defaults() -> Design {
         Design {
             primary_color: Some(DEFAULT_PRIMARY_COLOR.into()),

@@ -9,25 +9,28 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use crate::{
+    analytics::{self, Auto},
     entities::analysis_run,
     jobs::AnalysisJob,
     progress::{RunStatus, StepName, initial_steps},
     queue::{JobQueue, QueueError},
 };
 
-/// Inserts a queued run for a guest and a site.
-pub async fn create<C: ConnectionTrait>(
+/// Inserts a queued run for a guest and a site, and its `analysis.started` event.
+pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     site_id: i64,
     guest: Uuid,
 ) -> Result<analysis_run::Model, DbErr> {
     let now = Utc::now();
-    analysis_run::ActiveModel {
+    let txn = db.begin().await?;
+    let run = analysis_run::ActiveModel {
         site_id: Set(site_id),
         guest_uuid: Set(guest),
         status: Set(RunStatus::Queued.as_str().to_owned()),
@@ -50,8 +53,20 @@ pub async fn create<C: ConnectionTrait>(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await
+    .insert(&txn)
+    .await?;
+    let started = analytics::AnalysisStarted { run_id: run.id };
+    analytics::record(
+        &txn,
+        Auto::AnalysisStarted,
+        Some(guest),
+        Some(site_id),
+        started,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(run)
 }
 
 /// Waiting analysis jobs the queue may hold; far below the ~8,000 that break apalis-redis.
@@ -175,9 +190,10 @@ pub async fn repush_older_than<C: ConnectionTrait>(
         .rows_affected)
 }
 
-/// Cancels the guest's active runs (only `run_id`, when given); returns how many. The worker
-/// holding one notices at its next heartbeat, stops, and leaves the row as it is.
-pub async fn cancel_active<C: ConnectionTrait>(
+/// Cancels the guest's active runs (only `run_id`, when given), recording each one's end;
+/// returns how many. The worker holding one notices at its next heartbeat, stops, and
+/// leaves the row as it is.
+pub async fn cancel_active<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     guest: Uuid,
     run_id: Option<i64>,
@@ -200,5 +216,11 @@ pub async fn cancel_active<C: ConnectionTrait>(
     if let Some(id) = run_id {
         update = update.filter(analysis_run::Column::Id.eq(id));
     }
-    Ok(update.exec(db).await?.rows_affected)
+    let txn = db.begin().await?;
+    let cancelled = update.exec_with_returning(&txn).await?;
+    for run in &cancelled {
+        analytics::record_run_end(&txn, run).await?;
+    }
+    txn.commit().await?;
+    Ok(cancelled.len() as u64)
 }

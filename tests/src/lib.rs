@@ -167,6 +167,12 @@ impl TestApp {
         Self::builder().spawn().await
     }
 
+    /// A job context over this app's database and queue, to run a job's work directly.
+    pub fn job_context(&self) -> JobContext {
+        JobContext::new(self.db.clone(), self.queue.clone(), self.config.clone())
+            .expect("job context")
+    }
+
     /// Starts a set of worker pools (as one worker process would); returns its index.
     pub fn start_worker(&mut self) -> usize {
         let ctx = Arc::new(

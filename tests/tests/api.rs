@@ -475,12 +475,12 @@ async fn events_are_validated_and_stored() {
             "invalid_event_type",
         ),
         (
-            json!({"eventType": "ok", "guestUuid": guest, "sessionId": "s".repeat(129)}),
+            json!({"eventType": "step.viewed", "guestUuid": guest, "sessionId": "s".repeat(129)}),
             400,
             "invalid_session_id",
         ),
         (
-            json!({"eventType": "ok", "guestUuid": guest, "eventData": [1, 2]}),
+            json!({"eventType": "step.viewed", "guestUuid": guest, "eventData": [1, 2]}),
             400,
             "invalid_request",
         ),
@@ -490,21 +490,31 @@ async fn events_are_validated_and_stored() {
             "invalid_request",
         ),
         (
-            json!({"eventType": "ok", "guestUuid": guest, "eventData": {"x": "y".repeat(9000)}}),
+            json!({"eventType": "step.viewed", "guestUuid": guest, "eventData": {"x": "y".repeat(9000)}}),
             413,
             "event_data_too_large",
         ),
         (
-            json!({"eventType": "ok", "guestUuid": Uuid::new_v4()}),
+            json!({"eventType": "step.viewed", "guestUuid": Uuid::new_v4()}),
             404,
             "guest_not_found",
         ),
         (
-            json!({"eventType": "ok", "guestUuid": V1_UUID}),
+            json!({"eventType": "step.viewed", "guestUuid": V1_UUID}),
             400,
             "invalid_request",
         ),
-        (json!({"eventType": "ok"}), 400, "invalid_request"),
+        (json!({"eventType": "step.viewed"}), 400, "invalid_request"),
+        (
+            json!({"eventType": "ok", "guestUuid": guest}),
+            400,
+            "unknown_event_type",
+        ),
+        (
+            json!({"eventType": "onboarding.completed", "guestUuid": guest}),
+            400,
+            "unknown_event_type",
+        ),
     ];
     for (body, status, code) in cases {
         let e = error_of(app.post_json("/api/stats/events", &body).await, status).await;

@@ -105,6 +105,14 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
             "getQueues",
             &["200", "400", "401", "403", "429", "500", "503"],
         ),
+        (
+            "getFunnel",
+            &["200", "400", "401", "403", "429", "500", "503"],
+        ),
+        (
+            "getDailyStats",
+            &["200", "400", "401", "403", "429", "500", "503"],
+        ),
         ("healthz", &["200"]),
         ("metrics", &["200"]),
         ("readyz", &["200", "503"]),

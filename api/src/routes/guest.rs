@@ -1,8 +1,11 @@
 use chrono::{DateTime, Utc};
-use onboard_shared::entities::guest_session;
+use onboard_shared::{
+    analytics::{self, Auto},
+    entities::guest_session,
+};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Header, param::Path, payload::Json};
-use sea_orm::ActiveModelTrait;
+use sea_orm::{ActiveModelTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -62,14 +65,26 @@ impl GuestApi {
     ) -> Result<CreateGuestResponse, CreateGuestErrors> {
         let clip =
             |s: Option<String>| s.map(|s| s.chars().take(MAX_HEADER_KEPT).collect::<String>());
+        let now = Utc::now();
+        let txn = state.db.begin().await?;
         let guest = guest_session::ActiveModel::new_guest(
             Uuid::new_v4(),
-            Utc::now(),
+            now,
             state.config.guest_ttl,
             json!({"userAgent": clip(user_agent.0), "landingPage": clip(referer.0)}),
         )
-        .insert(&state.db)
+        .insert(&txn)
         .await?;
+        analytics::record(
+            &txn,
+            Auto::OnboardingStarted,
+            Some(guest.uuid),
+            None,
+            json!({}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
         Ok(CreateGuestResponse::Created(Json(GuestCreated {
             uuid: guest.uuid,
             expires_at: guest.expires_at,

@@ -1,6 +1,7 @@
 //! The operations of DESIGN §3, one module per area.
 
 pub mod analysis;
+pub mod analytics;
 pub mod content;
 pub mod guest;
 pub mod health;

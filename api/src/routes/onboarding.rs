@@ -1,5 +1,6 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use onboard_shared::{
+    analytics::{self, Auto},
     domain::Domain,
     entities::{analysis_run, guest_session, onboarding_configuration as oc, site_insight},
     onboarding::{self, Design, Suggestions, TempConfiguration, normalise_hex_color},
@@ -10,7 +11,7 @@ use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
 use std::collections::BTreeMap;
 
@@ -212,29 +213,79 @@ impl OnboardingApi {
             .transpose()?
             .map(|d| d.to_string());
         let mut config = TempConfiguration::from_json(&guest.temp_configuration);
+        let design_before = config.design.clone();
         if let Some(input) = update.configuration {
             apply(&mut config, input)?;
         }
+        let design_changed = design_before.changed_fields(&config.design);
 
         let mut row = guest_session::ActiveModel {
             uuid: Set(guest.uuid),
             temp_configuration: Set(config.to_json()),
             ..Default::default()
         };
-        if let Some(step) = update.current_step {
-            row.onboarding_step = Set(step);
-        }
         let domain_changed = domain
             .as_deref()
             .is_some_and(|d| guest.onboarding_domain.as_deref() != Some(d));
         if let Some(domain) = &domain {
             row.onboarding_domain = Set(Some(domain.clone()));
         }
+        let now = Utc::now();
+        let txn = state.db.begin().await?;
         if domain_changed {
             // A new domain makes the analysis of the old one moot.
-            runs::cancel_active(&state.db, guest.uuid, None, "The domain changed").await?;
+            runs::cancel_active(&txn, guest.uuid, None, "The domain changed").await?;
         }
-        guest_session::Entity::update(row).exec(&state.db).await?;
+        // The update locks the guest's row, so what is read next is what this request
+        // changes: two tabs moving the guest at once record two true moves, not one twice.
+        let saved = guest_session::Entity::update(row).exec(&txn).await?;
+        let site_id = if update.current_step.is_some() || !design_changed.is_empty() {
+            sites::id_of(&txn, saved.onboarding_domain.as_deref()).await?
+        } else {
+            None
+        };
+        if let Some(to) = update.current_step
+            && to != saved.onboarding_step
+        {
+            let reached = analytics::first_reached(saved.furthest_step, to);
+            guest_session::Entity::update(guest_session::ActiveModel {
+                uuid: Set(guest.uuid),
+                onboarding_step: Set(to),
+                furthest_step: Set(saved.furthest_step.max(to)),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?;
+            let moved = analytics::StepNavigated {
+                from: saved.onboarding_step,
+                to,
+                reached,
+            };
+            analytics::record(
+                &txn,
+                Auto::StepNavigated,
+                Some(guest.uuid),
+                site_id,
+                moved,
+                now,
+            )
+            .await?;
+        }
+        if !design_changed.is_empty() {
+            let fields = analytics::DesignUpdated {
+                fields: design_changed,
+            };
+            analytics::record(
+                &txn,
+                Auto::DesignUpdated,
+                Some(guest.uuid),
+                site_id,
+                fields,
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
         if domain_changed {
             state.queue.progress_feed().guest(guest.uuid).await;
         }
@@ -270,7 +321,8 @@ impl OnboardingApi {
             .filter(oc::Column::SiteId.eq(site.id))
             .one(db)
             .await?;
-        let now = Utc::now();
+        // At the precision the database keeps, so a later read gives the same completedAt.
+        let now = Utc::now().trunc_subsecs(6);
 
         let base = existing
             .as_ref()
@@ -325,18 +377,40 @@ impl OnboardingApi {
         row.updated_at = Set(now);
         row.save(db).await?;
 
-        guest_session::Entity::update(guest_session::ActiveModel {
-            uuid: Set(guest.uuid),
-            onboarding_completed_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .exec(db)
-        .await?;
+        // Completion is recorded once: a second call applies the configuration again but
+        // keeps the first completion's time and writes no second event.
+        let txn = db.begin().await?;
+        let first = guest_session::Entity::update_many()
+            .col_expr(
+                guest_session::Column::OnboardingCompletedAt,
+                Expr::value(now),
+            )
+            .filter(guest_session::Column::Uuid.eq(guest.uuid))
+            .filter(guest_session::Column::OnboardingCompletedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+        if first {
+            let took = analytics::Completed {
+                seconds: (now - guest.created_at).num_milliseconds().max(0) as f64 / 1000.0,
+            };
+            analytics::record(
+                &txn,
+                Auto::OnboardingCompleted,
+                Some(guest.uuid),
+                Some(site.id),
+                took,
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
         Ok(Json(Completed {
             status: "completed".into(),
             site_id: site.id,
             domain,
-            completed_at: now,
+            completed_at: guest.onboarding_completed_at.unwrap_or(now),
         }))
     }
 }

@@ -15,7 +15,9 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::Value;
 
 use super::Tag;
@@ -140,15 +142,7 @@ impl OpsApi {
         kind: Path<Kind>,
     ) -> Result<TriggerResponse, OpsErrors> {
         auth.check(&state)?;
-        let kind = MaintenanceKind::from(kind.0);
-        let run = maintenance::enqueue(&state.db, &state.queue, kind, Trigger::Api, None)
-            .await
-            .map_err(|e| match e {
-                EnqueueError::Db(e) => ApiError::from(e),
-                EnqueueError::Queue(e) => ApiError::from(e),
-            })?
-            // Only cron runs have a slot, and only a slot can already be taken.
-            .ok_or_else(ApiError::internal)?;
+        let run = start(&state, kind.0.into()).await?;
         Ok(TriggerResponse::Accepted(Json(RunQueued {
             run_id: run.id,
             kind: run.kind,
@@ -195,19 +189,8 @@ impl OpsApi {
         limit: Query<Option<u64>>,
     ) -> Result<Json<MaintenanceRuns>, OpsErrors> {
         auth.check(&state)?;
-        let mut query = maintenance_run::Entity::find();
-        if let Some(kind) = kind.0 {
-            query = query
-                .filter(maintenance_run::Column::Kind.eq(MaintenanceKind::from(kind).as_str()));
-        }
-        let runs = query
-            .order_by_desc(maintenance_run::Column::Id)
-            .limit(limit.0.unwrap_or(DEFAULT_LISTED))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect();
+        let kind = kind.0.map(MaintenanceKind::from);
+        let runs = recent_runs(&state.db, kind, limit.0.unwrap_or(DEFAULT_LISTED)).await?;
         Ok(Json(MaintenanceRuns { runs }))
     }
 
@@ -220,49 +203,89 @@ impl OpsApi {
         auth: AdminToken,
     ) -> Result<Json<Queues>, OpsErrors> {
         auth.check(&state)?;
-        let queue = &state.queue;
-        let now = Utc::now();
-        let age = |at: Option<DateTime<Utc>>| at.map(|t| (now - t).num_seconds().max(0) as u64);
-        let oldest_analysis = analysis_run::Entity::find()
+        Ok(Json(queue_overview(&state).await?))
+    }
+}
+
+/// Per queue: jobs waiting, running, failed and dead, and the oldest waiting run's age.
+pub async fn queue_overview(state: &AppState) -> Result<Queues, ApiError> {
+    let queue = &state.queue;
+    let now = Utc::now();
+    let age = |at: Option<DateTime<Utc>>| at.map(|t| (now - t).num_seconds().max(0) as u64);
+    let oldest_analysis = analysis_run::Entity::find()
+        .select_only()
+        .column_as(analysis_run::Column::QueuedAt.min(), "oldest")
+        .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(&state.db)
+        .await?
+        .flatten();
+    let mut queues = vec![view::<AnalysisJob>(
+        queue
+            .counts::<AnalysisJob>()
+            .await
+            .map_err(ApiError::from)?,
+        age(oldest_analysis),
+    )];
+    for kind in MaintenanceKind::ALL {
+        let oldest = maintenance_run::Entity::find()
             .select_only()
-            .column_as(analysis_run::Column::QueuedAt.min(), "oldest")
-            .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
+            .column_as(maintenance_run::Column::QueuedAt.min(), "oldest")
+            .filter(maintenance_run::Column::Kind.eq(kind.as_str()))
+            .filter(maintenance_run::Column::Status.eq("queued"))
             .into_tuple::<Option<DateTime<Utc>>>()
             .one(&state.db)
             .await?
             .flatten();
-        let mut queues = vec![view::<AnalysisJob>(
-            queue
-                .counts::<AnalysisJob>()
-                .await
-                .map_err(ApiError::from)?,
-            age(oldest_analysis),
-        )];
-        for kind in MaintenanceKind::ALL {
-            let oldest = maintenance_run::Entity::find()
-                .select_only()
-                .column_as(maintenance_run::Column::QueuedAt.min(), "oldest")
-                .filter(maintenance_run::Column::Kind.eq(kind.as_str()))
-                .filter(maintenance_run::Column::Status.eq("queued"))
-                .into_tuple::<Option<DateTime<Utc>>>()
-                .one(&state.db)
-                .await?
-                .flatten();
-            let counts = match kind {
-                MaintenanceKind::Cleanup => queue.counts::<CleanupJob>().await,
-                MaintenanceKind::Monitor => queue.counts::<MonitorJob>().await,
-            }
-            .map_err(ApiError::from)?;
-            queues.push(QueueView {
-                name: kind.as_str().to_owned(),
-                ..view::<CleanupJob>(counts, age(oldest))
-            });
+        let counts = match kind {
+            MaintenanceKind::Cleanup => queue.counts::<CleanupJob>().await,
+            MaintenanceKind::Monitor => queue.counts::<MonitorJob>().await,
         }
-        Ok(Json(Queues {
-            backend: queue.kind().to_owned(),
-            queues,
-        }))
+        .map_err(ApiError::from)?;
+        queues.push(QueueView {
+            name: kind.as_str().to_owned(),
+            ..view::<CleanupJob>(counts, age(oldest))
+        });
     }
+    Ok(Queues {
+        backend: queue.kind().to_owned(),
+        queues,
+    })
+}
+
+/// Records a maintenance run started by an operator and queues its job.
+pub async fn start(
+    state: &AppState,
+    kind: MaintenanceKind,
+) -> Result<maintenance_run::Model, ApiError> {
+    maintenance::enqueue(&state.db, &state.queue, kind, Trigger::Api, None)
+        .await
+        .map_err(|e| match e {
+            EnqueueError::Db(e) => ApiError::from(e),
+            EnqueueError::Queue(e) => ApiError::from(e),
+        })?
+        // Only cron runs have a slot, and only a slot can already be taken.
+        .ok_or_else(ApiError::internal)
+}
+
+/// The latest maintenance runs (of one kind, when given), newest first.
+pub async fn recent_runs(
+    db: &DatabaseConnection,
+    kind: Option<MaintenanceKind>,
+    limit: u64,
+) -> Result<Vec<MaintenanceRunView>, DbErr> {
+    let mut query = maintenance_run::Entity::find();
+    if let Some(kind) = kind {
+        query = query.filter(maintenance_run::Column::Kind.eq(kind.as_str()));
+    }
+    Ok(query
+        .order_by_desc(maintenance_run::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 fn view<J: Job>(counts: QueueCounts, oldest_waiting_seconds: Option<u64>) -> QueueView {

@@ -1,10 +1,10 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use onboard_shared::entities::{event, site};
+use onboard_shared::{analytics, entities::event};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::Value;
 
 use super::Tag;
@@ -12,6 +12,7 @@ use crate::{
     error::{ApiError, operation_errors},
     guest_access,
     guest_id::GuestId,
+    sites,
     state::AppState,
     strict_string::StrictString,
 };
@@ -30,7 +31,12 @@ pub const MAX_EVENT_DATA_BYTES: usize = 8 * 1024;
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct NewEvent {
-    /// 1-64 characters: lower-case letters, digits, `_`, `.`, `:` or `-`, starting with a letter.
+    /// One of `page.viewed`, `step.viewed`, `button.clicked`, `help.opened`,
+    /// `preview.opened`, `suggestion.accepted`, `suggestion.dismissed`, `error.shown`, or
+    /// the UI's own type under the `custom.` prefix (`custom.video_played`). 1-64
+    /// characters: lower-case letters, digits, `_`, `.`, `:` or `-`, starting with a letter.
+    /// The types the service records by itself (`onboarding.*`, `step.navigated`,
+    /// `design.updated`, `analysis.*`) are refused.
     #[oai(validator(pattern = r"^[a-z][a-z0-9_.:-]{0,63}$"))]
     pub event_type: StrictString,
     /// The guest session the event belongs to (v4 UUID).
@@ -71,6 +77,17 @@ impl StatsApi {
         body: Json<NewEvent>,
     ) -> Result<EventResponse, EventErrors> {
         let input = body.0;
+        if !analytics::ui_may_send(&input.event_type) {
+            return Err(ApiError::bad_request(
+                "unknown_event_type",
+                format!(
+                    "eventType must be one of {} or start with `{}`",
+                    analytics::UI_EVENT_TYPES.join(", "),
+                    analytics::CUSTOM_PREFIX
+                ),
+            )
+            .into());
+        }
         let data = Value::Object(input.event_data.unwrap_or_default().into_iter().collect());
         if data.to_string().len() > MAX_EVENT_DATA_BYTES {
             return Err(ApiError::too_large(
@@ -80,14 +97,7 @@ impl StatsApi {
             .into());
         }
         let guest = guest_access::find(&state, input.guest_uuid).await?;
-        let site_id = match &guest.onboarding_domain {
-            Some(domain) => site::Entity::find()
-                .filter(site::Column::Domain.eq(domain.as_str()))
-                .one(&state.db)
-                .await?
-                .map(|s| s.id),
-            None => None,
-        };
+        let site_id = sites::id_of(&state.db, guest.onboarding_domain.as_deref()).await?;
         let saved = event::ActiveModel {
             event_type: Set(input.event_type.into()),
             guest_uuid: Set(Some(guest.uuid)),

@@ -14,6 +14,10 @@ pub struct Model {
     pub onboarding_completed_at: Option<DateTimeUtc>,
     pub temp_configuration: Json,
     pub metadata: Json,
+    /// The furthest step reached, so each step's first reach is recorded once.
+    pub furthest_step: i16,
+    /// When the monitor found the guest idle and unfinished (recorded once).
+    pub abandoned_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -41,6 +45,8 @@ impl ActiveModel {
             onboarding_completed_at: Set(None),
             temp_configuration: Set(crate::onboarding::TempConfiguration::default().to_json()),
             metadata: Set(metadata),
+            furthest_step: Set(0),
+            abandoned_at: Set(None),
         }
     }
 }

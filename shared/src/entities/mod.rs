@@ -2,6 +2,7 @@
 
 pub mod analysis_run;
 pub mod crawled_page;
+pub mod daily_stat;
 pub mod event;
 pub mod guest_session;
 pub mod maintenance_run;

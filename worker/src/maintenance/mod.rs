@@ -1,6 +1,8 @@
 //! Maintenance runs: each job carries out one `maintenance_runs` row and stores its report.
 
+pub mod abandonment;
 pub mod cleanup;
+pub mod daily_stats;
 pub mod monitor;
 pub mod schedule;
 

@@ -1,11 +1,14 @@
 //! Monitor: runs whose heartbeat went quiet are reset (re-enqueued while retries remain,
 //! else failed), queued runs the queue has lost are pushed again, and the onboarding
 //! completion rate of the last 24 hours is reported, with an alert below the threshold.
+//! Guests idle past the abandonment threshold are marked abandoned, and the daily analytics
+//! rows are refreshed.
 //! Maintenance runs of its own kind get the same care: one a dead worker left `running` is
 //! failed, and one whose push the queue lost is pushed again.
 
 use chrono::Utc;
 use onboard_shared::{
+    analytics,
     entities::{analysis_run, guest_session, maintenance_run},
     jobs::MaintenanceKind,
     maintenance,
@@ -13,12 +16,13 @@ use onboard_shared::{
     runs,
 };
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
 use serde_json::{Value, json};
 use tracing::warn;
 
+use super::{abandonment, daily_stats};
 use crate::context::JobContext;
 
 pub const TIMED_OUT: &str = "Analysis timed out and was reset";
@@ -68,16 +72,21 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
                 ctx.queue.progress_feed().guest(run.guest_uuid).await;
             }
         } else {
-            let updated = guard(analysis_run::Entity::update_many())
+            let txn = ctx.db.begin().await?;
+            let ended = guard(analysis_run::Entity::update_many())
                 .col_expr(C::Status, Expr::value(RunStatus::Failed.as_str()))
                 .col_expr(C::ErrorMessage, Expr::value(TIMED_OUT))
                 .col_expr(C::LeaseOwner, Expr::value(Option::<String>::None))
                 .col_expr(C::CompletedAt, Expr::value(now))
                 .col_expr(C::UpdatedAt, Expr::value(now))
-                .exec(&ctx.db)
+                .exec_with_returning(&txn)
                 .await?;
-            failed += updated.rows_affected;
-            if updated.rows_affected == 1 {
+            for run in &ended {
+                analytics::record_run_end(&txn, run).await?;
+            }
+            txn.commit().await?;
+            failed += ended.len() as u64;
+            if !ended.is_empty() {
                 ctx.queue.progress_feed().guest(run.guest_uuid).await;
             }
         }
@@ -99,6 +108,11 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
 
     let recovered = recover_maintenance(ctx, now, lost_before).await?;
 
+    let idle_before = now - chrono::Duration::from_std(jobs.abandon_after).unwrap_or_default();
+    let abandoned = abandonment::mark(&ctx.db, idle_before, now).await?;
+    // After the marking, so today's row counts the guests just marked.
+    let stats_days = daily_stats::refresh(&ctx.db, now.date_naive()).await?;
+
     let since = now - chrono::Duration::hours(24);
     let started = guest_session::Entity::find()
         .filter(guest_session::Column::CreatedAt.gte(since))
@@ -118,6 +132,7 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         use onboard_shared::metrics::*;
         metrics::counter!(RUNS_RESET).increment(reset);
         metrics::counter!(RUNS_TIMED_OUT).increment(failed);
+        metrics::counter!(GUESTS_ABANDONED).increment(abandoned);
         metrics::counter!(RUNS_REENQUEUED).increment(repushed);
         if let Some(rate) = rate {
             metrics::gauge!(COMPLETION_RATE).set(rate);
@@ -146,6 +161,8 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         "guestsStarted24h": started,
         "guestsCompleted24h": completed,
         "completionRate24h": rate,
+        "guestsAbandoned": abandoned,
+        "statsDaysAggregated": stats_days,
     }))
 }
 

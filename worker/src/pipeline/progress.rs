@@ -4,10 +4,14 @@
 use chrono::Utc;
 use onboard_shared::progress_feed::ProgressFeed;
 use onboard_shared::{
+    analytics,
     entities::analysis_run::{self, Column},
     progress::{self, RunStatus, Step, StepName, StepStatus},
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::crawl::CrawlStats;
@@ -138,12 +142,20 @@ impl ProgressWriter {
                 .col_expr(Column::CompletedAt, Expr::value(now))
                 .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None));
         }
-        update
+        let update = update
             .filter(Column::Id.eq(self.run_id))
             .filter(Column::LeaseOwner.eq(self.owner.as_str()))
-            .filter(Column::Status.eq(RunStatus::Running.as_str()))
-            .exec(&self.db)
-            .await?;
+            .filter(Column::Status.eq(RunStatus::Running.as_str()));
+        if finish.is_some() {
+            // The end and its event together, once: a run whose lease was lost ends nothing.
+            let txn = self.db.begin().await?;
+            for run in update.exec_with_returning(&txn).await? {
+                analytics::record_run_end(&txn, &run).await?;
+            }
+            txn.commit().await?;
+        } else {
+            update.exec(&self.db).await?;
+        }
         self.feed.guest(self.guest).await;
         Ok(())
     }

@@ -1,0 +1,222 @@
+//! Onboarding analytics events: the types the service records by itself, the types the
+//! onboarding UI may send, and the data each automatic type carries. Every automatic event
+//! is written in the same transaction as the change it records, and only when that change
+//! happened, so a poll or a repeated request writes nothing.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    entities::{analysis_run, event},
+    progress::RunStatus,
+};
+
+/// Events the service records by itself; the UI may not send these types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auto {
+    /// A guest session was created: the guest's onboarding starts.
+    OnboardingStarted,
+    /// `currentStep` changed: [`StepNavigated`].
+    StepNavigated,
+    /// Design fields changed: [`DesignUpdated`].
+    DesignUpdated,
+    /// An analysis run was created: [`AnalysisStarted`].
+    AnalysisStarted,
+    /// An analysis run ended: [`AnalysisFinished`].
+    AnalysisSucceeded,
+    AnalysisFailed,
+    AnalysisCancelled,
+    /// [`Completed`].
+    OnboardingCompleted,
+    /// Found idle and unfinished by the monitor: [`Abandoned`].
+    OnboardingAbandoned,
+}
+
+impl Auto {
+    pub const ALL: [Auto; 9] = [
+        Auto::OnboardingStarted,
+        Auto::StepNavigated,
+        Auto::DesignUpdated,
+        Auto::AnalysisStarted,
+        Auto::AnalysisSucceeded,
+        Auto::AnalysisFailed,
+        Auto::AnalysisCancelled,
+        Auto::OnboardingCompleted,
+        Auto::OnboardingAbandoned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Auto::OnboardingStarted => "onboarding.started",
+            Auto::StepNavigated => "step.navigated",
+            Auto::DesignUpdated => "design.updated",
+            Auto::AnalysisStarted => "analysis.started",
+            Auto::AnalysisSucceeded => "analysis.succeeded",
+            Auto::AnalysisFailed => "analysis.failed",
+            Auto::AnalysisCancelled => "analysis.cancelled",
+            Auto::OnboardingCompleted => "onboarding.completed",
+            Auto::OnboardingAbandoned => "onboarding.abandoned",
+        }
+    }
+}
+
+/// The event types the onboarding UI may send, besides any `custom.` one.
+pub const UI_EVENT_TYPES: [&str; 8] = [
+    "page.viewed",
+    "step.viewed",
+    "button.clicked",
+    "help.opened",
+    "preview.opened",
+    "suggestion.accepted",
+    "suggestion.dismissed",
+    "error.shown",
+];
+
+/// The prefix of the UI's own event types (`custom.video_played`).
+pub const CUSTOM_PREFIX: &str = "custom.";
+
+/// Whether the UI may send an event of this type (the syntax is checked at the edge).
+pub fn ui_may_send(event_type: &str) -> bool {
+    UI_EVENT_TYPES.contains(&event_type)
+        || event_type
+            .strip_prefix(CUSTOM_PREFIX)
+            .is_some_and(|rest| !rest.is_empty())
+}
+
+/// The onboarding steps by number, as the funnel names them (0: no step yet).
+pub const STEP_NAMES: [&str; 4] = ["start", "design", "content", "contact"];
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepNavigated {
+    pub from: i16,
+    pub to: i16,
+    /// Steps reached for the first time by this move (a jump from 1 to 3 reaches 2 and 3).
+    #[serde(default)]
+    pub reached: Vec<i16>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DesignUpdated {
+    /// The design fields whose value changed (`primaryColor`, …).
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisStarted {
+    pub run_id: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisFinished {
+    pub run_id: i64,
+    /// From the run's (last) start to its end; absent for a run cancelled before it started.
+    pub duration_seconds: Option<f64>,
+    pub pages_discovered: i32,
+    pub pages_crawled: i32,
+    pub pages_failed: i32,
+    pub pages_skipped: i32,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Completed {
+    /// From the guest's first activity (the session's creation) to completion.
+    pub seconds: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Abandoned {
+    /// The step the guest was at (0: none yet).
+    pub last_step: i16,
+    /// Seconds since the guest's last activity when it was marked.
+    pub idle_seconds: f64,
+}
+
+/// Writes one automatic event.
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    kind: Auto,
+    guest: Option<Uuid>,
+    site_id: Option<i64>,
+    data: impl Serialize,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    event::ActiveModel {
+        event_type: Set(kind.as_str().to_owned()),
+        guest_uuid: Set(guest),
+        site_id: Set(site_id),
+        session_id: Set(None),
+        data: Set(serde_json::to_value(data).unwrap_or(Value::Null)),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(drop)
+}
+
+/// Records that a run ended, from its row as the ending update returned it. A row that is
+/// not in an ending state records nothing.
+pub async fn record_run_end<C: ConnectionTrait>(
+    db: &C,
+    run: &analysis_run::Model,
+) -> Result<(), DbErr> {
+    let kind = match RunStatus::parse(&run.status) {
+        Some(RunStatus::Succeeded) => Auto::AnalysisSucceeded,
+        Some(RunStatus::Failed) => Auto::AnalysisFailed,
+        Some(RunStatus::Cancelled) => Auto::AnalysisCancelled,
+        _ => return Ok(()),
+    };
+    let end = run.completed_at.unwrap_or_else(Utc::now);
+    let data = AnalysisFinished {
+        run_id: run.id,
+        duration_seconds: run
+            .started_at
+            .map(|start| (end - start).num_milliseconds().max(0) as f64 / 1000.0),
+        pages_discovered: run.pages_discovered,
+        pages_crawled: run.pages_crawled,
+        pages_failed: run.pages_failed,
+        pages_skipped: run.pages_skipped,
+        error: run.error_message.clone(),
+    };
+    record(db, kind, Some(run.guest_uuid), Some(run.site_id), data, end).await
+}
+
+/// The steps first reached by moving to `to` when the furthest reached so far was
+/// `furthest`.
+pub fn first_reached(furthest: i16, to: i16) -> Vec<i16> {
+    (furthest.max(0) + 1..=to).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ui_sends_its_documented_types_and_custom_ones_only() {
+        assert!(ui_may_send("step.viewed"));
+        assert!(ui_may_send("custom.video_played"));
+        assert!(!ui_may_send("custom."));
+        for auto in Auto::ALL {
+            assert!(!ui_may_send(auto.as_str()), "{}", auto.as_str());
+        }
+        assert!(!ui_may_send("ok"));
+    }
+
+    #[test]
+    fn a_jump_reaches_every_step_on_the_way_once() {
+        assert_eq!(first_reached(0, 1), vec![1]);
+        assert_eq!(first_reached(1, 3), vec![2, 3]);
+        assert!(first_reached(3, 2).is_empty());
+        assert!(first_reached(2, 2).is_empty());
+    }
+}
