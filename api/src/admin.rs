@@ -37,6 +37,23 @@ pub fn check_token(state: &AppState, given: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The operators' page session: the hex SHA-256 of the admin token, so the browser keeps a
+/// value that opens the page but is not the token the API takes.
+pub fn session_value(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether a session value belongs to the configured admin token (constant time).
+pub fn check_session(state: &AppState, value: &str) -> bool {
+    state.config.admin_token.as_deref().is_some_and(|expected| {
+        let wanted = session_value(expected);
+        bool::from(value.as_bytes().ct_eq(wanted.as_bytes()))
+    })
+}
+
 fn same_digest(given: &[u8], expected: &str) -> bool {
     bool::from(given.ct_eq(&Sha256::digest(expected.as_bytes())))
 }

@@ -11,6 +11,7 @@ mod guest_access;
 mod guest_id;
 mod logo_check;
 mod observe;
+mod ops_page;
 mod progress_cache;
 mod rate_limit;
 pub mod routes;
@@ -83,8 +84,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         state.config.rate_limit_writes,
         state.config.trusted_proxies.clone(),
     );
-    Route::new()
-        .nest("/", api)
+    ops_page::add_routes(Route::new().nest("/", api))
         .at("/openapi.yaml", get(spec).data(yaml))
         .nest("/docs", docs)
         .data(state)

@@ -19,10 +19,14 @@ pub async fn add<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    // A handler may keep the origin on its own pages (the operators' page needs `Origin`
+    // on its form posts, which `no-referrer` turns into `null`).
+    if !h.contains_key(header::REFERRER_POLICY) {
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+    }
     h.insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static("max-age=31536000"),

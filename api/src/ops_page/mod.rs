@@ -1,0 +1,243 @@
+//! The operators' page at `/ops`: server-rendered HTML over the same data as the ops API
+//! (queues, analysis and maintenance runs, the funnel and the completion rate of the last
+//! 30 days), readable without JavaScript and refreshed in place with it. The admin token is
+//! entered once and kept in a session cookie (its digest, not the token); the forms post
+//! back here, and the cookie is `SameSite=Strict` with the `Origin` checked, so another site
+//! cannot post them.
+
+mod charts;
+mod view;
+
+use cookie::{Cookie, SameSite};
+use onboard_shared::{
+    entities::{analysis_run, site},
+    jobs::MaintenanceKind,
+};
+use poem::{
+    IntoResponse, Request, Response, Route, get, handler,
+    http::{StatusCode, header},
+    post,
+    web::{Data, Form, Path, Query},
+};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Deserialize;
+
+use crate::{
+    admin,
+    error::ApiError,
+    routes::{analytics, ops},
+    state::AppState,
+};
+
+const COOKIE: &str = "onboard_ops";
+/// Analysis and maintenance runs shown.
+const RECENT: u64 = 15;
+/// The page's own policy: its script and style files, inline SVG, nothing from elsewhere.
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                   connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The page's routes, added to the app's.
+pub fn add_routes(route: Route) -> Route {
+    route
+        .at("/ops", get(page))
+        .at("/ops/login", post(login))
+        .at("/ops/logout", post(logout))
+        .at("/ops/jobs/:kind", post(trigger))
+        .at("/ops/static/:file", get(asset))
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    /// A maintenance run just started from the page.
+    started: Option<i64>,
+}
+
+#[handler]
+async fn page(state: Data<&AppState>, req: &Request, query: Query<PageQuery>) -> Response {
+    if !signed_in(&state, req) {
+        return html(StatusCode::UNAUTHORIZED, view::login(None));
+    }
+    match overview(&state).await {
+        Ok(data) => html(StatusCode::OK, view::dashboard(&data, query.0.started)),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    token: String,
+}
+
+#[handler]
+async fn login(state: Data<&AppState>, req: &Request, form: Form<LoginForm>) -> Response {
+    if !same_origin(req) {
+        return error_page(cross_site());
+    }
+    if let Err(e) = admin::check_token(&state, form.0.token.trim()) {
+        let (status, body) = e.parts();
+        return html(status, view::login(Some(&body.message)));
+    }
+    let session = Cookie::build((COOKIE, admin::session_value(form.0.token.trim())))
+        .path("/ops")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .build();
+    see_other("/ops")
+        .with_header(header::SET_COOKIE, session.to_string())
+        .into_response()
+}
+
+#[handler]
+async fn logout() -> Response {
+    let gone = Cookie::build((COOKIE, ""))
+        .path("/ops")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
+    see_other("/ops")
+        .with_header(header::SET_COOKIE, gone.to_string())
+        .into_response()
+}
+
+#[handler]
+async fn trigger(state: Data<&AppState>, req: &Request, kind: Path<String>) -> Response {
+    if !signed_in(&state, req) {
+        return html(StatusCode::UNAUTHORIZED, view::login(None));
+    }
+    if !same_origin(req) {
+        return error_page(cross_site());
+    }
+    let Some(kind) = MaintenanceKind::parse(&kind.0) else {
+        return error_page(ApiError::not_found(
+            "unknown_kind",
+            "The maintenance kinds are cleanup and monitor",
+        ));
+    };
+    match ops::start(&state, kind).await {
+        Ok(run) => see_other(&format!("/ops?started={}", run.id)).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+#[handler]
+fn asset(file: Path<String>) -> Response {
+    let (body, content_type) = match file.0.as_str() {
+        "ops.css" => (include_str!("ops.css"), "text/css; charset=utf-8"),
+        "ops.js" => (include_str!("ops.js"), "text/javascript; charset=utf-8"),
+        _ => {
+            return error_page(ApiError::not_found("not_found", "No such file"));
+        }
+    };
+    Response::builder()
+        .content_type(content_type)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(body)
+}
+
+/// Everything the dashboard shows, read fresh for each request.
+pub struct Overview {
+    pub queues: ops::Queues,
+    pub analysis_runs: Vec<RecentRun>,
+    pub maintenance_runs: Vec<ops::MaintenanceRunView>,
+    pub funnel: analytics::Funnel,
+    pub days: Vec<analytics::DailyStats>,
+}
+
+pub struct RecentRun {
+    pub run: analysis_run::Model,
+    pub domain: Option<String>,
+}
+
+async fn overview(state: &AppState) -> Result<Overview, ApiError> {
+    let range = analytics::DayRange::new(None, None)?;
+    let days = analytics::stored_days(&state.db, range).await?;
+    Ok(Overview {
+        queues: ops::queue_overview(state).await?,
+        analysis_runs: recent_analysis_runs(&state.db).await?,
+        maintenance_runs: ops::recent_runs(&state.db, None, RECENT).await?,
+        funnel: analytics::funnel(&days, range),
+        days,
+    })
+}
+
+async fn recent_analysis_runs(db: &DatabaseConnection) -> Result<Vec<RecentRun>, DbErr> {
+    let runs = analysis_run::Entity::find()
+        .order_by_desc(analysis_run::Column::Id)
+        .limit(RECENT)
+        .all(db)
+        .await?;
+    let sites: Vec<(i64, String)> = site::Entity::find()
+        .select_only()
+        .column(site::Column::Id)
+        .column(site::Column::Domain)
+        .filter(site::Column::Id.is_in(runs.iter().map(|r| r.site_id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(runs
+        .into_iter()
+        .map(|run| RecentRun {
+            domain: sites
+                .iter()
+                .find(|(id, _)| *id == run.site_id)
+                .map(|(_, d)| d.clone()),
+            run,
+        })
+        .collect())
+}
+
+fn signed_in(state: &AppState, req: &Request) -> bool {
+    req.headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .any(|c| c.name() == COOKIE && admin::check_session(state, c.value()))
+}
+
+/// A form post must come from this page: a browser names the page's origin in `Origin`;
+/// one that names another host is refused (a client without `Origin` is not a browser).
+fn same_origin(req: &Request) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    host.is_some() && origin_host == host
+}
+
+fn cross_site() -> ApiError {
+    ApiError::forbidden("cross_site_form", "This form was posted from another site")
+}
+
+fn see_other(location: &str) -> poem::web::Redirect {
+    poem::web::Redirect::see_other(location)
+}
+
+fn html(status: StatusCode, markup: maud::Markup) -> Response {
+    Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .header(header::CONTENT_SECURITY_POLICY, CSP)
+        .header(header::CACHE_CONTROL, "no-store")
+        // Posts from the page then carry its origin (see `same_origin`).
+        .header(header::REFERRER_POLICY, "same-origin")
+        .body(markup.into_string())
+}
+
+fn error_page(e: ApiError) -> Response {
+    let (status, body) = e.parts();
+    html(status, view::error(status, &body.message))
+}
