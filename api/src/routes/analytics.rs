@@ -19,16 +19,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use serde_json::Value;
 
 use super::Tag;
-use crate::{
-    admin::AdminToken,
-    error::{ApiError, operation_errors},
-    state::AppState,
-};
-
-operation_errors!(AnalyticsErrors {
-    Unauthorized = 401: "No bearer token was sent.",
-    Forbidden = 403: "The bearer token is not the admin token, or the ops API is off.",
-});
+use super::ops::OpsErrors;
+use crate::{admin::AdminToken, error::ApiError, state::AppState};
 
 #[derive(Default)]
 pub struct AnalyticsApi;
@@ -211,7 +203,7 @@ impl AnalyticsApi {
         from: Query<Option<NaiveDate>>,
         /// Last day, included; default today.
         to: Query<Option<NaiveDate>>,
-    ) -> Result<FunnelResponse, AnalyticsErrors> {
+    ) -> Result<FunnelResponse, OpsErrors> {
         auth.check(&state)?;
         let range = DayRange::new(from.0, to.0)?;
         let funnel = funnel(&stored_days(&state.db, range).await?, range);
@@ -238,7 +230,7 @@ impl AnalyticsApi {
         from: Query<Option<NaiveDate>>,
         /// Last day, included; default today.
         to: Query<Option<NaiveDate>>,
-    ) -> Result<DailyResponse, AnalyticsErrors> {
+    ) -> Result<DailyResponse, OpsErrors> {
         auth.check(&state)?;
         let range = DayRange::new(from.0, to.0)?;
         let days = stored_days(&state.db, range).await?;
