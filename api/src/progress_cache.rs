@@ -123,7 +123,7 @@ impl ProgressCache {
         }
     }
 
-    fn invalidate(&self, guest: Uuid) {
+    pub fn invalidate(&self, guest: Uuid) {
         if let Some(mut slot) = self.slots.get_mut(&guest) {
             slot.version = self.next_version();
             slot.entry = None;

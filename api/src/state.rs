@@ -31,4 +31,12 @@ impl AppState {
             search: Arc::default(),
         }
     }
+
+    /// After a write that changes a guest's progress: this process's cache forgets the guest
+    /// at once (its own next poll must see the write, not wait for the notice to come
+    /// round), and every other process hears of it through the feed.
+    pub async fn progress_changed(&self, guest: uuid::Uuid) {
+        self.progress.invalidate(guest);
+        self.queue.progress_feed().guest(guest).await;
+    }
 }

@@ -245,7 +245,7 @@ impl AnalysisApi {
         if runs::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user").await?
             > 0
         {
-            state.queue.progress_feed().guest(guest.uuid).await;
+            state.progress_changed(guest.uuid).await;
         }
         let run = guest_run(&state, guest.uuid, id.0).await?;
         Ok(Json(AnalysisStarted::from(run)))
@@ -390,7 +390,7 @@ pub async fn start_or_current(
         Err(e) => return Err(e.into()),
     };
     metrics::counter!(onboard_shared::metrics::ANALYSES_STARTED).increment(1);
-    state.queue.progress_feed().guest(guest.uuid).await;
+    state.progress_changed(guest.uuid).await;
     // A failed push leaves the run queued, and a worker pushes it once the queue is back;
     // a full queue leaves it waiting for admission (DESIGN §5).
     runs::enqueue(&state.db, &state.queue, &run).await?;

@@ -287,7 +287,7 @@ impl OnboardingApi {
         }
         txn.commit().await?;
         if domain_changed {
-            state.queue.progress_feed().guest(guest.uuid).await;
+            state.progress_changed(guest.uuid).await;
         }
         Ok(Json(Updated {
             status: "updated".into(),
