@@ -508,14 +508,33 @@ async fn events_are_validated_and_stored() {
         (
             json!({"eventType": "ok", "guestUuid": guest}),
             400,
-            "unknown_event_type",
+            "invalid_event_type",
         ),
         (
             json!({"eventType": "onboarding.completed", "guestUuid": guest}),
             400,
-            "unknown_event_type",
+            "invalid_event_type",
+        ),
+        (
+            json!({"eventType": "custom.", "guestUuid": guest}),
+            400,
+            "invalid_event_type",
         ),
     ];
+    // The spec's pattern and the shared list agree: every UI type is taken, no service type.
+    for event_type in onboard_shared::analytics::UI_EVENT_TYPES
+        .into_iter()
+        .chain(["custom.video_played"])
+    {
+        let body = json!({"eventType": event_type, "guestUuid": guest});
+        let r = app.post_json("/api/stats/events", &body).await;
+        assert_eq!(r.status(), 202, "{event_type}");
+    }
+    for auto in onboard_shared::analytics::Auto::ALL {
+        let body = json!({"eventType": auto.as_str(), "guestUuid": guest});
+        let e = error_of(app.post_json("/api/stats/events", &body).await, 400).await;
+        assert_eq!(e["error"], "invalid_event_type", "{}", auto.as_str());
+    }
     for (body, status, code) in cases {
         let e = error_of(app.post_json("/api/stats/events", &body).await, status).await;
         assert_eq!(e["error"], code, "{body}");

@@ -34,10 +34,11 @@ pub struct NewEvent {
     /// One of `page.viewed`, `step.viewed`, `button.clicked`, `help.opened`,
     /// `preview.opened`, `suggestion.accepted`, `suggestion.dismissed`, `error.shown`, or
     /// the UI's own type under the `custom.` prefix (`custom.video_played`). 1-64
-    /// characters: lower-case letters, digits, `_`, `.`, `:` or `-`, starting with a letter.
-    /// The types the service records by itself (`onboarding.*`, `step.navigated`,
+    /// characters. The types the service records by itself (`onboarding.*`, `step.navigated`,
     /// `design.updated`, `analysis.*`) are refused.
-    #[oai(validator(pattern = r"^[a-z][a-z0-9_.:-]{0,63}$"))]
+    #[oai(validator(
+        pattern = r"^(page\.viewed|step\.viewed|button\.clicked|help\.opened|preview\.opened|suggestion\.accepted|suggestion\.dismissed|error\.shown|custom\.[a-z0-9_.:-]{1,57})$"
+    ))]
     pub event_type: StrictString,
     /// The guest session the event belongs to (v4 UUID).
     pub guest_uuid: GuestId,
