@@ -54,7 +54,7 @@ pub fn completion(days: &[DailyStats], from: NaiveDate, to: NaiveDate) -> Markup
                     && let Some(rate) = stats.completion_rate {
                     @let h = plot_h * rate;
                     g {
-                        title { (day) ": " (percent(rate)) " (" (stats.completed) " completed, " (stats.completed + stats.abandoned_at_start + stats.abandoned_at_design + stats.abandoned_at_content + stats.abandoned_at_contact) " ended)" }
+                        title { (day) ": " (percent(rate)) " (" (stats.completed) " completed, " (stats.completed + stats.abandoned()) " ended)" }
                         rect.bar x=(fmt(x + slot * 0.15)) y=(fmt(top + plot_h - h)) width=(fmt(slot * 0.7)) height=(fmt(h.max(1.0))) data-day=(day) data-rate=(rate) {}
                     }
                 }

@@ -97,6 +97,16 @@ pub struct DailyStats {
     pub events_by_type: BTreeMap<String, i64>,
 }
 
+impl DailyStats {
+    /// Guests whose onboarding ended this day without completing.
+    pub fn abandoned(&self) -> i64 {
+        self.abandoned_at_start
+            + self.abandoned_at_design
+            + self.abandoned_at_content
+            + self.abandoned_at_contact
+    }
+}
+
 impl From<daily_stat::Model> for DailyStats {
     fn from(row: daily_stat::Model) -> Self {
         DailyStats {

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use onboard_shared::{analytics, entities::event};
+use onboard_shared::entities::event;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
@@ -78,17 +78,6 @@ impl StatsApi {
         body: Json<NewEvent>,
     ) -> Result<EventResponse, EventErrors> {
         let input = body.0;
-        if !analytics::ui_may_send(&input.event_type) {
-            return Err(ApiError::bad_request(
-                "unknown_event_type",
-                format!(
-                    "eventType must be one of {} or start with `{}`",
-                    analytics::UI_EVENT_TYPES.join(", "),
-                    analytics::CUSTOM_PREFIX
-                ),
-            )
-            .into());
-        }
         let data = Value::Object(input.event_data.unwrap_or_default().into_iter().collect());
         if data.to_string().len() > MAX_EVENT_DATA_BYTES {
             return Err(ApiError::too_large(
