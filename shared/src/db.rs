@@ -33,6 +33,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
+        // A ping before every query doubles its round trips; only a connection idle this
+        // long may have been dropped by the server or a proxy unnoticed.
+        .test_before_acquire_if_idle_for(Duration::from_secs(10))
         .max_connections(if sqlite { 8 } else { 20 });
     // Several writers (api, progress writes, queue) share the file: WAL lets readers go on
     // while one writes, and the busy timeout queues writers instead of failing them.

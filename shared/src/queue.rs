@@ -153,6 +153,10 @@ impl JobQueue {
             .missed_heartbeats(MISSED_HEARTBEATS)
             .batch_size(BATCH_SIZE)
             .emit_events(false)
+            // The run's row lease decides who runs a job; the backend's own lock adds a
+            // script call per started job, serialised with fetching, whose `LREM` scans
+            // the whole waiting list. Orphans are still rescued from the in-flight sets.
+            .lock_tasks(false)
             .idempotency_ttl(Some(IDEMPOTENCY_TTL));
         Some(RedisStorage::new(conn.clone()).with_config(config))
     }
