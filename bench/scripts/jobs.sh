@@ -41,6 +41,10 @@ for name, b in r.items():
           f"({o['drain']['seconds']:.0f} s) | {b['one_write_drain']['per_sec']:,.0f} jobs/s | {bare} |")
 b = r["redis"]
 print(f"\nBare apalis-redis idle pickup (push to handler): {ms(b['bare']['idle'])}.\n")
+w = b["one_write_drain"]
+print(f"One-write pool on Redis: {w['mean_busy_slots']:.1f} of {b['concurrency']} slots inside a job on "
+      f"average, each write {w['mean_write_ms']:.1f} ms; the rest of the time the slots wait for "
+      "the worker's fetches and acknowledgements, which apalis makes one after another.\n")
 one, full = b["ratio_one_write_to_bare"], b["ratio_analysis_to_bare"]
 worst = max(x["ours"][k]["p99_ms"] for x in r.values() for k in ("idle", "load"))
 print("Targets:\n")
