@@ -110,15 +110,12 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(e: DbErr) -> Self {
-        match e {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::warn!(error = %e, "database unavailable");
-                ApiError::unavailable("The database is unavailable; try again shortly")
-            }
-            e => {
-                tracing::error!(error = ?e, "database error");
-                ApiError::internal()
-            }
+        if onboard_shared::db::is_unavailable(&e) {
+            tracing::warn!(error = %e, "database unavailable");
+            ApiError::unavailable("The database is unavailable; try again shortly")
+        } else {
+            tracing::error!(error = ?e, "database error");
+            ApiError::internal()
         }
     }
 }

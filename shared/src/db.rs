@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use onboard_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, sqlx};
 
 use crate::config::Config;
 
@@ -34,7 +34,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
         // A ping before every query doubles its round trips; only a connection idle this
-        // long may have been dropped by the server or a proxy unnoticed.
+        // long may have been dropped unnoticed (sqlx also pings each one as it is released,
+        // and closes it when that fails). A connection that breaks in use fails its query,
+        // which `is_unavailable` reports.
         .test_before_acquire_if_idle_for(Duration::from_secs(10))
         .max_connections(if sqlite { 8 } else { 20 });
     // Several writers (api, progress writes, queue) share the file: WAL lets readers go on
@@ -61,4 +63,51 @@ pub async fn migrate(config: &Config) -> Result<(), DbErr> {
     })
     .await?;
     Migrator::up(&db, None).await
+}
+
+/// Whether an error says the database could not be reached or went away (no connection,
+/// one broken in use, the server shutting down), rather than that the statement failed.
+pub fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                // SQLSTATE class 08 (connection exception) and 57P (the server is shutting
+                // down or cannot accept connections yet).
+                sqlx::Error::Database(e) => e
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn exec(error: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error)))
+    }
+
+    #[test]
+    fn a_connection_lost_in_use_is_unavailability_not_a_failed_statement() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(is_unavailable(&exec(sqlx::Error::Io(reset))));
+        assert!(is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(
+            Arc::new(sqlx::Error::PoolTimedOut)
+        ))));
+        assert!(!is_unavailable(&exec(sqlx::Error::RowNotFound)));
+        assert!(!is_unavailable(&exec(sqlx::Error::Protocol("bad".into()))));
+        assert!(!is_unavailable(&DbErr::Custom("no".into())));
+    }
 }
