@@ -301,3 +301,29 @@ macro_rules! operation_errors {
     };
 }
 pub(crate) use operation_errors;
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::{RuntimeErr, sqlx};
+
+    use super::*;
+
+    fn exec(error: sqlx::Error) -> ApiError {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(error))).into()
+    }
+
+    #[test]
+    fn a_database_gone_mid_query_is_503_and_a_failed_statement_500() {
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(
+            exec(sqlx::Error::Io(reset)).parts().0,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            exec(sqlx::Error::RowNotFound).parts().0,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
