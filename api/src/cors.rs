@@ -1,7 +1,8 @@
 //! CORS for the onboarding UI, which runs in customers' browsers (often in an iframe on the
 //! customer's own site). An origin is allowed when it is configured
-//! (`ONBOARD_CORS_ORIGINS`) or is a registered site's domain over http or https, with or
-//! without `www.`. Other origins get no CORS grant. Lookups are cached briefly, so the
+//! (`ONBOARD_CORS_ORIGINS`) or is the domain of a site whose analysis found it answering
+//! from a public address (validated), over http or https, with or without `www.`. Typing
+//! a domain grants nothing. Other origins get no CORS grant. Lookups are cached briefly, so the
 //! 2-second progress poll does not add a database read per request.
 
 use std::{
@@ -22,8 +23,10 @@ use crate::error::ErrorBody;
 const ALLOWED_METHODS: &str = "GET, POST, DELETE, OPTIONS";
 const ALLOWED_HEADERS: &str = "content-type, if-none-match";
 const EXPOSED_HEADERS: &str = "etag, retry-after";
-/// How long an origin's verdict is remembered.
-const CACHE_FOR: Duration = Duration::from_secs(60);
+/// How long an origin's verdict is remembered: a grant a minute, a refusal only a moment,
+/// so a site that has just validated is granted within seconds.
+const CACHE_GRANT_FOR: Duration = Duration::from_secs(60);
+const CACHE_REFUSAL_FOR: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Default)]
 pub struct OriginPolicy {
@@ -45,7 +48,12 @@ impl OriginPolicy {
             return true;
         }
         if let Some((allowed, at)) = self.cache.lock().expect("cors cache").get(&origin)
-            && at.elapsed() < CACHE_FOR
+            && at.elapsed()
+                < if *allowed {
+                    CACHE_GRANT_FOR
+                } else {
+                    CACHE_REFUSAL_FOR
+                }
         {
             return *allowed;
         }
@@ -59,7 +67,7 @@ impl OriginPolicy {
     }
 }
 
-/// Whether `scheme://host[:port]` is a registered site (or its www twin) over http(s).
+/// Whether `scheme://host[:port]` is a validated site (or its www twin) over http(s).
 async fn registered_site(db: &DatabaseConnection, origin: &str) -> bool {
     let Some(rest) = origin
         .strip_prefix("https://")
@@ -76,6 +84,7 @@ async fn registered_site(db: &DatabaseConnection, origin: &str) -> bool {
     // A database error denies the grant rather than failing the request.
     site::Entity::find()
         .filter(site::Column::Domain.is_in(candidates))
+        .filter(site::Column::ValidatedAt.is_not_null())
         .count(db)
         .await
         .is_ok_and(|n| n > 0)

@@ -35,6 +35,10 @@ pub enum ApiError {
     Gone(Json<ErrorBody>),
     /// The body or one of its values is too large.
     TooLarge(Json<ErrorBody>),
+    /// The request is well-formed but what it asks for could not be done (a failed check).
+    Unprocessable(Json<ErrorBody>),
+    /// The client has too much under way; try again after this many seconds.
+    TooMany(Json<ErrorBody>, u64),
     /// The upload is not of a type we accept.
     UnsupportedMediaType(Json<ErrorBody>),
     /// The database or queue is unreachable; try again shortly.
@@ -75,6 +79,14 @@ impl ApiError {
         ApiError::TooLarge(body(code, message))
     }
 
+    pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Unprocessable(body(code, message))
+    }
+
+    pub fn too_many(code: &str, message: impl Into<String>, retry_after_secs: u64) -> Self {
+        ApiError::TooMany(body(code, message), retry_after_secs.max(1))
+    }
+
     pub fn unsupported_media_type(code: &str, message: impl Into<String>) -> Self {
         ApiError::UnsupportedMediaType(body(code, message))
     }
@@ -101,6 +113,8 @@ impl ApiError {
             Conflict(b) => (StatusCode::CONFLICT, &b.0),
             Gone(b) => (StatusCode::GONE, &b.0),
             TooLarge(b) => (StatusCode::PAYLOAD_TOO_LARGE, &b.0),
+            Unprocessable(b) => (StatusCode::UNPROCESSABLE_ENTITY, &b.0),
+            TooMany(b, _) => (StatusCode::TOO_MANY_REQUESTS, &b.0),
             UnsupportedMediaType(b) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, &b.0),
             Unavailable(b) => (StatusCode::SERVICE_UNAVAILABLE, &b.0),
             Internal(b) => (StatusCode::INTERNAL_SERVER_ERROR, &b.0),
@@ -274,6 +288,7 @@ macro_rules! operation_errors {
                     ApiError::BadRequest(body) => $name::BadRequest(body),
                     ApiError::Unavailable(body) => $name::Unavailable(body),
                     ApiError::Internal(body) => $name::Internal(body),
+                    ApiError::TooMany(body, secs) => $name::RateLimited(body, secs),
                     $(ApiError::$variant(body) => $name::$variant(body),)*
                     #[allow(unreachable_patterns)]
                     other => {

@@ -5,6 +5,7 @@ mod admin;
 mod allow;
 mod body_limit;
 mod closed_form;
+mod conn_guard;
 mod cors;
 pub mod error;
 mod guest_access;
@@ -33,12 +34,14 @@ use poem_openapi::OpenApiService;
 use routes::{
     analysis::AnalysisApi, analytics::AnalyticsApi, content::ContentApi, guest::GuestApi,
     health::HealthApi, logos::LogoApi, onboarding::OnboardingApi, ops::OpsApi, stats::StatsApi,
+    verification::VerificationApi,
 };
 pub use state::AppState;
 
 pub type Api = (
     GuestApi,
     OnboardingApi,
+    VerificationApi,
     LogoApi,
     AnalysisApi,
     ContentApi,
@@ -110,16 +113,17 @@ pub async fn bind(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<(SocketAddr, impl Future<Output = io::Result<()>>)> {
-    let acceptor = TcpListener::bind(addr).into_acceptor().await?;
+    let acceptor = conn_guard::Guarded::new(
+        TcpListener::bind(addr).into_acceptor().await?,
+        state.config.http_request_timeout,
+    );
     let local = acceptor
         .local_addr()
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .unwrap_or(addr);
-    let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
-        app(state),
-        shutdown,
-        Some(Duration::from_secs(10)),
-    );
+    let server = Server::new_with_acceptor(acceptor)
+        .idle_timeout(state.config.http_idle_timeout)
+        .run_with_graceful_shutdown(app(state), shutdown, Some(Duration::from_secs(10)));
     Ok((local, server))
 }

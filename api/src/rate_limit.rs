@@ -1,5 +1,5 @@
 //! Rate limiting per client IP, with separate budgets for reads (the progress poll) and
-//! writes. The client IP is the peer address; `X-Forwarded-For` is believed only when the
+//! writes (the operators' sign-in included). The client IP is the peer address; `X-Forwarded-For` is believed only when the
 //! peer is a trusted proxy, and then the rightmost address that is not one is the client.
 
 use std::{
@@ -78,23 +78,44 @@ impl Limits {
     }
 }
 
-pub async fn limit<E: Endpoint>(next: E, req: Request, limits: Limits) -> poem::Result<Response> {
+/// The client address of a request, as the rate limiter decided it (the peer, or what a
+/// trusted proxy forwarded for); handlers read it to bound work per address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+/// Whether a request spends the write budget: every non-GET to the API, and the
+/// operators' page's posts (its sign-in above all, so a token cannot be guessed quickly).
+fn budgeted(req: &Request) -> Option<bool> {
     let path = req.uri().path();
-    if !path.starts_with("/api/") || req.method() == Method::OPTIONS {
-        return next.call(req).await.map(IntoResponse::into_response);
+    let method = req.method();
+    if method == Method::OPTIONS {
+        return None;
     }
+    let read = method == Method::GET || method == Method::HEAD;
+    if path.starts_with("/api/") {
+        Some(!read)
+    } else if path.starts_with("/ops/") && !read {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+pub async fn limit<E: Endpoint>(
+    next: E,
+    mut req: Request,
+    limits: Limits,
+) -> poem::Result<Response> {
+    let ip = limits.client_ip(&req);
+    req.extensions_mut().insert(ClientIp(ip));
+    let (Some(write), Some(ip)) = (budgeted(&req), ip) else {
+        return next.call(req).await.map(IntoResponse::into_response);
+    };
     if limits.seen.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
         limits.reads.retain_recent();
         limits.writes.retain_recent();
     }
-    let Some(ip) = limits.client_ip(&req) else {
-        return next.call(req).await.map(IntoResponse::into_response);
-    };
-    let limiter = if req.method() == Method::GET || req.method() == Method::HEAD {
-        &limits.reads
-    } else {
-        &limits.writes
-    };
+    let limiter = if write { &limits.writes } else { &limits.reads };
     if let Err(not_until) = limiter.check_key(&ip) {
         let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

@@ -21,6 +21,7 @@ impl AppState {
     pub fn new(db: DatabaseConnection, queue: JobQueue, config: Arc<Config>) -> Self {
         onboard_shared::metrics::handle();
         let logos = LocalDir::for_config(&config);
+        let search_budget = config.limits.search_cache_bytes;
         let progress = ProgressCache::new(queue.progress_feed().clone());
         Self {
             db,
@@ -28,7 +29,7 @@ impl AppState {
             config,
             logos,
             progress,
-            search: Arc::default(),
+            search: Arc::new(search::Indexes::new(search_budget)),
         }
     }
 

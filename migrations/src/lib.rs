@@ -6,6 +6,7 @@ mod m20261122_000001_initial;
 mod m20261122_000002_insight_faq;
 mod m20261123_000003_run_admission;
 mod m20261123_000004_analytics;
+mod m20261129_000005_guest_bounds;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_insight_faq::Migration),
             Box::new(m20261123_000003_run_admission::Migration),
             Box::new(m20261123_000004_analytics::Migration),
+            Box::new(m20261129_000005_guest_bounds::Migration),
         ]
     }
 }

@@ -41,8 +41,60 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub worker_metrics_listen: SocketAddr,
     pub guest_ttl: Duration,
+    /// A connection with no traffic for this long is closed.
+    pub http_idle_timeout: Duration,
+    /// A request must be read and answered within this long (slow or trickling clients
+    /// are cut off rather than holding a connection).
+    pub http_request_timeout: Duration,
+    /// How long a signed-in operators' page session lasts.
+    pub ops_session_ttl: Duration,
+    pub ops_cookie_secure: CookieSecure,
+    /// How long `POST /api/onboarding/verification/check` waits for its result before
+    /// answering that the check is still running.
+    pub verification_wait: Duration,
+    pub limits: GuestLimits,
     pub jobs: JobsConfig,
     pub crawl: CrawlConfig,
+}
+
+/// Whether the operators' page cookie is marked `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// When the request came over TLS (directly, or per a trusted proxy's
+    /// `X-Forwarded-Proto`).
+    Auto,
+    Always,
+    Never,
+}
+
+impl FromStr for CookieSecure {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(CookieSecure::Auto),
+            "true" | "always" => Ok(CookieSecure::Always),
+            "false" | "never" => Ok(CookieSecure::Never),
+            _ => Err("expected auto, true or false".into()),
+        }
+    }
+}
+
+/// What one guest, or one client address, may make the service do: the work and storage
+/// every guest shares are bounded per guest and per address.
+#[derive(Debug, Clone)]
+pub struct GuestLimits {
+    /// Queued or running analyses started from one client address.
+    pub analyses_per_client: usize,
+    /// Queued or running analyses of one domain, whoever started them.
+    pub analyses_per_domain: usize,
+    /// Analyses of one client address pushed to the queue or running at once; the rest
+    /// wait as rows, so one address never holds every worker slot.
+    pub slots_per_client: usize,
+    /// Bytes of logos one guest may keep stored.
+    pub upload_bytes_per_guest: usize,
+    /// Memory the api's content-search indexes may take together.
+    pub search_cache_bytes: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +102,7 @@ pub struct JobsConfig {
     pub analysis_concurrency: usize,
     pub cleanup_concurrency: usize,
     pub monitor_concurrency: usize,
+    pub verification_concurrency: usize,
     /// How often an idle worker asks the queue for work (DESIGN §5: ~30 s without it).
     pub poll_interval: Duration,
     /// Hard limit on one job; a hung job is failed, never left holding a worker.
@@ -92,6 +145,9 @@ pub struct CrawlConfig {
     pub hosts: HashMap<String, std::net::IpAddr>,
     pub user_agent: String,
     pub max_pages: usize,
+    /// URLs one run records (discovered, skipped) per page of its budget; beyond it only
+    /// the counts grow.
+    pub urls_per_page: usize,
     pub max_depth: usize,
     pub concurrency: usize,
     pub max_body_bytes: usize,
@@ -172,10 +228,26 @@ impl Config {
                 "127.0.0.1:9091".parse().unwrap(),
             )?,
             guest_ttl: Duration::from_secs(3600 * vars.parsed("ONBOARD_GUEST_TTL_HOURS", 168u64)?),
+            http_idle_timeout: vars.positive_secs("ONBOARD_HTTP_IDLE_TIMEOUT_SECS", 60)?,
+            http_request_timeout: vars.positive_secs("ONBOARD_HTTP_REQUEST_TIMEOUT_SECS", 60)?,
+            ops_session_ttl: Duration::from_secs(
+                3600 * vars.positive("ONBOARD_OPS_SESSION_HOURS", 12)? as u64,
+            ),
+            ops_cookie_secure: vars.parsed("ONBOARD_OPS_COOKIE_SECURE", CookieSecure::Auto)?,
+            verification_wait: vars.secs("ONBOARD_VERIFICATION_WAIT_SECS", 10)?,
+            limits: GuestLimits {
+                analyses_per_client: vars.positive("ONBOARD_MAX_ANALYSES_PER_CLIENT", 3)?,
+                analyses_per_domain: vars.positive("ONBOARD_MAX_ANALYSES_PER_DOMAIN", 2)?,
+                slots_per_client: vars.positive("ONBOARD_ANALYSIS_SLOTS_PER_CLIENT", 2)?,
+                upload_bytes_per_guest: vars
+                    .positive("ONBOARD_UPLOAD_BYTES_PER_GUEST", 12 * 1024 * 1024)?,
+                search_cache_bytes: vars.positive("ONBOARD_SEARCH_CACHE_MB", 128)? * 1024 * 1024,
+            },
             jobs: JobsConfig {
                 analysis_concurrency: vars.positive("ONBOARD_ANALYSIS_CONCURRENCY", 8)?,
                 cleanup_concurrency: vars.positive("ONBOARD_CLEANUP_CONCURRENCY", 1)?,
                 monitor_concurrency: vars.positive("ONBOARD_MONITOR_CONCURRENCY", 1)?,
+                verification_concurrency: vars.positive("ONBOARD_VERIFICATION_CONCURRENCY", 2)?,
                 poll_interval: vars.millis("ONBOARD_QUEUE_POLL_MS", 200)?,
                 job_timeout: vars.secs("ONBOARD_JOB_TIMEOUT_SECS", 900)?,
                 lease_ttl: vars.secs("ONBOARD_LEASE_TTL_SECS", 30)?,
@@ -204,6 +276,7 @@ impl Config {
                         format!("Onboard/{} (+site analysis)", env!("CARGO_PKG_VERSION"))
                     }),
                 max_pages: vars.positive("ONBOARD_CRAWL_MAX_PAGES", 100)?,
+                urls_per_page: vars.positive("ONBOARD_CRAWL_URLS_PER_PAGE", 20)?,
                 max_depth: vars.parsed("ONBOARD_CRAWL_MAX_DEPTH", 4)?,
                 concurrency: vars.positive("ONBOARD_CRAWL_CONCURRENCY", 4)?,
                 max_body_bytes: vars.positive("ONBOARD_CRAWL_MAX_BODY_BYTES", 5 * 1024 * 1024)?,
@@ -258,6 +331,11 @@ impl Vars<'_> {
 
     fn secs(&self, name: &str, default: u64) -> Result<Duration, ConfigError> {
         self.parsed(name, default).map(Duration::from_secs)
+    }
+
+    fn positive_secs(&self, name: &str, default: usize) -> Result<Duration, ConfigError> {
+        self.positive(name, default)
+            .map(|n| Duration::from_secs(n as u64))
     }
 
     fn millis(&self, name: &str, default: u64) -> Result<Duration, ConfigError> {

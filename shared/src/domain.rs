@@ -66,6 +66,11 @@ impl Domain {
                 name.to_owned()
             }
         };
+        if url.port() == Some(0) {
+            return Err(DomainError::Invalid(
+                "port 0 is not a port a site listens on".into(),
+            ));
+        }
         Ok(Self {
             host,
             port: url.port(),
@@ -169,6 +174,8 @@ mod tests {
             "a_b.com",
             "http://",
             "acme.com:99999",
+            "acme.com:0",
+            "127.0.0.1:0",
         ] {
             assert!(Domain::parse(bad).is_err(), "{bad:?} should be refused");
         }

@@ -41,6 +41,16 @@ impl Job for MonitorJob {
     const NAME: &'static str = "monitor";
 }
 
+/// Check one `domain_verifications` row: fetch the site and look for its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationJob {
+    pub verification_id: i64,
+}
+
+impl Job for VerificationJob {
+    const NAME: &'static str = "verification";
+}
+
 /// The full queue name of a job kind under a deployment's prefix.
 pub fn queue_name<J: Job>(prefix: &str) -> String {
     format!("{prefix}:{}", J::NAME)

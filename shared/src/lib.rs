@@ -19,6 +19,8 @@ pub mod metrics;
 pub mod onboarding;
 pub mod runs;
 pub mod telemetry;
+pub mod untrusted;
+pub mod verification;
 
 /// Connecting both backends failed.
 #[derive(Debug, thiserror::Error)]

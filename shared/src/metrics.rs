@@ -11,6 +11,8 @@ pub const HTTP_REQUESTS: &str = "onboard_http_requests_total";
 pub const HTTP_DURATION: &str = "onboard_http_request_duration_seconds";
 /// api: analysis runs created.
 pub const ANALYSES_STARTED: &str = "onboard_analyses_started_total";
+/// api: content-search indexes built (one per finished analysis searched, unless evicted).
+pub const SEARCH_INDEX_BUILDS: &str = "onboard_search_index_builds_total";
 /// worker: jobs by `queue` and `outcome` (ok, error).
 pub const JOBS: &str = "onboard_jobs_total";
 /// worker: job duration by `queue`.
@@ -53,11 +55,15 @@ pub fn handle() -> &'static PrometheusHandle {
 
 /// Reads the queue's counts into the depth gauges (at scrape time, so they are current).
 pub async fn record_queue_depths(queue: &crate::JobQueue) {
-    use crate::jobs::{AnalysisJob, CleanupJob, Job, MonitorJob};
+    use crate::jobs::{AnalysisJob, CleanupJob, Job, MonitorJob, VerificationJob};
     let counts = [
         (AnalysisJob::NAME, queue.counts::<AnalysisJob>().await),
         (CleanupJob::NAME, queue.counts::<CleanupJob>().await),
         (MonitorJob::NAME, queue.counts::<MonitorJob>().await),
+        (
+            VerificationJob::NAME,
+            queue.counts::<VerificationJob>().await,
+        ),
     ];
     for (name, counts) in counts {
         let Ok(c) = counts else { continue };

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::untrusted;
+
 pub const DEFAULT_PRIMARY_COLOR: &str = "#FB8537";
 pub const DEFAULT_SECONDARY_COLOR: &str = "#4884FA";
 pub const DEFAULT_FLOATIE_POSITION: &str = "right";
@@ -151,8 +153,9 @@ pub fn normalise_hex_color(input: &str) -> Option<String> {
 
 impl Suggestions {
     /// What a run's insights suggest: its primary and secondary colours, its logo (an
-    /// absolute URL) as the launcher logo, and the first email and phone number found as
-    /// contact methods.
+    /// absolute http(s) URL) as the launcher logo, and the first email and phone number
+    /// found as contact methods. The insights came from crawled pages: each value passes
+    /// the untrusted-value rules again here, whatever the worker stored.
     pub fn from_insights(insights: &crate::entities::site_insight::Model) -> Self {
         let color_for = |role: &str| {
             insights.suggested_colors.as_array().and_then(|colors| {
@@ -163,25 +166,28 @@ impl Suggestions {
                     .and_then(normalise_hex_color)
             })
         };
-        let first = |kind: &str| {
+        let first = |kind: &str, valid: fn(&str) -> Option<String>| {
             insights.support_channels[kind]
                 .as_array()
                 .and_then(|found| found.first())
                 .and_then(|f| f["value"].as_str())
-                .map(str::to_owned)
+                .and_then(valid)
         };
         let mut contact = serde_json::Map::new();
-        if let Some(email) = first("emails") {
+        if let Some(email) = first("emails", untrusted::email) {
             contact.insert("email".into(), Value::String(email));
         }
-        if let Some(phone) = first("phones") {
+        if let Some(phone) = first("phones", untrusted::phone) {
             contact.insert("phone".into(), Value::String(phone));
         }
         Suggestions {
             design: Design {
                 primary_color: color_for("primary"),
                 secondary_color: color_for("secondary"),
-                launcher_logo: insights.logo_url.clone(),
+                launcher_logo: insights
+                    .logo_url
+                    .as_deref()
+                    .and_then(|url| untrusted::http_url(url, None)),
                 ..Design::default()
             },
             contact: (!contact.is_empty()).then_some(Value::Object(contact)),

@@ -6,11 +6,13 @@
 //! run beyond that waits as a `queued` row with no `pushed_at`, and every worker admits such
 //! rows, oldest first, as the queue drains.
 
+use std::{collections::HashMap, net::IpAddr};
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
-    sea_query::Expr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
+    TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -23,10 +25,12 @@ use crate::{
 };
 
 /// Inserts a queued run for a guest and a site, and its `analysis.started` event.
+/// `client_ip` is the address that asked for it (`None` for runs the service makes).
 pub async fn create<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     site_id: i64,
     guest: Uuid,
+    client_ip: Option<IpAddr>,
 ) -> Result<analysis_run::Model, DbErr> {
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -51,6 +55,7 @@ pub async fn create<C: ConnectionTrait + TransactionTrait>(
         started_at: Set(None),
         completed_at: Set(None),
         updated_at: Set(now),
+        client_ip: Set(client_ip.map(|ip| ip.to_string())),
         ..Default::default()
     }
     .insert(&txn)
@@ -80,13 +85,20 @@ pub enum AdmitError {
     Queue(#[from] QueueError),
 }
 
-/// Pushes the job for a queued run when the queue has room, and records the push; else the
-/// run waits for [`admit`]. Returns whether it was pushed.
+/// Pushes the job for a queued run when the queue has room and the run's client has fewer
+/// than `slots_per_client` runs pushed or running, and records the push; else the run waits
+/// for [`admit`]. Returns whether it was pushed.
 pub async fn enqueue<C: ConnectionTrait>(
     db: &C,
     queue: &JobQueue,
     run: &analysis_run::Model,
+    slots_per_client: usize,
 ) -> Result<bool, AdmitError> {
+    if let Some(client) = &run.client_ip
+        && in_flight_of(db, client).await? >= slots_per_client as u64
+    {
+        return Ok(false);
+    }
     if queue.waiting::<AnalysisJob>().await? >= MAX_ADMITTED {
         return Ok(false);
     }
@@ -98,41 +110,140 @@ pub async fn enqueue<C: ConnectionTrait>(
 /// short enough that a worker dying while it holds the lock delays admission only briefly.
 const ADMIT_LOCK_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Pushes the oldest queued runs not yet pushed, as many as the queue has room for. One
-/// worker admits at a time (a lock in the queue), so replicas reading the same room do not
-/// fill it twice; one that finds the lock taken admits nothing this time.
-pub async fn admit<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u64, AdmitError> {
+/// Pushes the oldest queued runs not yet pushed, as many as the queue has room for, and
+/// for each client address no more than `slots_per_client` pushed or running at once (so
+/// one address never holds every worker slot; its other runs wait their turn as rows).
+/// One worker admits at a time (a lock in the queue), so replicas reading the same room do
+/// not fill it twice; one that finds the lock taken admits nothing this time.
+pub async fn admit<C: ConnectionTrait>(
+    db: &C,
+    queue: &JobQueue,
+    slots_per_client: usize,
+) -> Result<u64, AdmitError> {
     let Some(token) = queue.try_lock("admission", ADMIT_LOCK_TTL).await? else {
         return Ok(0);
     };
-    let admitted = admit_locked(db, queue).await;
+    let admitted = admit_locked(db, queue, slots_per_client).await;
     // A lock that cannot be released (the queue went away) expires on its own.
     queue.unlock("admission", &token).await.ok();
     admitted
 }
 
-async fn admit_locked<C: ConnectionTrait>(db: &C, queue: &JobQueue) -> Result<u64, AdmitError> {
+async fn admit_locked<C: ConnectionTrait>(
+    db: &C,
+    queue: &JobQueue,
+    slots_per_client: usize,
+) -> Result<u64, AdmitError> {
     let room = MAX_ADMITTED.saturating_sub(queue.waiting::<AnalysisJob>().await?);
     if room == 0 {
         return Ok(0);
     }
-    let waiting: Vec<(i64, DateTime<Utc>)> = analysis_run::Entity::find()
+    // Runs of a client at its slots are passed over, so read a few more than there is room.
+    let candidates: Vec<(i64, DateTime<Utc>, Option<String>)> = analysis_run::Entity::find()
         .select_only()
         .column(analysis_run::Column::Id)
         .column(analysis_run::Column::QueuedAt)
+        .column(analysis_run::Column::ClientIp)
         .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
         .filter(analysis_run::Column::PushedAt.is_null())
         .order_by_asc(analysis_run::Column::QueuedAt)
         .order_by_asc(analysis_run::Column::Id)
-        .limit(room)
+        .limit(room.saturating_mul(2))
         .into_tuple()
         .all(db)
         .await?;
-    let admitted = waiting.len() as u64;
-    for batch in waiting.chunks(ADMIT_BATCH) {
+    if candidates.is_empty() {
+        return Ok(0);
+    }
+    let mut busy = if candidates.iter().any(|(_, _, client)| client.is_some()) {
+        in_flight_by_client(db).await?
+    } else {
+        HashMap::new()
+    };
+    let mut chosen = Vec::new();
+    for (id, queued_at, client) in candidates {
+        if chosen.len() as u64 == room {
+            break;
+        }
+        if let Some(client) = client {
+            let slots = busy.entry(client).or_default();
+            if *slots >= slots_per_client as u64 {
+                continue;
+            }
+            *slots += 1;
+        }
+        chosen.push((id, queued_at));
+    }
+    for batch in chosen.chunks(ADMIT_BATCH) {
         push(db, queue, batch).await?;
     }
-    Ok(admitted)
+    Ok(chosen.len() as u64)
+}
+
+/// A run pushed to the queue and not yet finished, or running: it holds (or is about to
+/// hold) a worker slot.
+fn in_flight() -> Condition {
+    use analysis_run::Column;
+    Condition::any()
+        .add(Column::Status.eq(RunStatus::Running.as_str()))
+        .add(
+            Condition::all()
+                .add(Column::Status.eq(RunStatus::Queued.as_str()))
+                .add(Column::PushedAt.is_not_null()),
+        )
+}
+
+async fn in_flight_of<C: ConnectionTrait>(db: &C, client: &str) -> Result<u64, DbErr> {
+    analysis_run::Entity::find()
+        .filter(analysis_run::Column::ClientIp.eq(client))
+        .filter(in_flight())
+        .count(db)
+        .await
+}
+
+async fn in_flight_by_client<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, u64>, DbErr> {
+    let rows: Vec<(String, i64)> = analysis_run::Entity::find()
+        .select_only()
+        .column(analysis_run::Column::ClientIp)
+        .column_as(analysis_run::Column::Id.count(), "n")
+        .filter(analysis_run::Column::ClientIp.is_not_null())
+        .filter(in_flight())
+        .group_by(analysis_run::Column::ClientIp)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(client, n)| (client, n.max(0) as u64))
+        .collect())
+}
+
+/// Queued or running analyses started from one client address, and of one site.
+pub async fn active_counts<C: ConnectionTrait>(
+    db: &C,
+    client_ip: Option<IpAddr>,
+    site_id: i64,
+) -> Result<(u64, u64), DbErr> {
+    let active = || {
+        analysis_run::Entity::find().filter(
+            analysis_run::Column::Status
+                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
+        )
+    };
+    let of_client = match client_ip {
+        Some(ip) => {
+            active()
+                .filter(analysis_run::Column::ClientIp.eq(ip.to_string()))
+                .count(db)
+                .await?
+        }
+        None => 0,
+    };
+    let of_site = active()
+        .filter(analysis_run::Column::SiteId.eq(site_id))
+        .count(db)
+        .await?;
+    Ok((of_client, of_site))
 }
 
 /// Runs pushed in one backend call by [`admit`]: one round trip instead of hundreds.

@@ -82,6 +82,10 @@ impl TestAppBuilder {
             // Tests poll far faster than the UI; the rate-limit test sets its own budgets.
             ("ONBOARD_RATE_LIMIT_READS_PER_MIN".into(), "1000000".into()),
             ("ONBOARD_RATE_LIMIT_WRITES_PER_MIN".into(), "1000000".into()),
+            // Every test guest comes from 127.0.0.1; the tests of these bounds set their own.
+            ("ONBOARD_MAX_ANALYSES_PER_CLIENT".into(), "100000".into()),
+            ("ONBOARD_MAX_ANALYSES_PER_DOMAIN".into(), "100000".into()),
+            ("ONBOARD_ANALYSIS_SLOTS_PER_CLIENT".into(), "100000".into()),
         ];
         let mut pg = None;
         let mut proxies = Vec::new();
@@ -289,6 +293,39 @@ impl TestApp {
             "{}",
             response.text().await.unwrap_or_default()
         );
+    }
+
+    /// Proves the guest controls `site`'s domain, as a customer would: gets a token, serves
+    /// it in the site's verification file, and asks for the check.
+    pub async fn verify_domain(&self, guest: Uuid, site: &TestSite) {
+        let issued = self
+            .post(&format!("/api/onboarding/verification?user_uuid={guest}"))
+            .await;
+        assert!(issued.status().is_success(), "{}", issued.status());
+        let issued: Value = issued.json().await.expect("json");
+        let token = issued["token"].as_str().expect("token");
+        site.set_page(
+            issued["filePath"].as_str().expect("filePath"),
+            site::Page::bytes("text/plain", format!("{token}\n").into_bytes()),
+        );
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            let checked = self
+                .post(&format!(
+                    "/api/onboarding/verification/check?user_uuid={guest}"
+                ))
+                .await;
+            let status = checked.status();
+            let body: Value = checked.json().await.expect("json");
+            if status == 200 {
+                assert_eq!(body["status"], "verified");
+                return;
+            }
+            assert!(
+                status == 202 && tokio::time::Instant::now() < deadline,
+                "verification did not succeed: {status} {body}"
+            );
+        }
     }
 
     pub async fn start_analysis(&self, guest: Uuid) -> i64 {

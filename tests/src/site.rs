@@ -67,14 +67,17 @@ impl Page {
 
 type RequestLog = Arc<Mutex<Vec<(String, std::time::Instant)>>>;
 
+type Pages = Arc<std::sync::RwLock<HashMap<String, Page>>>;
+
 pub struct TestSite {
     pub addr: SocketAddr,
     requests: RequestLog,
+    pages: Pages,
     _server: tokio::task::JoinHandle<()>,
 }
 
 struct SiteEndpoint {
-    pages: HashMap<String, Page>,
+    pages: Pages,
     requests: RequestLog,
     /// How long each response takes (a slow site).
     delay: std::time::Duration,
@@ -92,7 +95,8 @@ impl Endpoint for SiteEndpoint {
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
-        let Some(page) = self.pages.get(&path) else {
+        let page = self.pages.read().unwrap().get(&path).cloned();
+        let Some(page) = page else {
             return Ok(Response::builder()
                 .status(StatusCode::NOT_FOUND)
                 .body("not found"));
@@ -166,8 +170,9 @@ impl TestSite {
         delay: std::time::Duration,
     ) -> TestSite {
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let pages = Arc::new(std::sync::RwLock::new(pages));
         let endpoint = SiteEndpoint {
-            pages,
+            pages: pages.clone(),
             requests: requests.clone(),
             delay,
         };
@@ -177,12 +182,18 @@ impl TestSite {
         TestSite {
             addr,
             requests,
+            pages,
             _server: server,
         }
     }
 
     pub async fn serve(pages: HashMap<String, Page>) -> TestSite {
         Self::serve_on("127.0.0.1", pages).await
+    }
+
+    /// Serves `page` at `path` from now on (in place of what was there).
+    pub fn set_page(&self, path: &str, page: Page) {
+        self.pages.write().unwrap().insert(path.to_owned(), page);
     }
 
     /// The domain a guest would type for this site.

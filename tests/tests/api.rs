@@ -365,7 +365,9 @@ async fn progress_starts_an_analysis_lazily_once_a_domain_is_set() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn completing_applies_the_configuration_without_losing_a_field() {
-    let app = TestApp::builder().without_worker().spawn().await;
+    let site_under_test = TestSite::serve(company_site(1)).await;
+    let domain = site_under_test.domain();
+    let app = TestApp::spawn().await;
     let guest = app.create_guest().await;
     let e = error_of(
         app.post(&format!("/api/onboarding/complete?user_uuid={guest}"))
@@ -375,23 +377,24 @@ async fn completing_applies_the_configuration_without_losing_a_field() {
     .await;
     assert_eq!(e["error"], "domain_required");
 
-    let update = json!({"domain": "acme.test", "currentStep": 3, "configuration": {
+    let update = json!({"domain": domain, "currentStep": 3, "configuration": {
         "design": {"primaryColor": "#111111", "floatieLogo": "f.png"},
         "contact": {"email": "hi@acme.test"}, "disabledTabs": ["chat"]}});
     assert_eq!(
         app.post_json(&config_path(guest), &update).await.status(),
         200
     );
+    app.verify_domain(guest, &site_under_test).await;
     let response = app
         .post(&format!("/api/onboarding/complete?user_uuid={guest}"))
         .await;
     assert_eq!(response.status(), 200);
     let done: Value = response.json().await.unwrap();
     assert_eq!(done["status"], "completed");
-    assert_eq!(done["domain"], "acme.test");
+    assert_eq!(done["domain"], domain);
 
     let site = site::Entity::find()
-        .filter(site::Column::Domain.eq("acme.test"))
+        .filter(site::Column::Domain.eq(domain.as_str()))
         .one(&app.db)
         .await
         .unwrap()
@@ -413,14 +416,16 @@ async fn completing_applies_the_configuration_without_losing_a_field() {
     let config: Value = app.get(&config_path(guest)).await.json().await.unwrap();
     assert_eq!(config["isCompleted"], true);
 
-    // A second guest of the same site who sets only one field keeps the rest.
+    // A second guest of the same site (who also proves control) that sets only one field
+    // keeps the rest.
     let second = app.create_guest().await;
     let update =
-        json!({"domain": "acme.test", "configuration": {"design": {"secondaryColor": "#222222"}}});
+        json!({"domain": domain, "configuration": {"design": {"secondaryColor": "#222222"}}});
     assert_eq!(
         app.post_json(&config_path(second), &update).await.status(),
         200
     );
+    app.verify_domain(second, &site_under_test).await;
     assert_eq!(
         app.post(&format!("/api/onboarding/complete?user_uuid={second}"))
             .await
@@ -635,36 +640,58 @@ async fn the_progress_poll_answers_304_while_nothing_changed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cors_grants_configured_origins_and_registered_sites_only() {
-    let app = TestApp::builder()
+async fn cors_grants_configured_origins_and_validated_sites_only() {
+    let site = TestSite::serve(company_site(1)).await;
+    let port = site.addr.port();
+    let mut app = TestApp::builder()
         .without_worker()
         .var("ONBOARD_CORS_ORIGINS", "https://onboarding.example.com")
+        .var("ONBOARD_CRAWL_HOSTS", "acme.test=127.0.0.1")
         .spawn()
         .await;
     let guest = app.create_guest().await;
-    app.set_domain(guest, "acme.test").await;
-    app.start_analysis(guest).await; // registers the site acme.test
+    app.set_domain(guest, &format!("acme.test:{port}")).await;
+    app.start_analysis(guest).await; // the site row exists; its domain has not validated
 
-    let preflight = |origin: &'static str| {
-        app.client
-            .request(
-                reqwest::Method::OPTIONS,
-                app.url("/api/onboarding/progress-steps"),
-            )
+    let (client, url) = (
+        app.client.clone(),
+        app.url("/api/onboarding/progress-steps"),
+    );
+    let preflight = |origin: String| {
+        client
+            .request(reqwest::Method::OPTIONS, &url)
             .header("origin", origin)
             .header("access-control-request-method", "GET")
             .header("access-control-request-headers", "if-none-match")
             .send()
     };
+    // Typing a domain grants nothing.
+    let early = preflight(format!("http://acme.test:{port}")).await.unwrap();
+    assert_eq!(error_of(early, 403).await["error"], "origin_not_allowed");
+
+    // Once an analysis finds the domain answering, its origins are granted.
+    app.start_worker();
+    assert_eq!(
+        app.poll_until_finished(guest).await.pop().unwrap()["status"],
+        "succeeded"
+    );
     for origin in [
-        "https://onboarding.example.com",
-        "https://www.acme.test",
-        "http://acme.test",
+        "https://onboarding.example.com".to_owned(),
+        format!("https://www.acme.test:{port}"),
+        format!("http://acme.test:{port}"),
     ] {
-        let response = preflight(origin).await.unwrap();
+        // A refusal is remembered for a moment; the grant follows within seconds.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        let response = loop {
+            let response = preflight(origin.clone()).await.unwrap();
+            if response.status() == 204 || tokio::time::Instant::now() > deadline {
+                break response;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        };
         assert_eq!(response.status(), 204, "{origin}");
         let h = response.headers();
-        assert_eq!(h["access-control-allow-origin"], origin);
+        assert_eq!(h["access-control-allow-origin"], origin.as_str());
         assert!(
             h["access-control-allow-methods"]
                 .to_str()
@@ -678,7 +705,7 @@ async fn cors_grants_configured_origins_and_registered_sites_only() {
                 .contains("if-none-match")
         );
     }
-    let refused = preflight("https://evil.test").await.unwrap();
+    let refused = preflight("https://evil.test".into()).await.unwrap();
     assert!(
         refused
             .headers()
@@ -688,17 +715,18 @@ async fn cors_grants_configured_origins_and_registered_sites_only() {
     assert_eq!(error_of(refused, 403).await["error"], "origin_not_allowed");
 
     let path = format!("/api/onboarding/config?user_uuid={guest}");
+    let origin = format!("https://www.acme.test:{port}");
     let allowed = app
         .client
         .get(app.url(&path))
-        .header("origin", "https://www.acme.test")
+        .header("origin", &origin)
         .send()
         .await
         .unwrap();
     assert_eq!(allowed.status(), 200);
     assert_eq!(
         allowed.headers()["access-control-allow-origin"],
-        "https://www.acme.test"
+        origin.as_str()
     );
     assert!(
         allowed.headers()["access-control-expose-headers"]

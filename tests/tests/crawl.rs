@@ -68,13 +68,19 @@ async fn crawl_site(
     let (tx, rx) = watch::channel(CrawlStats::default());
     let pages = crawl(&fetcher, home, &settings, &tx).await;
     let stats = *rx.borrow();
-    // Every URL found is accounted for exactly once.
+    // Every URL found is counted exactly once, and recorded up to the run's bound.
     assert_eq!(
         stats.discovered,
         stats.crawled + stats.failed + stats.skipped,
         "{stats:?}"
     );
-    assert_eq!(pages.len(), stats.discovered);
+    let crawled = pages.iter().filter(|p| p.analysis.is_some()).count();
+    assert_eq!(crawled, stats.crawled);
+    assert_eq!(
+        pages.len(),
+        stats.discovered.min(settings.max_recorded + crawled),
+        "{stats:?}"
+    );
     Crawled { pages, stats }
 }
 
@@ -252,9 +258,11 @@ async fn an_oversized_sitemap_is_bounded() {
         })
         .await;
     let crawled = crawl_site(&site, &[("ONBOARD_CRAWL_MAX_PAGES", "5")], |_| {}).await;
-    // The home page plus at most 50,000 sitemap entries; the budget crawled five pages.
+    // The home page plus at most 50,000 sitemap entries counted; the budget crawled five
+    // pages; what is recorded stays within 20 URLs per page of the budget.
     assert_eq!(crawled.stats.discovered, 1 + 50_000);
     assert_eq!(crawled.stats.crawled + crawled.stats.failed, 5);
+    assert!(crawled.pages.len() <= 5 * 20 + 5, "{}", crawled.pages.len());
     assert!(
         crawled
             .pages

@@ -119,7 +119,7 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
     let site = sea_orm::ActiveModelTrait::insert(site, &app.db)
         .await
         .unwrap();
-    let run = runs::create(&app.db, site.id, idle).await.unwrap();
+    let run = runs::create(&app.db, site.id, idle, None).await.unwrap();
 
     let long_ago = Utc::now() - chrono::Duration::days(8);
     for (guest, completed) in [(idle, None), (idle_completed, Some(long_ago))] {
@@ -292,7 +292,7 @@ async fn monitor_resets_a_stuck_run_which_then_completes_and_fails_one_out_of_re
         let guest = app.create_guest().await;
         app.set_domain(guest, &site.domain()).await;
         // A run whose worker died mid-crawl and whose job the queue no longer holds.
-        let run = runs::create(&app.db, site_id, guest).await.unwrap();
+        let run = runs::create(&app.db, site_id, guest, None).await.unwrap();
         analysis_run::Entity::update(analysis_run::ActiveModel {
             id: Set(run.id),
             status: Set("running".into()),

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use onboard_tests::TestApp;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -250,4 +251,58 @@ async fn served_names_cannot_reach_other_files() {
         let response = app.get(&format!("/api/onboarding/logos/{name}")).await;
         assert_eq!(response.status(), 404, "{name}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_logo_is_deleted_and_a_guest_keeps_a_bounded_number_of_bytes() {
+    let app = TestApp::builder()
+        .without_worker()
+        .var("ONBOARD_UPLOAD_BYTES_PER_GUEST", "100000")
+        .spawn()
+        .await;
+    let guest = app.create_guest().await;
+    let big = png(150, 100, flate2::Compression::none()); // 45 KB
+    assert!(big.len() > 45_000 && big.len() < 50_000, "{}", big.len());
+    let stored = |app: &TestApp| {
+        std::fs::read_dir(app.data_dir.join("uploads"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+
+    // Uploading the floatie logo again and again keeps one file: the last.
+    let mut last = String::new();
+    for _ in 0..5 {
+        let response = upload(&app, guest, "floatie", "f.png", "image/png", big.clone()).await;
+        assert_eq!(response.status(), 201);
+        last = response.json::<Value>().await.unwrap()["filename"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    }
+    assert_eq!(stored(&app), 1);
+    let rows = onboard_shared::entities::upload::Entity::find()
+        .filter(onboard_shared::entities::upload::Column::GuestUuid.eq(guest))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].stored_name, last);
+    assert_eq!(
+        app.get(&format!("/api/onboarding/logos/{last}"))
+            .await
+            .status(),
+        200
+    );
+
+    // A launcher logo fits beside it; a third large file does not, whatever its kind.
+    let response = upload(&app, guest, "launcher", "l.png", "image/png", big.clone()).await;
+    assert_eq!(response.status(), 201);
+    let bigger = png(150, 150, flate2::Compression::none()); // 67 KB
+    let response = upload(&app, guest, "launcher", "l.png", "image/png", bigger).await;
+    assert_eq!(refused(response, 413).await, "upload_quota_exceeded");
+    assert_eq!(stored(&app), 2);
 }

@@ -8,6 +8,7 @@ use onboard_worker::maintenance::daily_stats;
 use reqwest::{StatusCode, redirect::Policy};
 use scraper::{Html, Selector};
 use serde_json::Value;
+use sha2::Digest;
 
 const TOKEN: &str = "page-test-token";
 
@@ -96,6 +97,7 @@ async fn the_page_signs_in_once_and_shows_what_the_api_answers() {
     app.set_domain(guest, &site.domain()).await;
     let run_id = app.start_analysis(guest).await;
     app.poll_until_finished(guest).await;
+    app.verify_domain(guest, &site).await;
     let done = app
         .post(&format!("/api/onboarding/complete?user_uuid={guest}"))
         .await;
@@ -244,4 +246,114 @@ async fn without_an_admin_token_the_page_stays_shut() {
             .starts_with("text/css")
     );
     assert_eq!(browser.get("/ops/static/nothing.js").await.status(), 404);
+}
+
+/// The session cookie's `name=value`, from a sign-in answer.
+fn session_cookie(r: &reqwest::Response) -> String {
+    r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_live_on_the_server_and_sign_in_spends_the_write_budget() {
+    let app = TestApp::builder()
+        .without_worker()
+        .var("ONBOARD_ADMIN_TOKEN", TOKEN)
+        .var("ONBOARD_RATE_LIMIT_WRITES_PER_MIN", "6")
+        .var("ONBOARD_TRUSTED_PROXIES", "127.0.0.1/32")
+        .spawn()
+        .await;
+    let mut browser = Browserless::new(&app);
+    let origin = browser.base.clone();
+
+    // Two sign-ins: each session is a random id, never the token or its digest.
+    let first = browser
+        .post_form("/ops/login", &[("token", TOKEN)], &origin)
+        .await;
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let set = first.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.contains("Max-Age="), "the session expires: {set}");
+    assert!(!set.contains("Secure"), "plain HTTP, not configured: {set}");
+    let one = session_cookie(&first);
+    let second = browser
+        .post_form("/ops/login", &[("token", TOKEN)], &origin)
+        .await;
+    let two = session_cookie(&second);
+    assert_ne!(one, two);
+    let digest: String = sha2::Sha256::digest(TOKEN.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(!one.contains(&digest) && !one.contains(TOKEN), "{one}");
+
+    // Signing out ends that session on the server: the old cookie opens nothing.
+    browser.cookie = Some(one.clone());
+    assert_eq!(browser.get("/ops").await.status(), 200);
+    let r = browser.post_form("/ops/logout", &[], &origin).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.get("/ops").await.status(),
+        401,
+        "a signed-out cookie"
+    );
+
+    // A session past its expiry opens nothing.
+    browser.cookie = Some(two.clone());
+    assert_eq!(browser.get("/ops").await.status(), 200);
+    use sea_orm::EntityTrait;
+    onboard_shared::entities::ops_session::Entity::update_many()
+        .col_expr(
+            onboard_shared::entities::ops_session::Column::ExpiresAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(browser.get("/ops").await.status(), 401, "an expired cookie");
+
+    // Every session can be ended at once.
+    let three = browser
+        .client
+        .post(format!("{origin}/ops/login"))
+        .header("origin", &origin)
+        .header("x-forwarded-for", "192.0.2.50")
+        .header("x-forwarded-proto", "https")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let set = three.headers()["set-cookie"].to_str().unwrap();
+    assert!(set.contains("Secure"), "over TLS at the proxy: {set}");
+    browser.cookie = Some(session_cookie(&three));
+    assert_eq!(browser.get("/ops").await.status(), 200);
+    let revoked: Value = app
+        .client
+        .delete(app.url("/api/ops/sessions"))
+        .bearer_auth(TOKEN)
+        .header("x-forwarded-for", "192.0.2.51")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(revoked["revoked"].as_u64().unwrap() >= 1, "{revoked}");
+    assert_eq!(browser.get("/ops").await.status(), 401, "a revoked cookie");
+
+    // Guessing the token spends the write budget: the seventh post in a minute from this
+    // address (after two sign-ins and a sign-out) is refused.
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let r = browser
+            .post_form("/ops/login", &[("token", "guess")], &origin)
+            .await;
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [403, 403, 403, 429]);
 }

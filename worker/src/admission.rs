@@ -22,7 +22,7 @@ pub async fn run(ctx: Arc<JobContext>) {
             _ = ctx.shutdown.stop.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        match runs::admit(&ctx.db, &ctx.queue).await {
+        match runs::admit(&ctx.db, &ctx.queue, ctx.config.limits.slots_per_client).await {
             Ok(admitted) => {
                 if failing {
                     info!("admission works again");

@@ -11,5 +11,6 @@ pub mod maintenance;
 pub mod metrics_endpoint;
 pub mod pipeline;
 pub mod runner;
+pub mod verification;
 
 pub use context::JobContext;

@@ -1,4 +1,4 @@
-//! The apalis Monitor: three pools (analysis, cleanup, monitor), each with its own
+//! The apalis Monitor: four pools (analysis, cleanup, monitor, verification), each with its own
 //! concurrency, named per process, with a timeout on every job and CPU-heavy work kept off
 //! the worker's own task (DESIGN §5).
 
@@ -7,12 +7,12 @@ use std::{future::Future, sync::Arc};
 use apalis::prelude::*;
 use onboard_shared::{
     config::JobsConfig,
-    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob},
+    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob, VerificationJob},
     metrics::{JOB_DURATION, JOBS},
 };
 use tracing::{info, warn};
 
-use crate::{context::JobContext, maintenance, pipeline};
+use crate::{context::JobContext, maintenance, pipeline, verification};
 
 async fn handle_analysis(job: AnalysisJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
     measured::<AnalysisJob, _>(pipeline::run(&ctx, job.run_id)).await
@@ -24,6 +24,13 @@ async fn handle_cleanup(job: CleanupJob, ctx: Data<Arc<JobContext>>) -> Result<(
 
 async fn handle_monitor(job: MonitorJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
     measured::<MonitorJob, _>(maintenance::run(&ctx, MaintenanceKind::Monitor, job.run_id)).await
+}
+
+async fn handle_verification(
+    job: VerificationJob,
+    ctx: Data<Arc<JobContext>>,
+) -> Result<(), BoxDynError> {
+    measured::<VerificationJob, _>(verification::run(&ctx, job.verification_id)).await
 }
 
 /// Runs a handler, counting it by queue and outcome and timing it.
@@ -84,7 +91,7 @@ macro_rules! pool {
     }};
 }
 
-/// Registers the three pools over one backend's storages.
+/// Registers the pools over one backend's storages.
 macro_rules! pools {
     ($monitor:expr, $ctx:expr, $storage:ident) => {{
         let m = pool!(
@@ -103,13 +110,21 @@ macro_rules! pools {
             |j: &JobsConfig| j.cleanup_concurrency,
             handle_cleanup
         );
-        pool!(
+        let m = pool!(
             m,
             $ctx,
             $storage,
             MonitorJob,
             |j: &JobsConfig| j.monitor_concurrency,
             handle_monitor
+        );
+        pool!(
+            m,
+            $ctx,
+            $storage,
+            VerificationJob,
+            |j: &JobsConfig| j.verification_concurrency,
+            handle_verification
         )
     }};
 }

@@ -1,15 +1,17 @@
 //! The operators' page at `/ops`: server-rendered HTML over the same data as the ops API
 //! (queues, analysis and maintenance runs, the funnel and the completion rate of the last
 //! 30 days), readable without JavaScript and refreshed in place with it. The admin token is
-//! entered once and kept in a session cookie (its digest, not the token); the forms post
-//! back here, and the cookie is `SameSite=Strict` with the `Origin` checked, so another site
-//! cannot post them.
+//! entered once and opens a server-side session: the cookie holds a random id (the table
+//! only its digest) that expires, ends on sign-out and can be revoked all at once. The forms
+//! post back here, and the cookie is `SameSite=Strict` with the `Origin` checked, so another
+//! site cannot post them. Sign-in spends the write rate limit, so tokens cannot be tried fast.
 
 mod charts;
 mod view;
 
 use cookie::{Cookie, SameSite};
 use onboard_shared::{
+    config::CookieSecure,
     entities::{analysis_run, site},
     jobs::MaintenanceKind,
 };
@@ -56,8 +58,10 @@ struct PageQuery {
 
 #[handler]
 async fn page(state: Data<&AppState>, req: &Request, query: Query<PageQuery>) -> Response {
-    if !signed_in(&state, req) {
-        return html(StatusCode::UNAUTHORIZED, view::login(None));
+    match signed_in(&state, req).await {
+        Ok(true) => {}
+        Ok(false) => return html(StatusCode::UNAUTHORIZED, view::login(None)),
+        Err(e) => return error_page(e),
     }
     match overview(&state).await {
         Ok(data) => html(StatusCode::OK, view::dashboard(&data, query.0.started)),
@@ -76,14 +80,22 @@ async fn login(state: Data<&AppState>, req: &Request, form: Form<LoginForm>) -> 
     if !same_origin(req) {
         return error_page(cross_site());
     }
-    if let Err(e) = admin::check_token(&state, form.0.token.trim()) {
+    let token = form.0.token.trim();
+    if let Err(e) = admin::check_token(&state, token) {
         let (status, body) = e.parts();
         return html(status, view::login(Some(&body.message)));
     }
-    let session = Cookie::build((COOKIE, admin::session_value(form.0.token.trim())))
+    let id = match admin::open_session(&state, token).await {
+        Ok(id) => id,
+        Err(e) => return error_page(e.into()),
+    };
+    let ttl = cookie::time::Duration::seconds(state.config.ops_session_ttl.as_secs() as i64);
+    let session = Cookie::build((COOKIE, id))
         .path("/ops")
         .http_only(true)
+        .secure(secure_cookie(&state, req))
         .same_site(SameSite::Strict)
+        .max_age(ttl)
         .build();
     see_other("/ops")
         .with_header(header::SET_COOKIE, session.to_string())
@@ -91,10 +103,19 @@ async fn login(state: Data<&AppState>, req: &Request, form: Form<LoginForm>) -> 
 }
 
 #[handler]
-async fn logout() -> Response {
+async fn logout(state: Data<&AppState>, req: &Request) -> Response {
+    if !same_origin(req) {
+        return error_page(cross_site());
+    }
+    for id in session_ids(req) {
+        if let Err(e) = admin::close_session(&state, &id).await {
+            return error_page(e.into());
+        }
+    }
     let gone = Cookie::build((COOKIE, ""))
         .path("/ops")
         .http_only(true)
+        .secure(secure_cookie(&state, req))
         .same_site(SameSite::Strict)
         .max_age(cookie::time::Duration::ZERO)
         .build();
@@ -105,8 +126,10 @@ async fn logout() -> Response {
 
 #[handler]
 async fn trigger(state: Data<&AppState>, req: &Request, kind: Path<String>) -> Response {
-    if !signed_in(&state, req) {
-        return html(StatusCode::UNAUTHORIZED, view::login(None));
+    match signed_in(&state, req).await {
+        Ok(true) => {}
+        Ok(false) => return html(StatusCode::UNAUTHORIZED, view::login(None)),
+        Err(e) => return error_page(e),
     }
     if !same_origin(req) {
         return error_page(cross_site());
@@ -190,14 +213,54 @@ async fn recent_analysis_runs(db: &DatabaseConnection) -> Result<Vec<RecentRun>,
         .collect())
 }
 
-fn signed_in(state: &AppState, req: &Request) -> bool {
+/// Whether the request carries the cookie of a live session.
+async fn signed_in(state: &AppState, req: &Request) -> Result<bool, ApiError> {
+    for id in session_ids(req) {
+        if admin::session_is_open(state, &id).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The session ids the request's cookies carry (at most a few are looked at).
+fn session_ids(req: &Request) -> Vec<String> {
     req.headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .any(|c| c.name() == COOKIE && admin::check_session(state, c.value()))
+        .filter(|c| c.name() == COOKIE && !c.value().is_empty() && c.value().len() <= 128)
+        .map(|c| c.value().to_owned())
+        .take(4)
+        .collect()
+}
+
+/// Whether the session cookie is `Secure`: as configured, or when the request came over
+/// TLS (directly, or as a trusted proxy's `X-Forwarded-Proto` says).
+fn secure_cookie(state: &AppState, req: &Request) -> bool {
+    match state.config.ops_cookie_secure {
+        CookieSecure::Always => true,
+        CookieSecure::Never => false,
+        CookieSecure::Auto => {
+            let peer_trusted = match req.remote_addr().0 {
+                poem::Addr::SocketAddr(addr) => state
+                    .config
+                    .trusted_proxies
+                    .iter()
+                    .any(|net| net.contains(&addr.ip())),
+                _ => false,
+            };
+            *req.scheme() == poem::http::uri::Scheme::HTTPS
+                || peer_trusted
+                    && req
+                        .headers()
+                        .get("x-forwarded-proto")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+        }
+    }
 }
 
 /// A form post must come from this page: a browser names the page's origin in `Origin`;

@@ -208,7 +208,8 @@ fn analysis_runs(runs: &[RecentRun], now: DateTime<Utc>) -> Markup {
                                     td { (time(run.queued_at)) }
                                     td.num { (run.started_at.map(|s| seconds((run.completed_at.unwrap_or(now) - s).num_seconds().max(0) as u64)).unwrap_or_else(|| "–".into())) }
                                     td.num { (run.pages_crawled) " / " (run.pages_discovered) }
-                                    td.error { (run.error_message.as_deref().unwrap_or("")) }
+                                    // Operators see the technical reason; the guest saw the message.
+                                    td.error { (run.error_detail.as_deref().or(run.error_message.as_deref()).unwrap_or("")) }
                                 }
                             }
                         }

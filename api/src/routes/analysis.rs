@@ -14,11 +14,14 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySel
 use serde_json::Value;
 use uuid::Uuid;
 
+use std::net::IpAddr;
+
 use super::Tag;
 use crate::{
     error::{ApiError, operation_errors},
     guest_access,
     guest_id::GuestId,
+    rate_limit::ClientIp,
     sites,
     state::AppState,
 };
@@ -44,6 +47,9 @@ operation_errors!(ResultErrors {
 
 #[derive(Default)]
 pub struct AnalysisApi;
+
+/// When to try again after `too_many_analyses`: analyses take tens of seconds.
+const BUSY_RETRY_SECS: u64 = 15;
 
 /// Pages listed in an analysis result, at most.
 const MAX_LISTED_PAGES: u64 = 500;
@@ -176,10 +182,11 @@ impl AnalysisApi {
     async fn start(
         &self,
         state: Data<&AppState>,
+        client: Data<&ClientIp>,
         user_uuid: Query<GuestId>,
     ) -> Result<StartResponse, StartErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
-        let run = start_or_current(&state, &guest).await?;
+        let run = start_or_current(&state, &guest, client.0.0).await?;
         Ok(StartResponse::Accepted(Json(AnalysisStarted::from(run))))
     }
 
@@ -193,6 +200,7 @@ impl AnalysisApi {
     async fn progress_steps(
         &self,
         state: Data<&AppState>,
+        client: Data<&ClientIp>,
         user_uuid: Query<GuestId>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> Result<ProgressResponse, ProgressErrors> {
@@ -207,7 +215,7 @@ impl AnalysisApi {
             None => {
                 let ticket = state.progress.ticket(user_uuid.0.0);
                 let guest = guest_access::active(&state, user_uuid.0).await?;
-                let run = latest_or_start(&state, &guest).await?;
+                let run = latest_or_start(&state, &guest, client.0.0).await?;
                 state.progress.put(ticket, guest, run.clone());
                 loaded_steps = run.as_ref().map(progress::steps_of).unwrap_or_default();
                 loaded = run;
@@ -351,6 +359,7 @@ async fn guest_run(
 async fn latest_or_start(
     state: &AppState,
     guest: &guest_session::Model,
+    client: Option<IpAddr>,
 ) -> Result<Option<analysis_run::Model>, ApiError> {
     let latest = analysis_run::Entity::find()
         .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
@@ -359,15 +368,20 @@ async fn latest_or_start(
         .await?;
     Ok(match latest {
         Some(run) => Some(run),
-        None if guest.onboarding_domain.is_some() => Some(start_or_current(state, guest).await?),
+        None if guest.onboarding_domain.is_some() => {
+            Some(start_or_current(state, guest, client).await?)
+        }
         None => None,
     })
 }
 
-/// The guest's active run, or a new one for its domain (row first, then the job).
+/// The guest's active run, or a new one for its domain (row first, then the job). A new
+/// run is refused (429 `too_many_analyses`) while the client address, or the domain, has
+/// as many analyses under way as the limits allow.
 pub async fn start_or_current(
     state: &AppState,
     guest: &guest_session::Model,
+    client: Option<IpAddr>,
 ) -> Result<analysis_run::Model, ApiError> {
     let domain = guest.onboarding_domain.as_deref().ok_or_else(|| {
         ApiError::conflict(
@@ -379,7 +393,29 @@ pub async fn start_or_current(
         return Ok(active);
     }
     let site = sites::upsert(&state.db, domain).await?;
-    let run = match runs::create(&state.db, site.id, guest.uuid).await {
+    let limits = &state.config.limits;
+    let (of_client, of_site) = runs::active_counts(&state.db, client, site.id).await?;
+    if of_client >= limits.analyses_per_client as u64 {
+        return Err(ApiError::too_many(
+            "too_many_analyses",
+            format!(
+                "{of_client} analyses started from your address are still under way; \
+                 start another when one has finished"
+            ),
+            BUSY_RETRY_SECS,
+        ));
+    }
+    if of_site >= limits.analyses_per_domain as u64 {
+        return Err(ApiError::too_many(
+            "too_many_analyses",
+            format!(
+                "{domain} is already being analysed {of_site} times; try again when one \
+                 of those analyses has finished"
+            ),
+            BUSY_RETRY_SECS,
+        ));
+    }
+    let run = match runs::create(&state.db, site.id, guest.uuid, client).await {
         Ok(run) => run,
         // Another request started it a moment ago: the unique active-run index says so.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
@@ -393,7 +429,7 @@ pub async fn start_or_current(
     state.progress_changed(guest.uuid).await;
     // A failed push leaves the run queued, and a worker pushes it once the queue is back;
     // a full queue leaves it waiting for admission (DESIGN §5).
-    runs::enqueue(&state.db, &state.queue, &run).await?;
+    runs::enqueue(&state.db, &state.queue, &run, limits.slots_per_client).await?;
     Ok(run)
 }
 

@@ -3,7 +3,7 @@
 use std::{sync::Arc, time::Instant};
 
 use onboard_shared::{
-    entities::{analysis_run, crawled_page, site_insight},
+    entities::{analysis_run, crawled_page, guest_session, site_insight},
     progress::RunStatus,
 };
 use poem::web::Data;
@@ -16,6 +16,7 @@ use crate::{
     guest_access,
     guest_id::GuestId,
     search::{Index, Page},
+    sites,
     state::AppState,
 };
 
@@ -51,8 +52,8 @@ pub struct ContentResults {
     pub total_results: u32,
     /// Milliseconds spent answering.
     pub processing_time: f64,
-    /// The analysis searched: the latest that succeeded, else the latest (its pages so
-    /// far); absent before any analysis.
+    /// The analysis searched: the latest of the guest's current domain that succeeded,
+    /// else the latest that finished; absent before any has finished.
     pub analysis_id: Option<i64>,
 }
 
@@ -79,7 +80,7 @@ impl ContentApi {
     ) -> Result<Json<ContentResults>, SearchErrors> {
         let started = Instant::now();
         let guest = guest_access::active(&state, user_uuid.0).await?;
-        let Some(run) = searched_run(&state, &guest.uuid).await? else {
+        let Some(run) = searched_run(&state, &guest).await? else {
             return Ok(Json(ContentResults {
                 content: Vec::new(),
                 total_results: 0,
@@ -119,12 +120,19 @@ fn elapsed_ms(started: Instant) -> f64 {
     (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
 }
 
-/// The guest's latest succeeded analysis, else its latest.
+/// The analysis searched: the guest's latest succeeded analysis of its current domain,
+/// else its latest finished one. A run still under way is not searched (its pages are
+/// still being written); its predecessor answers meanwhile.
 async fn searched_run(
     state: &AppState,
-    guest: &uuid::Uuid,
+    guest: &guest_session::Model,
 ) -> Result<Option<analysis_run::Model>, ApiError> {
-    let runs = analysis_run::Entity::find().filter(analysis_run::Column::GuestUuid.eq(*guest));
+    let Some(site_id) = sites::id_of(&state.db, guest.onboarding_domain.as_deref()).await? else {
+        return Ok(None);
+    };
+    let runs = analysis_run::Entity::find()
+        .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
+        .filter(analysis_run::Column::SiteId.eq(site_id));
     let succeeded = runs
         .clone()
         .filter(analysis_run::Column::Status.eq(RunStatus::Succeeded.as_str()))
@@ -134,19 +142,27 @@ async fn searched_run(
     Ok(match succeeded {
         Some(run) => Some(run),
         None => {
-            runs.order_by_desc(analysis_run::Column::Id)
-                .one(&state.db)
-                .await?
+            runs.filter(
+                analysis_run::Column::Status
+                    .is_in([RunStatus::Failed.as_str(), RunStatus::Cancelled.as_str()]),
+            )
+            .order_by_desc(analysis_run::Column::Id)
+            .one(&state.db)
+            .await?
         }
     })
 }
 
-/// The run's index: cached once the run has finished, built afresh while pages still come.
+/// The run's index, built once (see `search::Indexes`).
 async fn index_of(state: &AppState, run: &analysis_run::Model) -> Result<Arc<Index>, ApiError> {
-    let finished = RunStatus::parse(&run.status).is_some_and(|s| !s.is_active());
-    if finished && let Some(index) = state.search.get(run.id) {
-        return Ok(index);
-    }
+    let run_id = run.id;
+    state
+        .search
+        .get_or_build(run_id, || build_index(state, run_id))
+        .await
+}
+
+async fn build_index(state: &AppState, run_id: i64) -> Result<Index, ApiError> {
     let rows: Vec<(String, Option<String>, Option<String>)> = crawled_page::Entity::find()
         .select_only()
         .columns([
@@ -154,7 +170,7 @@ async fn index_of(state: &AppState, run: &analysis_run::Model) -> Result<Arc<Ind
             crawled_page::Column::Title,
             crawled_page::Column::MainText,
         ])
-        .filter(crawled_page::Column::RunId.eq(run.id))
+        .filter(crawled_page::Column::RunId.eq(run_id))
         .filter(crawled_page::Column::MainText.is_not_null())
         .filter(crawled_page::Column::DuplicateOf.is_null())
         .order_by_asc(crawled_page::Column::Id)
@@ -164,7 +180,7 @@ async fn index_of(state: &AppState, run: &analysis_run::Model) -> Result<Arc<Ind
     let language = site_insight::Entity::find()
         .select_only()
         .column(site_insight::Column::Language)
-        .filter(site_insight::Column::RunId.eq(run.id))
+        .filter(site_insight::Column::RunId.eq(run_id))
         .into_tuple::<Option<String>>()
         .one(&state.db)
         .await?
@@ -177,16 +193,12 @@ async fn index_of(state: &AppState, run: &analysis_run::Model) -> Result<Arc<Ind
             text: text.unwrap_or_default(),
         })
         .collect();
+    metrics::counter!(onboard_shared::metrics::SEARCH_INDEX_BUILDS).increment(1);
     // Stemming every page is CPU work: off the async workers.
-    let index = tokio::task::spawn_blocking(move || Index::build(pages, language.as_deref()))
+    tokio::task::spawn_blocking(move || Index::build(pages, language.as_deref()))
         .await
-        .map(Arc::new)
         .map_err(|e| {
             tracing::error!(error = %e, "building a search index failed");
             ApiError::internal()
-        })?;
-    if finished {
-        state.search.put(run.id, index.clone());
-    }
-    Ok(index)
+        })
 }

@@ -1,6 +1,6 @@
 use chrono::Utc;
 use onboard_shared::{
-    entities::{guest_session, upload},
+    entities::{guest_session, onboarding_configuration, upload},
     logo_store::{LogoStore, valid_name},
     onboarding::TempConfiguration,
 };
@@ -12,7 +12,10 @@ use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
     types::multipart::Upload,
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -32,7 +35,8 @@ pub struct LogoApi;
 operation_errors!(UploadErrors {
     NotFound = 404: "No guest session has this id.",
     Gone = 410: "The guest session has expired.",
-    TooLarge = 413: "The file is larger than 5 MB.",
+    TooLarge = 413: "The file is larger than 5 MB (`file_too_large`), or the guest's logos \
+                     would take more than its storage allowance (`upload_quota_exceeded`).",
     UnsupportedMediaType = 415: "The file is not a PNG, JPEG or SVG image.",
 });
 operation_errors!(ServeErrors {
@@ -109,6 +113,45 @@ impl IntoResponse for LogoImage {
     }
 }
 
+/// The guest's earlier uploads of a kind, which a new upload of that kind replaces: all
+/// of them but those a site's live configuration uses.
+async fn replaced_uploads(
+    state: &AppState,
+    guest: Uuid,
+    kind: &str,
+) -> Result<Vec<upload::Model>, ApiError> {
+    let earlier = upload::Entity::find()
+        .filter(upload::Column::GuestUuid.eq(guest))
+        .filter(upload::Column::Kind.eq(kind))
+        .all(&state.db)
+        .await?;
+    if earlier.is_empty() {
+        return Ok(earlier);
+    }
+    let names: Vec<String> = earlier.iter().map(|u| u.stored_name.clone()).collect();
+    let in_use: Vec<(Option<String>, Option<String>)> = onboarding_configuration::Entity::find()
+        .select_only()
+        .column(onboarding_configuration::Column::FloatieLogo)
+        .column(onboarding_configuration::Column::LauncherLogo)
+        .filter(
+            Condition::any()
+                .add(onboarding_configuration::Column::FloatieLogo.is_in(names.clone()))
+                .add(onboarding_configuration::Column::LauncherLogo.is_in(names)),
+        )
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let used = |name: &str| {
+        in_use
+            .iter()
+            .any(|(f, l)| f.as_deref() == Some(name) || l.as_deref() == Some(name))
+    };
+    Ok(earlier
+        .into_iter()
+        .filter(|u| !used(&u.stored_name))
+        .collect())
+}
+
 impl From<LogoError> for ApiError {
     fn from(e: LogoError) -> Self {
         let message = e.to_string();
@@ -152,6 +195,31 @@ impl LogoApi {
             )
         })?;
         let logo = logo_check::inspect(&bytes).map_err(ApiError::from)?;
+        let kind_name = match kind.0 {
+            LogoKind::Floatie => "floatie",
+            LogoKind::Launcher => "launcher",
+        };
+        let replaced = replaced_uploads(&state, guest.uuid, kind_name).await?;
+        let kept: i64 = upload::Entity::find()
+            .filter(upload::Column::GuestUuid.eq(guest.uuid))
+            .all(&state.db)
+            .await?
+            .iter()
+            .filter(|u| !replaced.iter().any(|r| r.id == u.id))
+            .map(|u| u.bytes)
+            .sum();
+        let allowance = state.config.limits.upload_bytes_per_guest as i64;
+        if kept + bytes.len() as i64 > allowance {
+            return Err(ApiError::too_large(
+                "upload_quota_exceeded",
+                format!(
+                    "Your logos may take {} MB in all; this one would make {:.1} MB",
+                    allowance / (1024 * 1024),
+                    (kept + bytes.len() as i64) as f64 / (1024.0 * 1024.0)
+                ),
+            )
+            .into());
+        }
         let name = format!("{}.{}", Uuid::new_v4(), logo.kind.extension());
         state.logos.put(&name, &bytes).await.map_err(|e| {
             tracing::error!(error = %e, "storing a logo");
@@ -159,12 +227,7 @@ impl LogoApi {
         })?;
         upload::ActiveModel {
             guest_uuid: Set(guest.uuid),
-            kind: Set(if kind.0 == LogoKind::Floatie {
-                "floatie"
-            } else {
-                "launcher"
-            }
-            .into()),
+            kind: Set(kind_name.into()),
             stored_name: Set(name.clone()),
             content_type: Set(logo.kind.content_type().into()),
             bytes: Set(bytes.len() as i64),
@@ -192,6 +255,19 @@ impl LogoApi {
         })
         .exec(&state.db)
         .await?;
+        // The logo this one replaces goes, row and file (a site already using it keeps it).
+        if !replaced.is_empty() {
+            upload::Entity::delete_many()
+                .filter(upload::Column::Id.is_in(replaced.iter().map(|u| u.id)))
+                .exec(&state.db)
+                .await?;
+            for old in &replaced {
+                if let Err(error) = state.logos.delete(&old.stored_name).await {
+                    // Cleanup removes files no row names.
+                    tracing::warn!(%error, name = %old.stored_name, "could not delete a replaced logo");
+                }
+            }
+        }
         Ok(UploadResponse::Created(Json(Uploaded {
             preview: format!("/api/onboarding/logos/{name}"),
             filename: name,

@@ -9,6 +9,7 @@ pub mod logos;
 pub mod onboarding;
 pub mod ops;
 pub mod stats;
+pub mod verification;
 
 use poem_openapi::Tags;
 

@@ -2,10 +2,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use onboard_shared::{
     analytics::{self, Auto},
     domain::Domain,
-    entities::{analysis_run, guest_session, onboarding_configuration as oc, site_insight},
+    entities::{analysis_run, guest_session, onboarding_configuration as oc, site, site_insight},
     onboarding::{self, Design, Suggestions, TempConfiguration, normalise_hex_color},
     progress::RunStatus,
-    runs,
+    runs, verification,
 };
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
@@ -39,6 +39,8 @@ operation_errors!(UpdateConfigErrors {
     UnsupportedMediaType = 415: "The body is not JSON.",
 });
 operation_errors!(CompleteErrors {
+    Forbidden = 403: "The guest has not proved control of its domain \
+                      (`verification_required`): see `POST /api/onboarding/verification`.",
     NotFound = 404: "No guest session has this id.",
     Conflict = 409: "The guest has not set a domain yet.",
     Gone = 410: "The guest session has expired.",
@@ -177,7 +179,8 @@ impl OnboardingApi {
     ) -> Result<Json<OnboardingConfig>, ReadConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let user = TempConfiguration::from_json(&guest.temp_configuration);
-        let suggested = suggestions_for(&state.db, guest.uuid).await?;
+        let suggested =
+            suggestions_for(&state.db, guest.uuid, guest.onboarding_domain.as_deref()).await?;
         let effective = onboarding::effective(&user, &suggested);
         Ok(Json(OnboardingConfig {
             domain: guest.onboarding_domain,
@@ -295,7 +298,9 @@ impl OnboardingApi {
     }
 
     /// Apply the guest's configuration to its site and mark onboarding complete. Fields the
-    /// guest did not set keep the site's current values (or the analysis' suggestions).
+    /// guest did not set keep the site's current values (or the analysis' suggestions). The
+    /// guest must have proved control of the domain (`POST /api/onboarding/verification`):
+    /// a site's live configuration belongs to whoever controls its domain.
     #[oai(
         path = "/api/onboarding/complete",
         method = "post",
@@ -314,16 +319,28 @@ impl OnboardingApi {
             )
         })?;
         let db = &state.db;
+        if !verification::is_verified(db, guest.uuid, &domain).await? {
+            return Err(ApiError::forbidden(
+                "verification_required",
+                format!(
+                    "Prove that you control {domain} before applying a configuration to its \
+                     site: get a token with POST /api/onboarding/verification, put it on the \
+                     site, then POST /api/onboarding/verification/check"
+                ),
+            )
+            .into());
+        }
         let site = sites::upsert(db, &domain).await?;
         let user = TempConfiguration::from_json(&guest.temp_configuration);
-        let suggested = suggestions_for(db, guest.uuid).await?;
-        let existing = oc::Entity::find()
-            .filter(oc::Column::SiteId.eq(site.id))
-            .one(db)
-            .await?;
+        let suggested = suggestions_for(db, guest.uuid, Some(&domain)).await?;
         // At the precision the database keeps, so a later read gives the same completedAt.
         let now = Utc::now().trunc_subsecs(6);
 
+        let txn = db.begin().await?;
+        let existing = oc::Entity::find()
+            .filter(oc::Column::SiteId.eq(site.id))
+            .one(&txn)
+            .await?;
         let base = existing
             .as_ref()
             .map(design_of)
@@ -375,11 +392,17 @@ impl OnboardingApi {
         row.onboarding_step = Set(step);
         row.is_completed = Set(true);
         row.updated_at = Set(now);
-        row.save(db).await?;
+        row.save(&txn).await?;
+        // The first verified guest to apply a configuration claims the site.
+        site::Entity::update_many()
+            .col_expr(site::Column::ClaimedAt, Expr::value(now))
+            .filter(site::Column::Id.eq(site.id))
+            .filter(site::Column::ClaimedAt.is_null())
+            .exec(&txn)
+            .await?;
 
         // Completion is recorded once: a second call applies the configuration again but
         // keeps the first completion's time and writes no second event.
-        let txn = db.begin().await?;
         let first = guest_session::Entity::update_many()
             .col_expr(
                 guest_session::Column::OnboardingCompletedAt,
@@ -465,10 +488,19 @@ fn apply(config: &mut TempConfiguration, input: ConfigurationInput) -> Result<()
     Ok(())
 }
 
-/// The suggestions of the guest's latest successful analysis, if any.
-pub async fn suggestions_for(db: &DatabaseConnection, guest: Uuid) -> Result<Suggestions, DbErr> {
+/// The suggestions of the guest's latest successful analysis of `domain` (its current
+/// domain), if any: a run of another domain never suggests values for this one.
+pub async fn suggestions_for(
+    db: &DatabaseConnection,
+    guest: Uuid,
+    domain: Option<&str>,
+) -> Result<Suggestions, DbErr> {
+    let Some(site_id) = sites::id_of(db, domain).await? else {
+        return Ok(Suggestions::default());
+    };
     let Some(run) = analysis_run::Entity::find()
         .filter(analysis_run::Column::GuestUuid.eq(guest))
+        .filter(analysis_run::Column::SiteId.eq(site_id))
         .filter(analysis_run::Column::Status.eq(RunStatus::Succeeded.as_str()))
         .order_by_desc(analysis_run::Column::Id)
         .one(db)

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::Tag;
 use crate::{
-    admin::AdminToken,
+    admin::{self, AdminToken},
     error::{ApiError, operation_errors},
     state::AppState,
 };
@@ -39,6 +39,12 @@ operation_errors!(OpsRunErrors {
 
 #[derive(Default)]
 pub struct OpsApi;
+
+#[derive(Object)]
+pub struct SessionsRevoked {
+    /// Sessions that were open and are now ended.
+    pub revoked: u64,
+}
 
 /// Runs listed when `limit` is not given.
 const DEFAULT_LISTED: u64 = 20;
@@ -192,6 +198,23 @@ impl OpsApi {
         let kind = kind.0.map(MaintenanceKind::from);
         let runs = recent_runs(&state.db, kind, limit.0.unwrap_or(DEFAULT_LISTED)).await?;
         Ok(Json(MaintenanceRuns { runs }))
+    }
+
+    /// Sign out every operators' page session (for example after the admin token may have
+    /// been seen). Answers how many were open.
+    #[oai(
+        path = "/api/ops/sessions",
+        method = "delete",
+        operation_id = "revokeOpsSessions"
+    )]
+    async fn revoke_sessions(
+        &self,
+        state: Data<&AppState>,
+        auth: AdminToken,
+    ) -> Result<Json<SessionsRevoked>, OpsErrors> {
+        auth.check(&state)?;
+        let revoked = admin::close_all_sessions(&state).await?;
+        Ok(Json(SessionsRevoked { revoked }))
     }
 
     /// Per queue: jobs waiting, running, failed and dead, and the age of the oldest

@@ -19,6 +19,7 @@ use crate::{
 
 operation_errors!(EventErrors {
     NotFound = 404: "No guest session has the given guestUuid.",
+    Gone = 410: "The guest session has expired.",
     TooLarge = 413: "The body, or its eventData, is too large.",
     UnsupportedMediaType = 415: "The body is not JSON.",
 });
@@ -86,7 +87,7 @@ impl StatsApi {
             )
             .into());
         }
-        let guest = guest_access::find(&state, input.guest_uuid).await?;
+        let guest = guest_access::active(&state, input.guest_uuid).await?;
         let site_id = sites::id_of(&state.db, guest.onboarding_domain.as_deref()).await?;
         let saved = event::ActiveModel {
             event_type: Set(input.event_type.into()),

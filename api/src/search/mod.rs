@@ -1,6 +1,8 @@
 //! Content search over one analysis' extracted pages: BM25 over titles and over main text,
 //! a title match counting above a body match, each hit with a snippet. An index is built
-//! from the rows on first use and kept for finished analyses, whose pages no longer change.
+//! from the rows of a finished analysis (whose pages no longer change) on first use and
+//! kept within a memory budget; the text of a page is indexed up to a bound, so the work
+//! one build takes is bounded by the analysis' page budget.
 
 mod cache;
 mod snippet;
@@ -16,6 +18,10 @@ use words::Words;
 
 /// How much a title match counts against a body match of the same strength.
 const TITLE_WEIGHT: f32 = 2.0;
+/// Bytes of a page's text indexed (and searched for snippets).
+pub const MAX_INDEXED_TEXT: usize = 64 * 1024;
+/// What one kept term of a page costs in the scorers' maps, roughly.
+const BYTES_PER_TERM: usize = 48;
 
 /// A page as search sees it.
 #[derive(Debug, Clone)]
@@ -39,11 +45,16 @@ pub struct Index {
     body_scores: Scorer<usize, u64>,
     /// For queries and snippets, the same cut as the pages.
     words: Words,
+    /// Memory the index takes, estimated.
+    bytes: usize,
 }
 
 impl Index {
     /// CPU work in proportion to the text: build it off the async workers.
-    pub fn build(pages: Vec<Page>, language: Option<&str>) -> Index {
+    pub fn build(mut pages: Vec<Page>, language: Option<&str>) -> Index {
+        for page in &mut pages {
+            clip(&mut page.text, MAX_INDEXED_TEXT);
+        }
         let titles_corpus: Vec<&str> = pages.iter().map(|p| p.title.as_str()).collect();
         let bodies_corpus: Vec<&str> = pages.iter().map(|p| p.text.as_str()).collect();
         let titles = EmbedderBuilder::<u64, Words>::with_tokenizer_and_fit_to_corpus(
@@ -58,16 +69,28 @@ impl Index {
         .build();
         let mut title_scores = Scorer::new();
         let mut body_scores = Scorer::new();
+        let mut bytes = 0;
         for (i, page) in pages.iter().enumerate() {
-            title_scores.upsert(&i, titles.embed(&page.title));
-            body_scores.upsert(&i, bodies.embed(&page.text));
+            let (title, body) = (titles.embed(&page.title), bodies.embed(&page.text));
+            bytes += page.url.len()
+                + page.title.len()
+                + page.text.len()
+                + (title.0.len() + body.0.len()) * BYTES_PER_TERM;
+            title_scores.upsert(&i, title);
+            body_scores.upsert(&i, body);
         }
         Index {
             pages,
             title_scores,
             body_scores,
             words: Words::for_language(language),
+            bytes,
         }
+    }
+
+    /// Memory the index takes, estimated.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn len(&self) -> usize {
@@ -120,6 +143,17 @@ impl Index {
             })
             .collect();
         (hits, total)
+    }
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn clip(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
     }
 }
 

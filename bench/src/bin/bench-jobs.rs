@@ -312,8 +312,8 @@ async fn start_run(db: &DatabaseConnection, queue: &JobQueue, site_id: i64) -> a
     guest_session::Entity::insert(guest_row(guest))
         .exec(db)
         .await?;
-    let run = runs::create(db, site_id, guest).await?;
-    runs::enqueue(db, queue, &run).await?;
+    let run = runs::create(db, site_id, guest, None).await?;
+    runs::enqueue(db, queue, &run, usize::MAX).await?;
     Ok(run.id)
 }
 
@@ -330,13 +330,18 @@ fn guest_row(uuid: Uuid) -> guest_session::ActiveModel {
 
 /// Inserts `count` queued runs, not pushed, in batches.
 async fn backlog(db: &DatabaseConnection, site_id: i64, count: usize) -> anyhow::Result<()> {
-    let template = runs::create(db, site_id, {
-        let guest = Uuid::new_v4();
-        guest_session::Entity::insert(guest_row(guest))
-            .exec(db)
-            .await?;
-        guest
-    })
+    let template = runs::create(
+        db,
+        site_id,
+        {
+            let guest = Uuid::new_v4();
+            guest_session::Entity::insert(guest_row(guest))
+                .exec(db)
+                .await?;
+            guest
+        },
+        None,
+    )
     .await?;
     let mut left = count - 1;
     while left > 0 {

@@ -14,7 +14,11 @@ pub struct Model {
     pub current_step: i16,
     pub total_steps: i16,
     pub completion_percentage: i16,
+    /// What the guest is shown when the run failed: a generic reason where the detail
+    /// would tell a guest about addresses or ports.
     pub error_message: Option<String>,
+    /// The technical reason of a failure, for operators only.
+    pub error_detail: Option<String>,
     pub retry_count: i32,
     pub pages_discovered: i32,
     pub pages_crawled: i32,
@@ -28,6 +32,8 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// The client address that started the run; `None` for runs the service made itself.
+    pub client_ip: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,10 +3,12 @@
 pub mod analysis_run;
 pub mod crawled_page;
 pub mod daily_stat;
+pub mod domain_verification;
 pub mod event;
 pub mod guest_session;
 pub mod maintenance_run;
 pub mod onboarding_configuration;
+pub mod ops_session;
 pub mod site;
 pub mod site_insight;
 pub mod upload;

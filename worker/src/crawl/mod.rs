@@ -34,6 +34,9 @@ use scope::Scope;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub max_pages: usize,
+    /// URLs recorded (with a row) besides the crawled pages; beyond it, only the counts
+    /// grow, so a site listing a million URLs costs a bounded amount of storage.
+    pub max_recorded: usize,
     pub max_depth: usize,
     /// Requests in flight to one host.
     pub concurrency: usize,
@@ -50,8 +53,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_config(c: &CrawlConfig) -> Self {
+        let max_recorded = c.max_pages.saturating_mul(c.urls_per_page);
         Self {
             max_pages: c.max_pages,
+            max_recorded,
             max_depth: c.max_depth,
             concurrency: c.concurrency,
             delay: c.delay,
@@ -60,7 +65,10 @@ impl Settings {
             help_subdomains: c.help_subdomains,
             deadline: c.deadline,
             user_agent: c.user_agent.clone(),
-            sitemaps: sitemap::SitemapLimits::default(),
+            sitemaps: sitemap::SitemapLimits {
+                max_kept: max_recorded,
+                ..sitemap::SitemapLimits::default()
+            },
             content_selectors: Arc::default(),
         }
     }
@@ -161,7 +169,12 @@ struct Crawl<'a> {
     pages: Vec<CrawledPage>,
     stats: CrawlStats,
     started: usize,
+    /// URLs recorded that were not crawled (rows besides the crawled pages).
+    recorded: usize,
 }
+
+/// The set of URLs seen holds at most this many times the URLs a run records.
+const SEEN_PER_RECORDED: usize = 4;
 
 /// Crawls a site from its already fetched home page.
 pub async fn crawl(
@@ -188,6 +201,7 @@ pub async fn crawl(
             ..CrawlStats::default()
         },
         started: 0,
+        recorded: 0,
     };
 
     // The home page: fetched by Domain Validation, crawled here if robots.txt allows it.
@@ -225,13 +239,16 @@ pub async fn crawl(
             allowed_roots.push(root);
         }
     }
-    let (listed, notes) = sitemap::discover(fetcher, allowed_roots, settings.sitemaps).await;
-    for note in notes {
+    let listed = sitemap::discover(fetcher, allowed_roots, settings.sitemaps).await;
+    for note in listed.notes {
         tracing::info!(%note, "sitemap not fully used");
     }
-    for url in listed {
+    for url in listed.pages {
         c.discover(url, 1, "");
     }
+    // Listed beyond what a run keeps: counted as found and skipped, never stored.
+    c.stats.discovered += listed.dropped;
+    c.stats.skipped += listed.dropped;
     stats_tx.send_replace(c.stats);
 
     let mut in_flight: InFlight<'_> = FuturesUnordered::new();
@@ -379,11 +396,17 @@ impl Crawl<'_> {
         self.hosts.get_mut(&key).expect("just inserted")
     }
 
-    /// A URL was found: count it once, and either queue it or record why not.
+    /// A URL was found: count it once, and either queue it or record why not. Past the
+    /// run's bound on recorded URLs, new URLs are only counted (skipped), and once the
+    /// set of URLs seen is full a URL may be counted more than once.
     fn discover(&mut self, url: Url, depth: usize, anchor: &str) {
         let url = url::normalise(&url);
-        if !self.seen.insert(scope::key(&url)) {
+        let key = scope::key(&url);
+        if self.seen.contains(&key) {
             return;
+        }
+        if self.seen.len() < self.settings.max_recorded.saturating_mul(SEEN_PER_RECORDED) {
+            self.seen.insert(key);
         }
         self.stats.discovered += 1;
         let skip = if !self.scope.contains(&url) {
@@ -397,6 +420,10 @@ impl Crawl<'_> {
         };
         match skip {
             Some(reason) => self.record(url, depth, None, None, Some(reason)),
+            // The frontier holds no more than the run may record.
+            None if self.frontier.len() >= self.settings.max_recorded => {
+                self.record(url, depth, None, None, Some(SkipReason::PageLimit))
+            }
             None => {
                 let class = frontier::class(&url, anchor);
                 self.frontier.push(Entry {
@@ -422,6 +449,12 @@ impl Crawl<'_> {
             Some(r) if r.is_failure() => self.stats.failed += 1,
             Some(_) => self.stats.skipped += 1,
         }
+        // Crawled pages are always kept (the page budget bounds them); other URLs up to the
+        // run's bound, past which only the counts above grow.
+        if analysis.is_none() && self.recorded >= self.settings.max_recorded {
+            return;
+        }
+        self.recorded += usize::from(analysis.is_none());
         let (content_type, analysis) = match analysis {
             Some((ct, a)) => (ct, Some(a)),
             None => (None, None),

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use onboard_shared::onboarding::normalise_hex_color;
+use onboard_shared::untrusted;
 use serde::Serialize;
 use serde_json::Value;
 use url::Url;
@@ -68,20 +69,19 @@ pub fn detect(
         .map(|u| u.to_string())
         .collect();
 
-    let absolute = |href: &str| base.join(href.trim()).ok().map(String::from);
+    // Crawled values: only http(s) URLs, resolved against the page, become a logo or icon.
+    let absolute = |href: &str| untrusted::http_url(href, Some(base));
+    let kept = |url: &Url| untrusted::http_url(url.as_str(), None);
     brand.favicon = markup
         .icons
-        .first()
-        .map(|u| u.to_string())
+        .iter()
+        .find_map(kept)
         .or_else(|| absolute("/favicon.ico"));
     brand.logo = [
         (metadata.organization_logo().and_then(absolute), "json-ld"),
+        (markup.header_logo.as_ref().and_then(kept), "header-image"),
         (
-            markup.header_logo.as_ref().map(|u| u.to_string()),
-            "header-image",
-        ),
-        (
-            markup.apple_touch_icon.as_ref().map(|u| u.to_string()),
+            markup.apple_touch_icon.as_ref().and_then(kept),
             "apple-touch-icon",
         ),
         (
@@ -109,10 +109,10 @@ pub fn add_manifest(brand: &mut Brand, manifest: &Value, base: &Url) {
             .as_array()
             .and_then(|icons| icons.last())
             .and_then(|i| i["src"].as_str())
-        && let Ok(url) = base.join(src)
+        && let Some(url) = untrusted::http_url(src, Some(base))
     {
         brand.logo = Some(Logo {
-            url: url.into(),
+            url,
             source: "manifest-icon",
         });
     }

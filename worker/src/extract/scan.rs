@@ -12,6 +12,7 @@ use lol_html::{
     html_content::{Element, TextChunk},
     text,
 };
+use onboard_shared::untrusted;
 use url::Url;
 
 use super::{
@@ -325,22 +326,18 @@ fn on_anchor(s: &mut State, el: &Element, base: &Url) {
     };
     let href = href.trim();
     let facts = &mut s.scan.facts;
+    // Crawled values: only a valid address or number is kept, never the raw link text.
     if let Some(address) = strip_prefix_ci(href, "mailto:") {
-        let address = address
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if address.contains('@') && !facts.emails.contains(&address) {
+        let address = address.split('?').next().unwrap_or_default();
+        if let Some(address) = untrusted::email(address)
+            && !facts.emails.contains(&address)
+        {
             facts.emails.push(address);
         }
     } else if let Some(number) = strip_prefix_ci(href, "tel:") {
-        let number: String = number
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        if number.len() >= 5 && !facts.phones.contains(&number) {
+        if let Some(number) = untrusted::phone(number)
+            && !facts.phones.contains(&number)
+        {
             facts.phones.push(number);
         }
     } else if let Ok(mut url) = base.join(href)

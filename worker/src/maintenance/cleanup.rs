@@ -1,16 +1,17 @@
 //! Cleanup: guest sessions idle past their lifetime and never completed go, with what hangs
 //! off them (runs, pages, insights and uploads by foreign key, their events' guest link,
 //! their logo files); finished queue entries are vacuumed so the queue backend does not
-//! grow without end, and finished maintenance runs past their retention are pruned.
+//! grow without end, finished maintenance runs past their retention are pruned, and
+//! expired operators' page sessions are deleted.
 
 use chrono::Utc;
 use onboard_shared::{
     entities::{
         event,
         guest_session::{self, Column},
-        maintenance_run, upload,
+        maintenance_run, ops_session, upload,
     },
-    jobs::{AnalysisJob, CleanupJob, MonitorJob},
+    jobs::{AnalysisJob, CleanupJob, MonitorJob, VerificationJob},
     logo_store::{LocalDir, LogoStore},
     progress_feed::Notice,
 };
@@ -81,6 +82,7 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         ctx.queue.vacuum::<AnalysisJob>().await,
         ctx.queue.vacuum::<CleanupJob>().await,
         ctx.queue.vacuum::<MonitorJob>().await,
+        ctx.queue.vacuum::<VerificationJob>().await,
     ] {
         match result {
             Ok(n) => vacuumed += n,
@@ -108,8 +110,14 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
             .await?
             .rows_affected;
     }
+    let ops_sessions_expired = ops_session::Entity::delete_many()
+        .filter(ops_session::Column::ExpiresAt.lt(Utc::now()))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected;
     Ok(json!({
         "guestsDeleted": guests_deleted,
+        "opsSessionsExpired": ops_sessions_expired,
         "maintenanceRunsPruned": maintenance_pruned,
         "logoFilesDeleted": files_deleted,
         "queueEntriesVacuumed": vacuumed,

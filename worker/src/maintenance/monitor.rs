@@ -97,7 +97,8 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
     // them the idempotency key drops the push.
     let lost_before = now - chrono::Duration::from_std(jobs.queue_lost_after).unwrap_or_default();
     let repushed = runs::repush_older_than(&ctx.db, lost_before).await?;
-    let admitted = match runs::admit(&ctx.db, &ctx.queue).await {
+    let admitted = match runs::admit(&ctx.db, &ctx.queue, ctx.config.limits.slots_per_client).await
+    {
         Ok(admitted) => admitted,
         Err(runs::AdmitError::Db(e)) => return Err(e),
         Err(runs::AdmitError::Queue(error)) => {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use onboard_shared::entities::site_insight;
+use onboard_shared::{entities::site_insight, onboarding::normalise_hex_color, untrusted};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr};
 use serde_json::{Value, json};
 
@@ -20,8 +20,9 @@ use crate::{
 /// A manifest or stylesheet larger than this is not read for colours.
 const MAX_ASSET_BYTES: usize = 512 * 1024;
 
-/// FAQ pairs kept per site, and characters kept of an answer.
+/// FAQ pairs kept per site, and characters kept of a question and of an answer.
 const MAX_FAQ_PAIRS: usize = 200;
+const MAX_QUESTION_CHARS: usize = 300;
 const MAX_ANSWER_CHARS: usize = 2000;
 
 /// The home page's brand, completed with its web manifest and a few of its stylesheets,
@@ -51,6 +52,8 @@ pub async fn home_brand(fetcher: &Fetcher, home: &PageAnalysis, base: &url::Url)
 }
 
 /// Derives and stores the insights of a run. `brand` is the home page's, from `home_brand`.
+/// Every value came from a crawled page: each passes the untrusted-value rules (http(s)
+/// URLs only, valid emails and phone numbers, plain bounded text) before it is stored.
 pub async fn write_insights(
     db: &DatabaseConnection,
     run_id: i64,
@@ -68,15 +71,16 @@ pub async fn write_insights(
         .map(|b| b.colors.as_slice())
         .unwrap_or_default()
         .iter()
+        .filter_map(|c| normalise_hex_color(&c.color).map(|color| (color, c)))
         .take(5)
         .enumerate()
-        .map(|(i, c)| {
+        .map(|(i, (color, c))| {
             let role = match i {
                 0 => "primary",
                 1 => "secondary",
                 _ => "other",
             };
-            json!({"color": c.color, "source": c.source, "confidence": c.confidence, "role": role})
+            json!({"color": color, "source": c.source, "confidence": c.confidence, "role": role})
         })
         .collect();
 
@@ -95,36 +99,43 @@ pub async fn write_insights(
     let (mut score_sum, mut good, mut words) = (0u64, 0u32, 0usize);
     for (page, a) in &analysed {
         let at = page.url.to_string();
-        for email in &a.emails {
-            emails.entry(email.clone()).or_insert_with(|| at.clone());
+        for email in a.emails.iter().filter_map(|e| untrusted::email(e)) {
+            emails.entry(email).or_insert_with(|| at.clone());
         }
-        for phone in &a.phones {
-            phones.entry(phone.clone()).or_insert_with(|| at.clone());
+        for phone in a.phones.iter().filter_map(|p| untrusted::phone(p)) {
+            phones.entry(phone).or_insert_with(|| at.clone());
         }
         for provider in &a.channels.chat {
             chat.entry(provider).or_insert_with(|| at.clone());
         }
         for (network, url) in &a.channels.social {
-            social
-                .entry(url.clone())
-                .or_insert_with(|| (network, at.clone()));
+            if let Some(url) = untrusted::http_url(url, None) {
+                social.entry(url).or_insert_with(|| (network, at.clone()));
+            }
         }
         for centre in &a.channels.help_centres {
-            help.entry(centre.clone()).or_insert_with(|| at.clone());
+            if let Some(centre) = untrusted::http_url(centre, None) {
+                help.entry(centre).or_insert_with(|| at.clone());
+            }
         }
         if a.channels.contact_form {
             forms.push(at.clone());
         }
         // The same question on two pages (a duplicate page, say) is kept once.
         for (question, answer) in &a.faq {
-            if faq.len() < MAX_FAQ_PAIRS && questions_seen.insert(question.to_lowercase()) {
-                let answer: String = answer.chars().take(MAX_ANSWER_CHARS).collect();
+            let question = untrusted::plain_text(question, MAX_QUESTION_CHARS);
+            let answer = untrusted::plain_text(answer, MAX_ANSWER_CHARS);
+            if !question.is_empty()
+                && !answer.is_empty()
+                && faq.len() < MAX_FAQ_PAIRS
+                && questions_seen.insert(question.to_lowercase())
+            {
                 faq.push(json!({"question": question, "answer": answer, "page": at}));
             }
         }
         *categories.entry(a.category.as_str()).or_default() += 1;
-        if let Some(code) = &a.language.code {
-            *languages.entry(code.clone()).or_default() += 1;
+        if let Some(code) = a.language.code.as_deref().and_then(untrusted::language_tag) {
+            *languages.entry(code).or_default() += 1;
         }
         for flag in &a.quality.flags {
             let name = serde_json::to_value(flag)
@@ -143,19 +154,25 @@ pub async fn write_insights(
     };
     let home = analysed.first().map(|(_, a)| *a);
     // The home page's language, else the most common one.
-    let language = home.and_then(|h| h.language.code.clone()).or_else(|| {
-        languages
-            .iter()
-            .max_by_key(|(_, n)| **n)
-            .map(|(l, _)| l.clone())
-    });
+    let language = home
+        .and_then(|h| h.language.code.as_deref().and_then(untrusted::language_tag))
+        .or_else(|| {
+            languages
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(l, _)| l.clone())
+        });
     let n = analysed.len().max(1);
     site_insight::ActiveModel {
         run_id: Set(run_id),
         site_id: Set(site_id),
         suggested_colors: Set(Value::Array(colors)),
-        logo_url: Set(brand.and_then(|b| b.logo.as_ref()).map(|l| l.url.clone())),
-        favicon_url: Set(brand.and_then(|b| b.favicon.clone())),
+        logo_url: Set(brand
+            .and_then(|b| b.logo.as_ref())
+            .and_then(|l| untrusted::http_url(&l.url, None))),
+        favicon_url: Set(brand
+            .and_then(|b| b.favicon.as_deref())
+            .and_then(|f| untrusted::http_url(f, None))),
         support_channels: Set(json!({
             "emails": found(emails),
             "phones": found(phones),

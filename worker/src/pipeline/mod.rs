@@ -37,8 +37,9 @@ pub enum PipelineError {
 
 /// Why the steps stopped short.
 enum StepError {
-    /// A user-facing failure of one step: the run fails with this message.
-    Failed(StepName, String),
+    /// A user-facing failure of one step: the run fails with this message; the detail,
+    /// when there is one the guest must not see, is kept for operators.
+    Failed(StepName, String, Option<String>),
     /// Our own infrastructure failed: the run is given back to be tried again.
     Internal(DbErr),
 }
@@ -105,9 +106,9 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
             progress.succeed().await?;
             info!("run succeeded");
         }
-        Outcome::Finished(Err(StepError::Failed(step, message))) => {
-            progress.fail(step, &message).await?;
-            info!(step = step.label(), %message, "run failed");
+        Outcome::Finished(Err(StepError::Failed(step, message, detail))) => {
+            progress.fail(step, &message, detail.as_deref()).await?;
+            info!(step = step.label(), %message, ?detail, "run failed");
         }
         Outcome::Finished(Err(StepError::Internal(error))) => {
             warn!(%error, "run interrupted by an internal error; giving it back");
@@ -118,14 +119,22 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
                 "The analysis took longer than {} seconds",
                 jobs.run_deadline.as_secs()
             );
-            progress.fail(progress.current_step(), &message).await?;
+            progress
+                .fail(progress.current_step(), &message, None)
+                .await?;
         }
         // Reset by the monitor, cancelled, or taken over: the row's new owner decides.
         Outcome::LeaseLost => info!("lease lost; stopping"),
         Outcome::Release => {
             if let Some(run) = lease::release(&ctx.db, run_id, &owner, false).await? {
                 ctx.queue.progress_feed().guest(run.guest_uuid).await;
-                runs::enqueue(&ctx.db, &ctx.queue, &run).await?;
+                runs::enqueue(
+                    &ctx.db,
+                    &ctx.queue,
+                    &run,
+                    ctx.config.limits.slots_per_client,
+                )
+                .await?;
                 info!("shutting down: run released for another worker");
             }
         }
@@ -147,13 +156,20 @@ async fn give_back(
             .fail(
                 progress.current_step(),
                 "The analysis failed repeatedly because of an internal error",
+                None,
             )
             .await?;
         return Ok(());
     }
     if let Some(run) = lease::release(&ctx.db, run_id, owner, true).await? {
         ctx.queue.progress_feed().guest(run.guest_uuid).await;
-        runs::enqueue(&ctx.db, &ctx.queue, &run).await?;
+        runs::enqueue(
+            &ctx.db,
+            &ctx.queue,
+            &run,
+            ctx.config.limits.slots_per_client,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -179,6 +195,7 @@ async fn steps(
             StepError::Failed(
                 StepName::DomainValidation,
                 "The site no longer exists".into(),
+                None,
             )
         })?;
 
@@ -189,9 +206,14 @@ async fn steps(
         retries: ctx.config.jobs.validation_retries,
         backoff: ctx.config.jobs.retry_backoff,
     };
-    let home = validate(&domain, &ctx.fetcher, retry)
-        .await
-        .map_err(|e| StepError::Failed(StepName::DomainValidation, e.to_string()))?;
+    let home = validate(&domain, &ctx.fetcher, retry).await.map_err(|e| {
+        StepError::Failed(
+            StepName::DomainValidation,
+            e.guest_message(&domain),
+            Some(e.to_string()),
+        )
+    })?;
+    mark_validated(&ctx.db, run.site_id).await?;
     progress
         .complete(StepName::DomainValidation, &format!("{} answers", home.url))
         .await?;
@@ -209,6 +231,7 @@ async fn steps(
         return Err(StepError::Failed(
             StepName::ContentCrawling,
             format!("{domain}'s robots.txt does not allow crawling the site"),
+            None,
         ));
     }
     let ids = store::insert_pages(&ctx.db, run.id, &pages).await?;
@@ -262,6 +285,18 @@ async fn steps(
     integrate::write_insights(&ctx.db, run.id, run.site_id, &pages, brand.as_ref()).await?;
     progress
         .complete(StepName::IntegrationSetup, "Suggestions ready")
+        .await?;
+    Ok(())
+}
+
+/// The site's domain answered from an allowed address: its origin may now be granted CORS.
+async fn mark_validated(db: &sea_orm::DatabaseConnection, site_id: i64) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    site::Entity::update_many()
+        .col_expr(site::Column::ValidatedAt, Expr::value(chrono::Utc::now()))
+        .filter(site::Column::Id.eq(site_id))
+        .filter(site::Column::ValidatedAt.is_null())
+        .exec(db)
         .await?;
     Ok(())
 }

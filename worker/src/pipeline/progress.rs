@@ -16,6 +16,14 @@ use uuid::Uuid;
 
 use crate::crawl::CrawlStats;
 
+/// How a run ends: its status, the guest's message and the operators' detail.
+#[derive(Clone, Copy)]
+struct Finish<'a> {
+    status: RunStatus,
+    message: Option<&'a str>,
+    detail: Option<&'a str>,
+}
+
 pub struct ProgressWriter {
     db: DatabaseConnection,
     feed: ProgressFeed,
@@ -84,18 +92,34 @@ impl ProgressWriter {
         self.pages = stats;
     }
 
-    /// Marks the step failed, the later ones skipped, and the run failed with a message.
-    pub async fn fail(&mut self, step: StepName, message: &str) -> Result<(), DbErr> {
+    /// Marks the step failed, the later ones skipped, and the run failed with a message
+    /// for the guest; `detail` is kept for operators only.
+    pub async fn fail(
+        &mut self,
+        step: StepName,
+        message: &str,
+        detail: Option<&str>,
+    ) -> Result<(), DbErr> {
         let progress = self.steps[step.index()].progress;
         self.set(step, StepStatus::Failed, progress, Some(message));
         for later in &mut self.steps[step.index() + 1..] {
             later.status = StepStatus::Skipped;
         }
-        self.write(Some((RunStatus::Failed, Some(message)))).await
+        self.write(Some(Finish {
+            status: RunStatus::Failed,
+            message: Some(message),
+            detail,
+        }))
+        .await
     }
 
     pub async fn succeed(&mut self) -> Result<(), DbErr> {
-        self.write(Some((RunStatus::Succeeded, None))).await
+        self.write(Some(Finish {
+            status: RunStatus::Succeeded,
+            message: None,
+            detail: None,
+        }))
+        .await
     }
 
     fn set(&mut self, step: StepName, status: StepStatus, progress: u8, detail: Option<&str>) {
@@ -107,7 +131,8 @@ impl ProgressWriter {
         }
     }
 
-    async fn write(&self, finish: Option<(RunStatus, Option<&str>)>) -> Result<(), DbErr> {
+    async fn write(&self, finish: Option<Finish<'_>>) -> Result<(), DbErr> {
+        let is_finish = finish.is_some();
         let now = Utc::now();
         let current = self
             .steps
@@ -132,13 +157,19 @@ impl ProgressWriter {
             .col_expr(Column::PagesFailed, Expr::value(self.pages.failed as i32))
             .col_expr(Column::PagesSkipped, Expr::value(self.pages.skipped as i32))
             .col_expr(Column::UpdatedAt, Expr::value(now));
-        if let Some((status, message)) = finish {
+        if let Some(Finish {
+            status,
+            message,
+            detail,
+        }) = finish
+        {
             update = update
                 .col_expr(Column::Status, Expr::value(status.as_str()))
                 .col_expr(
                     Column::ErrorMessage,
                     Expr::value(message.map(str::to_owned)),
                 )
+                .col_expr(Column::ErrorDetail, Expr::value(detail.map(str::to_owned)))
                 .col_expr(Column::CompletedAt, Expr::value(now))
                 .col_expr(Column::LeaseOwner, Expr::value(Option::<String>::None));
         }
@@ -146,7 +177,7 @@ impl ProgressWriter {
             .filter(Column::Id.eq(self.run_id))
             .filter(Column::LeaseOwner.eq(self.owner.as_str()))
             .filter(Column::Status.eq(RunStatus::Running.as_str()));
-        if finish.is_some() {
+        if is_finish {
             // The end and its event together, once: a run whose lease was lost ends nothing.
             let txn = self.db.begin().await?;
             for run in update.exec_with_returning(&txn).await? {

@@ -7,7 +7,16 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
 };
 
+use onboard_shared::untrusted;
+
 use crate::crawl::CrawledPage;
+
+/// Characters of a title and of a description kept.
+const MAX_TITLE_CHARS: usize = 300;
+const MAX_DESCRIPTION_CHARS: usize = 1000;
+/// Bytes of a page's main text and of its Markdown kept: the search index and the
+/// snippets need no more, and a run's storage stays bounded by its page budget.
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
 
 /// Rows inserted per statement for pages that were not crawled.
 const SKIPPED_BATCH: usize = 500;
@@ -63,13 +72,23 @@ pub async fn store_analysis(
     };
     crawled_page::Entity::update(crawled_page::ActiveModel {
         id: Set(id),
-        canonical_url: Set(a.canonical.clone()),
-        title: Set(a.title.clone()),
-        description: Set(a.description.clone()),
-        language: Set(a.language.code.clone()),
+        // Crawled values: http(s) URLs only, plain bounded text.
+        canonical_url: Set(a
+            .canonical
+            .as_deref()
+            .and_then(|c| untrusted::http_url(c, None))),
+        title: Set(a
+            .title
+            .as_deref()
+            .map(|t| untrusted::plain_text(t, MAX_TITLE_CHARS))),
+        description: Set(a
+            .description
+            .as_deref()
+            .map(|d| untrusted::plain_text(d, MAX_DESCRIPTION_CHARS))),
+        language: Set(a.language.code.as_deref().and_then(untrusted::language_tag)),
         category: Set(Some(a.category.as_str().to_owned())),
-        main_text: Set(Some(a.content.text.clone())),
-        markdown: Set(Some(a.content.markdown.clone())),
+        main_text: Set(Some(clip(&a.content.text, MAX_TEXT_BYTES).to_owned())),
+        markdown: Set(Some(clip(&a.content.markdown, MAX_TEXT_BYTES).to_owned())),
         word_count: Set(a.content.word_count as i32),
         content_hash: Set(Some(a.content_hash.clone())),
         // The bits as stored; i64 is the column type both databases share.
@@ -82,4 +101,16 @@ pub async fn store_analysis(
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn clip(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }

@@ -22,6 +22,19 @@ pub enum ValidationError {
 }
 
 impl ValidationError {
+    /// What the guest is told. Which address a name resolves to, and whether a port
+    /// refuses or answers, are not the guest's business (that would make the service a
+    /// port scanner): those stay in the detail operators see.
+    pub fn guest_message(&self, domain: &str) -> String {
+        match self {
+            ValidationError::Syntax(..) => format!("{domain:?} is not a valid domain"),
+            _ => format!(
+                "{domain} could not be reached, or did not serve a home page. Check the \
+                 domain and that the site is online."
+            ),
+        }
+    }
+
     /// Whether trying again later might work.
     pub fn is_transient(&self) -> bool {
         match self {
