@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use maud::{Markup, html};
 
-use super::view::percent;
 use crate::routes::analytics::{DailyStats, FunnelStage};
 
 const WIDTH: f64 = 640.0;
@@ -91,4 +90,9 @@ mod tests {
         assert_eq!(svg.matches("data-rate=").count(), 1, "{svg}");
         assert!(svg.contains("data-day=\"2026-11-01\" data-rate=\"0.5\""));
     }
+}
+
+/// A rate as a whole percentage.
+pub fn percent(rate: f64) -> String {
+    format!("{:.0}%", rate * 100.0)
 }

@@ -6,7 +6,10 @@ use maud::{DOCTYPE, Markup, html};
 use poem::http::StatusCode;
 use serde_json::Value;
 
-use super::{Overview, RecentRun, charts};
+use super::{
+    Overview, RecentRun,
+    charts::{self, percent},
+};
 
 fn layout(title: &str, signed_in: bool, body: Markup) -> Markup {
     html! {
@@ -253,10 +256,6 @@ fn completion(data: &Overview) -> Markup {
             (charts::completion(&data.days, data.funnel.from, data.funnel.to))
         }
     }
-}
-
-pub fn percent(rate: f64) -> String {
-    format!("{:.0}%", rate * 100.0)
 }
 
 fn seconds(s: u64) -> String {

@@ -4,49 +4,7 @@
 use serde::Serialize;
 use url::Url;
 
-use super::{PageFacts, metadata::Metadata, scan::Markup};
-
-/// Chat providers and the markers of their widget: script hosts or paths, and markup
-/// (element ids, classes or inline-script globals).
-const CHAT_PROVIDERS: &[(&str, &[&str])] = &[
-    (
-        "intercom",
-        &[
-            "widget.intercom.io",
-            "js.intercomcdn.com",
-            "intercomSettings",
-        ],
-    ),
-    (
-        "zendesk",
-        &["static.zdassets.com", "ze-snippet", "zopim.com", "zEmbed"],
-    ),
-    (
-        "drift",
-        &["js.driftt.com", "drift.com/include", "drift.load("],
-    ),
-    (
-        "crisp",
-        &["client.crisp.chat", "$crisp", "CRISP_WEBSITE_ID"],
-    ),
-    (
-        "hubspot",
-        &[
-            "js.hs-scripts.com",
-            "js.usemessages.com",
-            "hs-script-loader",
-        ],
-    ),
-    ("tawk", &["embed.tawk.to", "Tawk_API"]),
-    ("livechat", &["cdn.livechatinc.com", "__lc.license"]),
-    (
-        "freshchat",
-        &["wchat.freshchat.com", "fcWidget", "freshchat.com/js"],
-    ),
-    ("helpscout", &["beacon-v2.helpscout.net", "Beacon('init'"]),
-    ("gorgias", &["config.gorgias.chat", "gorgias-chat"]),
-    ("olark", &["static.olark.com", "olark.identify", "olark("]),
-];
+use super::{PageFacts, chat_widgets::CHAT_PROVIDERS, metadata::Metadata, scan::Markup};
 
 const SOCIAL_HOSTS: &[(&str, &str)] = &[
     ("twitter.com", "twitter"),
@@ -75,13 +33,6 @@ const HELP_HOSTS: &[&str] = &[
 ];
 /// First labels of a help-centre subdomain.
 const HELP_SUBDOMAINS: &[&str] = &["help", "support", "docs", "kb", "helpcenter", "faq"];
-
-/// Whether an id or class token names a chat widget (the streaming pass keeps only these).
-pub fn is_chat_mark(token: &str) -> bool {
-    CHAT_PROVIDERS
-        .iter()
-        .any(|(_, markers)| markers.contains(&token))
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Channels {

@@ -10,6 +10,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
+pub use super::markdown::Heading;
 use super::{clean, markdown::Writer};
 
 /// Where the main content was found.
@@ -20,12 +21,6 @@ pub enum Source {
     Semantic,
     Density,
     Body,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Heading {
-    pub level: u8,
-    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

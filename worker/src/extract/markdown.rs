@@ -4,7 +4,12 @@
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Node};
 
-use super::main_content::Heading;
+/// A heading of the main content, as the outline lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+}
 
 /// Elements that start and end a block of text.
 const BLOCKS: &[&str] = &[

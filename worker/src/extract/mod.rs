@@ -4,6 +4,7 @@
 pub mod brand;
 pub mod category;
 pub mod channels;
+pub mod chat_widgets;
 pub mod clean;
 pub mod dedup;
 pub mod language;

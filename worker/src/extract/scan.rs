@@ -16,7 +16,7 @@ use onboard_shared::untrusted;
 use url::Url;
 
 use super::{
-    Link, PageFacts, channels,
+    Link, PageFacts, chat_widgets,
     clean::{self, Kind},
     metadata::Metadata,
 };
@@ -242,7 +242,8 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
     }
     for value in [&id, &class].into_iter().flatten() {
         for token in value.split_whitespace() {
-            if channels::is_chat_mark(token) && !s.scan.markup.chat_marks.iter().any(|m| m == token)
+            if chat_widgets::is_chat_mark(token)
+                && !s.scan.markup.chat_marks.iter().any(|m| m == token)
             {
                 s.scan.markup.chat_marks.push(token.to_owned());
             }
