@@ -35,12 +35,13 @@ migrate:
 prod database_url=pg_url redis_url=redis_url:
     #!/usr/bin/env bash
     set -euo pipefail
-    cargo build --release -p onboard-api -p onboard-worker
+    cargo build --release -p onboard-worker
+    cargo build --release -p onboard-api --no-default-features
     export DATABASE_URL={{database_url}} REDIS_URL={{redis_url}}
     trap 'kill 0' EXIT
     ./target/release/onboard-api migrate
-    ONBOARD_RUN_MIGRATIONS=false ONBOARD_WORKER_METRICS_LISTEN=127.0.0.1:9091 ./target/release/onboard-worker &
-    ONBOARD_RUN_MIGRATIONS=false ONBOARD_WORKER_METRICS_LISTEN=127.0.0.1:9092 ./target/release/onboard-worker &
+    ONBOARD_RUN_MIGRATIONS=false ONBOARD_WORKER_METRICS_LISTEN=127.0.0.1:9091 ./target/release/onboard-worker run &
+    ONBOARD_RUN_MIGRATIONS=false ONBOARD_WORKER_METRICS_LISTEN=127.0.0.1:9092 ./target/release/onboard-worker run &
     ONBOARD_RUN_MIGRATIONS=false ./target/release/onboard-api
 
 # Benchmarks; results go to bench-results/. `just bench crawl|api|extract|jobs`

@@ -1,14 +1,23 @@
 //! Logging for both binaries: `RUST_LOG` filters (default `info`), and
-//! `ONBOARD_LOG_FORMAT=json` switches to one JSON object per line.
+//! `ONBOARD_LOG_FORMAT=json` switches to one JSON object per line. Logs go to standard
+//! error, so what a command prints as data (the spec, `extract`'s JSON) is alone on
+//! standard output.
 
 pub fn init_tracing() {
     use tracing_subscriber::{EnvFilter, fmt};
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     if std::env::var("ONBOARD_LOG_FORMAT").as_deref() == Ok("json") {
-        fmt().json().with_env_filter(filter).init();
+        fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     } else {
-        fmt().with_env_filter(filter).init();
+        fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
 }
 

@@ -1,8 +1,10 @@
-//! `onboard-worker`: runs the job pools, or enqueues a maintenance run for external cron.
+//! `onboard-worker`: runs the job pools, runs migrations, enqueues a maintenance run for
+//! external cron, or prints what the pipeline finds on pages.
 
-use std::sync::Arc;
+use std::{io::Read, path::PathBuf, sync::Arc};
 
 use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
 use onboard_shared::{
     Config, db,
     jobs::{MaintenanceKind, Trigger},
@@ -10,29 +12,73 @@ use onboard_shared::{
 };
 use onboard_worker::{JobContext, runner};
 
-const USAGE: &str =
-    "usage: onboard-worker [run | migrate | enqueue cleanup|monitor | extract [--url URL] FILE...]";
+/// Onboard's worker: the apalis job pools (analysis, cleanup, monitor, verification) over
+/// the queue and database the environment names (REDIS_URL, DATABASE_URL; see the README).
+#[derive(Parser)]
+#[command(name = "onboard-worker", version, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the job pools until SIGTERM or Ctrl-C (runs in flight get
+    /// ONBOARD_SHUTDOWN_GRACE_SECS, then go back to the queue). Serves /metrics and
+    /// /healthz on ONBOARD_WORKER_METRICS_LISTEN.
+    Run,
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Queue a maintenance run now (for external cron); prints `{"runId", "kind"}`.
+    Enqueue {
+        /// Which maintenance job.
+        kind: Kind,
+    },
+    /// Print what the pipeline finds on pages: one JSON object per input on standard
+    /// output (main text, Markdown, metadata, language, category, FAQ pairs, quality,
+    /// brand and channels). Needs no database or queue.
+    Extract {
+        /// The page's address, for resolving its links (default http://localhost/).
+        #[arg(long)]
+        url: Option<url::Url>,
+        /// HTML files, gzip-compressed or not; `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Cleanup,
+    Monitor,
+}
+
+impl From<Kind> for MaintenanceKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Cleanup => MaintenanceKind::Cleanup,
+            Kind::Monitor => MaintenanceKind::Monitor,
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
     telemetry::init_tracing();
+    if let Command::Extract { url, files } = &cli.command {
+        return extract_files(url.as_ref(), files);
+    }
     let config = Arc::new(Config::from_env()?);
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        [] | ["run"] => run(config).await,
-        ["migrate"] => {
+    match cli.command {
+        Command::Run => run(config).await,
+        Command::Migrate => {
             db::migrate(&config).await.context("running migrations")?;
-            println!("migrations applied");
+            eprintln!("migrations applied");
             Ok(())
         }
-        ["enqueue", kind] => {
-            let kind = MaintenanceKind::parse(kind)
-                .with_context(|| format!("unknown job {kind:?}; {USAGE}"))?;
+        Command::Enqueue { kind } => {
+            let kind = MaintenanceKind::from(kind);
             let (db, queue) = onboard_shared::connect(&config).await?;
             let run = maintenance::enqueue(&db, &queue, kind, Trigger::Cli, None)
                 .await?
@@ -43,8 +89,7 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        ["extract", rest @ ..] => extract_files(rest),
-        _ => anyhow::bail!(USAGE),
+        Command::Extract { .. } => unreachable!("answered above"),
     }
 }
 
@@ -60,34 +105,30 @@ async fn run(config: Arc<Config>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `extract [--url URL] FILE...`: one JSON object per input (a file of HTML, gzip-compressed
-/// or not, or `-` for stdin), from the same code the pipeline runs.
-fn extract_files(args: &[&str]) -> anyhow::Result<()> {
-    use std::io::Read;
-
-    let (url, files) = match args {
-        ["--url", url, files @ ..] => (Some(*url), files),
-        files => (None, files),
-    };
-    anyhow::ensure!(!files.is_empty(), USAGE);
-    let base = url::Url::parse(url.unwrap_or("http://localhost/")).context("--url")?;
+/// One JSON object per input on stdout, from the same code the pipeline runs; anything
+/// else (logs, parser warnings) goes to stderr.
+fn extract_files(url: Option<&url::Url>, files: &[PathBuf]) -> anyhow::Result<()> {
+    let base = url
+        .cloned()
+        .unwrap_or_else(|| url::Url::parse("http://localhost/").expect("a valid URL"));
     for file in files {
+        let name = file.display().to_string();
         let mut bytes = Vec::new();
-        if *file == "-" {
+        if name == "-" {
             std::io::stdin().read_to_end(&mut bytes)?;
         } else {
-            bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
+            bytes = std::fs::read(file).with_context(|| format!("reading {name}"))?;
         }
         if bytes.starts_with(&[0x1f, 0x8b]) {
             let mut plain = Vec::new();
             flate2::read::GzDecoder::new(&bytes[..])
                 .read_to_end(&mut plain)
-                .with_context(|| format!("decompressing {file}"))?;
+                .with_context(|| format!("decompressing {name}"))?;
             bytes = plain;
         }
         let html = String::from_utf8_lossy(&bytes);
         let analysis = onboard_worker::extract::analyse(&html, &base, None, &[]);
-        println!("{}", serde_json::json!({"input": file, "page": analysis}));
+        println!("{}", serde_json::json!({"input": name, "page": analysis}));
     }
     Ok(())
 }

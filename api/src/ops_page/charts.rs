@@ -70,6 +70,11 @@ fn fmt(v: f64) -> String {
     format!("{v:.1}")
 }
 
+/// A rate as a whole percentage.
+pub fn percent(rate: f64) -> String {
+    format!("{:.0}%", rate * 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::Days;
@@ -90,9 +95,4 @@ mod tests {
         assert_eq!(svg.matches("data-rate=").count(), 1, "{svg}");
         assert!(svg.contains("data-day=\"2026-11-01\" data-rate=\"0.5\""));
     }
-}
-
-/// A rate as a whole percentage.
-pub fn percent(rate: f64) -> String {
-    format!("{:.0}%", rate * 100.0)
 }
