@@ -2,6 +2,7 @@
 //! as `{ "error": "<code>", "message": "<human text>" }` with its 4xx (or 503) status, and
 //! an unexpected failure is logged in full but shown only as a stable code.
 
+use onboard_shared::telemetry::Chain;
 use onboard_shared::{domain::DomainError, queue::QueueError};
 
 use crate::allow::AllowTable;
@@ -125,10 +126,10 @@ impl ApiError {
 impl From<DbErr> for ApiError {
     fn from(e: DbErr) -> Self {
         if onboard_shared::db::is_unavailable(&e) {
-            tracing::warn!(error = %e, "database unavailable");
+            tracing::warn!(error = %Chain(&e), "database unavailable");
             ApiError::unavailable("The database is unavailable; try again shortly")
         } else {
-            tracing::error!(error = ?e, "database error");
+            tracing::error!(error = %Chain(&e), "database error");
             ApiError::internal()
         }
     }
@@ -136,7 +137,7 @@ impl From<DbErr> for ApiError {
 
 impl From<QueueError> for ApiError {
     fn from(e: QueueError) -> Self {
-        tracing::warn!(error = %e, "queue unavailable");
+        tracing::warn!(error = %Chain(&e), "queue unavailable");
         ApiError::unavailable("The job queue is unavailable; try again shortly")
     }
 }
@@ -152,7 +153,7 @@ impl From<onboard_shared::runs::AdmitError> for ApiError {
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        ApiError::bad_request("invalid_domain", e.to_string())
+        ApiError::bad_request("invalid_domain", Chain(&e).to_string())
     }
 }
 

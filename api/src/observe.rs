@@ -1,6 +1,7 @@
 //! Every request gets an id (the caller's `X-Request-Id` when it is a sane token, else a
-//! new UUID), carried by its log lines and returned in the response; its route, status and
-//! latency go to the metrics; a request slower than a second is logged as a warning.
+//! new UUID), carried by its log lines (with the guest and the analysis it names) and
+//! returned in the response; its route, status and latency go to the metrics; a request
+//! slower than a second is logged as a warning.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,25 @@ use tracing::Instrument;
 use crate::allow::AllowTable;
 
 const HEADER: &str = "x-request-id";
+
+/// The guest a request names (`user_uuid`), when it is a UUID.
+fn guest_of(req: &Request) -> Option<uuid::Uuid> {
+    req.uri()
+        .query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("user_uuid="))
+        .and_then(|v| uuid::Uuid::try_parse(v).ok())
+}
+
+/// The analysis a request names in its path (`/api/onboarding/analysis/{id}`).
+fn run_of(req: &Request) -> Option<i64> {
+    req.uri()
+        .path()
+        .strip_prefix("/api/onboarding/analysis/")?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
+}
 const SLOW: Duration = Duration::from_secs(1);
 
 pub async fn observe<E: Endpoint>(
@@ -30,7 +50,20 @@ pub async fn observe<E: Endpoint>(
     // The template, not the path: a label per guest UUID would grow without end.
     let route = table.route(req.uri().path());
     let method = req.method().to_string();
-    let span = tracing::info_span!("request", request_id = %id, %method, %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        %method,
+        %route,
+        guest = tracing::field::Empty,
+        run_id = tracing::field::Empty,
+    );
+    if let Some(guest) = guest_of(&req) {
+        span.record("guest", tracing::field::display(guest));
+    }
+    if let Some(run) = run_of(&req) {
+        span.record("run_id", run);
+    }
     let started = Instant::now();
     let mut response = next
         .call(req)

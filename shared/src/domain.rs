@@ -17,6 +17,8 @@ pub enum DomainError {
     TooLong,
     #[error("the domain is not a valid host name: {0}")]
     Invalid(String),
+    #[error("the domain is not a valid host name")]
+    Unparsable(#[source] url::ParseError),
     #[error("only http and https addresses can be analysed")]
     Scheme,
     #[error("a domain may not carry a user name or password")]
@@ -49,7 +51,7 @@ impl Domain {
         } else {
             format!("http://{input}")
         };
-        let url = Url::parse(&with_scheme).map_err(|e| DomainError::Invalid(e.to_string()))?;
+        let url = Url::parse(&with_scheme).map_err(DomainError::Unparsable)?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(DomainError::Scheme);
         }

@@ -25,9 +25,9 @@ pub mod verification;
 /// Connecting both backends failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("connecting to the database: {0}")]
+    #[error("connecting to the database")]
     Db(#[from] sea_orm::DbErr),
-    #[error("connecting to the queue: {0}")]
+    #[error("connecting to the queue")]
     Queue(#[from] queue::QueueError),
 }
 

@@ -16,7 +16,7 @@ pub fn valid_name(name: &str) -> bool {
 pub enum StoreError {
     #[error("invalid stored name")]
     InvalidName,
-    #[error("storage error: {0}")]
+    #[error("the logo store could not be read or written")]
     Io(#[from] std::io::Error),
 }
 

@@ -7,6 +7,7 @@
 //! reports itself not live and hears [`Notice::All`] once it is back, so a cache built on
 //! it is bypassed and then emptied rather than trusted.
 
+use crate::telemetry::Chain;
 use std::sync::{
     Arc,
     atomic::{AtomicBool, Ordering},
@@ -113,7 +114,7 @@ impl ProgressFeed {
                 let result: redis::RedisResult<i64> =
                     conn.clone().publish(channel.as_str(), payload).await;
                 if let Err(error) = result {
-                    tracing::warn!(%error, "progress notice not published");
+                    tracing::warn!(error = %Chain(&error), "progress notice not published");
                 }
             }
         }
@@ -173,9 +174,13 @@ async fn forward_redis(
                     live.store(false, Ordering::SeqCst);
                     tracing::warn!("progress notices: subscription ended; resubscribing");
                 }
-                Err(error) => tracing::warn!(%error, "progress notices: cannot subscribe"),
+                Err(error) => {
+                    tracing::warn!(error = %Chain(&error), "progress notices: cannot subscribe")
+                }
             },
-            Err(error) => tracing::warn!(%error, "progress notices: cannot connect"),
+            Err(error) => {
+                tracing::warn!(error = %Chain(&error), "progress notices: cannot connect")
+            }
         }
         tokio::time::sleep(RESUBSCRIBE_EVERY).await;
     }

@@ -39,13 +39,20 @@ fn connection_config() -> redis::aio::ConnectionManagerConfig {
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
-    #[error("queue unavailable: {0}")]
+    #[error("the Redis queue is unavailable")]
     Redis(#[from] apalis_redis::RedisError),
-    #[error("queue unavailable: {0}")]
+    #[error("the SQLite queue is unavailable")]
     Sqlite(#[from] apalis_sqlite::SqlxError),
-    #[error("queue push failed: {0}")]
-    Push(String),
+    #[error("the data directory for the SQLite queue cannot be made")]
+    DataDir(#[source] std::io::Error),
+    #[error("the SQLite queue's tables could not be set up")]
+    Setup(#[source] BoxError),
+    /// The backends' own push and vacuum errors differ; each is kept whole.
+    #[error("the queue refused the operation")]
+    Backend(#[source] BoxError),
 }
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Jobs of one kind by state. `failed` jobs wait for a retry; `dead` ones are given up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -94,8 +101,7 @@ impl JobQueue {
                 Backend::Redis(conn)
             }
             None => {
-                std::fs::create_dir_all(&config.data_dir)
-                    .map_err(|e| QueueError::Push(format!("cannot create data dir: {e}")))?;
+                std::fs::create_dir_all(&config.data_dir).map_err(QueueError::DataDir)?;
                 let options = SqliteConnectOptions::new()
                     .filename(config.data_dir.join("queue.db"))
                     .create_if_missing(true)
@@ -111,7 +117,7 @@ impl JobQueue {
                     .await?;
                 SqliteStorage::setup(&pool)
                     .await
-                    .map_err(|e| QueueError::Push(e.to_string()))?;
+                    .map_err(|e| QueueError::Setup(e.into()))?;
                 Backend::Sqlite(pool)
             }
         };
@@ -202,23 +208,22 @@ impl JobQueue {
             .build()
         });
         let mut tasks = futures::stream::iter(tasks);
-        let pushed = match &self.backend {
+        match &self.backend {
             Backend::Redis(_) => {
                 let mut storage = self.redis_storage::<J>().expect("redis backend");
                 storage
                     .push_all(&mut tasks)
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| QueueError::Backend(e.into()))
             }
             Backend::Sqlite(_) => {
                 let mut storage = self.sqlite_storage::<J>().expect("sqlite backend");
                 storage
                     .push_all(&mut tasks)
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| QueueError::Backend(e.into()))
             }
-        };
-        pushed.map_err(QueueError::Push)
+        }
     }
 
     /// Whether the queue backend answers (readiness).
@@ -243,7 +248,7 @@ impl JobQueue {
                 let removed = storage
                     .vacuum()
                     .await
-                    .map_err(|e| QueueError::Push(e.to_string()))?;
+                    .map_err(|e| QueueError::Backend(e.into()))?;
                 // apalis' vacuum leaves the ids of finished jobs in the done set.
                 let mut conn = conn.clone();
                 redis::cmd("DEL")
@@ -257,7 +262,7 @@ impl JobQueue {
                 storage
                     .vacuum()
                     .await
-                    .map_err(|e| QueueError::Push(e.to_string()))
+                    .map_err(|e| QueueError::Backend(e.into()))
             }
         }
     }

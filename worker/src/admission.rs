@@ -2,6 +2,7 @@
 //! by every worker, so a backlog of any size never holds more than
 //! [`runs::MAX_ADMITTED`] waiting jobs in the queue.
 
+use onboard_shared::telemetry::Chain;
 use std::{sync::Arc, time::Duration};
 
 use onboard_shared::runs;
@@ -36,9 +37,9 @@ pub async fn run(ctx: Arc<JobContext>) {
             // again (warned once per outage, not twice a second).
             Err(error) if !failing => {
                 failing = true;
-                warn!(%error, "admission failed; queued runs wait");
+                warn!(error = %Chain(&error), "admission failed; queued runs wait");
             }
-            Err(error) => debug!(%error, "admission still failing"),
+            Err(error) => debug!(error = %Chain(&error), "admission still failing"),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Prometheus text (jobs, durations, pages, bytes, runs reset and re-enqueued, completion
 //! rate, queue depth read at scrape) and `/healthz`. It never serves the public API.
 
+use onboard_shared::telemetry::Chain;
 use std::{io, net::SocketAddr};
 
 use onboard_shared::{JobQueue, metrics};
@@ -36,7 +37,7 @@ pub async fn serve(addr: SocketAddr, queue: JobQueue) -> io::Result<SocketAddr> 
         .data(queue);
     tokio::spawn(async move {
         if let Err(error) = Server::new_with_acceptor(acceptor).run(app).await {
-            tracing::warn!(%error, "metrics endpoint stopped");
+            tracing::warn!(error = %Chain(&error), "metrics endpoint stopped");
         }
     });
     Ok(local)

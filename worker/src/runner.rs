@@ -2,6 +2,7 @@
 //! concurrency, named per process, with a timeout on every job and CPU-heavy work kept off
 //! the worker's own task (DESIGN §5).
 
+use onboard_shared::telemetry::Chain;
 use std::{future::Future, sync::Arc};
 
 use apalis::prelude::*;
@@ -137,7 +138,7 @@ pub async fn run(
 ) -> Result<(), MonitorError> {
     let monitor = Monitor::new().should_restart(|worker, error| {
         // A backend outage kills a worker; it comes back when the backend does.
-        warn!(worker = worker.name(), %error, "worker stopped; restarting");
+        warn!(worker = worker.name(), error = %Chain(error), "worker stopped; restarting");
         true
     });
     let monitor = if ctx.queue.kind() == "redis" {

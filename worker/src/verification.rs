@@ -21,7 +21,7 @@ const MAX_PAGE_BYTES: usize = 1024 * 1024;
 const MAX_FILE_BYTES: usize = 16 * 1024;
 
 /// Checks one verification row and records the outcome.
-#[tracing::instrument(skip_all, fields(verification_id = id))]
+#[tracing::instrument(skip_all, fields(verification_id = id, guest))]
 pub async fn run(ctx: &JobContext, id: i64) -> Result<(), DbErr> {
     let Some(row) = domain_verification::Entity::find_by_id(id)
         .one(&ctx.db)
@@ -29,6 +29,7 @@ pub async fn run(ctx: &JobContext, id: i64) -> Result<(), DbErr> {
     else {
         return Ok(());
     };
+    tracing::Span::current().record("guest", tracing::field::display(row.guest_uuid));
     if row.status == Status::Verified.as_str() {
         return Ok(());
     }

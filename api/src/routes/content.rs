@@ -1,5 +1,6 @@
 //! Search over what the analysis extracted from the guest's site.
 
+use onboard_shared::telemetry::Chain;
 use std::{sync::Arc, time::Instant};
 
 use onboard_shared::{
@@ -198,7 +199,7 @@ async fn build_index(state: &AppState, run_id: i64) -> Result<Index, ApiError> {
     tokio::task::spawn_blocking(move || Index::build(pages, language.as_deref()))
         .await
         .map_err(|e| {
-            tracing::error!(error = %e, "building a search index failed");
+            tracing::error!(error = %Chain(&e), "building a search index failed");
             ApiError::internal()
         })
 }

@@ -1,3 +1,4 @@
+use onboard_shared::telemetry::Chain;
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -65,11 +66,11 @@ impl HealthApi {
             (db, queue) => {
                 let mut down = Vec::new();
                 if let Err(e) = db {
-                    tracing::warn!(error = %e, "readiness: database");
+                    tracing::warn!(error = %Chain(&e), "readiness: database");
                     down.push("database");
                 }
                 if let Err(e) = queue {
-                    tracing::warn!(error = %e, "readiness: queue");
+                    tracing::warn!(error = %Chain(&e), "readiness: queue");
                     down.push("queue");
                 }
                 ReadyResponse::NotReady(Json(ErrorBody {

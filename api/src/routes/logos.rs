@@ -1,4 +1,5 @@
 use chrono::Utc;
+use onboard_shared::telemetry::Chain;
 use onboard_shared::{
     entities::{guest_session, onboarding_configuration, upload},
     logo_store::{LogoStore, valid_name},
@@ -162,7 +163,7 @@ impl From<LogoError> for ApiError {
             }
             LogoError::Dimensions(..) => ApiError::bad_request("image_too_large", message),
             LogoError::UnsafeSvg(_) => ApiError::bad_request("unsafe_svg", message),
-            LogoError::Empty | LogoError::Unreadable(_) => {
+            LogoError::Empty | LogoError::Unreadable(_) | LogoError::NoSize => {
                 ApiError::bad_request("invalid_image", message)
             }
         }
@@ -222,7 +223,7 @@ impl LogoApi {
         }
         let name = format!("{}.{}", Uuid::new_v4(), logo.kind.extension());
         state.logos.put(&name, &bytes).await.map_err(|e| {
-            tracing::error!(error = %e, "storing a logo");
+            tracing::error!(error = %Chain(&e), "storing a logo");
             ApiError::unavailable("The logo could not be stored; try again shortly")
         })?;
         upload::ActiveModel {
@@ -264,7 +265,7 @@ impl LogoApi {
             for old in &replaced {
                 if let Err(error) = state.logos.delete(&old.stored_name).await {
                     // Cleanup removes files no row names.
-                    tracing::warn!(%error, name = %old.stored_name, "could not delete a replaced logo");
+                    tracing::warn!(error = %Chain(&error), name = %old.stored_name, "could not delete a replaced logo");
                 }
             }
         }
@@ -300,7 +301,7 @@ impl LogoApi {
             .get(&row.stored_name)
             .await
             .map_err(|e| {
-                tracing::error!(error = %e, "reading a logo");
+                tracing::error!(error = %Chain(&e), "reading a logo");
                 ApiError::unavailable("The logo could not be read; try again shortly")
             })?
             .ok_or_else(not_found)?;

@@ -10,14 +10,19 @@ use std::{
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AddressError {
     #[error("{host} does not resolve to any address")]
     NoAddress { host: String },
     #[error("{host} resolves to {addr}, which is not a publicly routable address")]
     Forbidden { host: String, addr: IpAddr },
-    #[error("could not resolve {host}: {message}")]
-    Lookup { host: String, message: String },
+    #[error("could not resolve {host}")]
+    Lookup {
+        host: String,
+        // Shared, so a refusal found deep in a client error can be handed on as it is.
+        #[source]
+        source: std::sync::Arc<std::io::Error>,
+    },
 }
 
 /// Special-purpose IPv4 ranges (IANA registry) that are never public.
@@ -149,7 +154,7 @@ impl AddressPolicy {
                 .await
                 .map_err(|e| AddressError::Lookup {
                     host: host.clone(),
-                    message: e.to_string(),
+                    source: std::sync::Arc::new(e),
                 })?
                 .map(|sa| sa.ip())
                 .collect()

@@ -26,13 +26,26 @@ pub enum FetchError {
     TooManyRedirects(usize),
     #[error("timed out")]
     Timeout,
-    #[error("could not connect: {0}")]
-    Connect(String),
-    #[error("request failed: {0}")]
-    Request(String),
+    #[error("could not connect")]
+    Connect(#[source] reqwest::Error),
+    #[error("the request failed")]
+    Request(#[source] reqwest::Error),
+    #[error("the HTTP client could not be built")]
+    Client(#[source] reqwest::Error),
 }
 
 impl FetchError {
+    /// A short reason, for a page's skip reason: the failure and its innermost cause
+    /// (`could not connect: Connection refused (os error 111)`).
+    pub fn reason(&self) -> String {
+        match self {
+            FetchError::Connect(e) | FetchError::Request(e) | FetchError::Client(e) => {
+                format!("{self}: {}", root_cause(e))
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// Whether trying the same URL again, or over the other scheme, might work.
     pub fn is_connection_level(&self) -> bool {
         matches!(
@@ -140,7 +153,7 @@ impl Fetcher {
             .timeout(config.request_timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| FetchError::Request(e.to_string()))?;
+            .map_err(FetchError::Client)?;
         Ok(Self {
             client,
             policy,
@@ -269,9 +282,9 @@ fn classify(error: reqwest::Error) -> FetchError {
     if error.is_timeout() {
         FetchError::Timeout
     } else if error.is_connect() {
-        FetchError::Connect(root_cause(&error))
+        FetchError::Connect(error)
     } else {
-        FetchError::Request(root_cause(&error))
+        FetchError::Request(error)
     }
 }
 

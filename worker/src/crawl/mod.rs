@@ -507,7 +507,7 @@ impl Crawl<'_> {
                 }
                 let reason = match e {
                     FetchError::Timeout => SkipReason::Timeout,
-                    other => SkipReason::Failed(other.to_string()),
+                    other => SkipReason::Failed(other.reason()),
                 };
                 return self.reject(entry, None, reason);
             }

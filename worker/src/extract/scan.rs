@@ -5,6 +5,7 @@
 //! Open Graph and Twitter cards, the manifest, JSON-LD, script sources and inline snippets,
 //! CSS, links with their text, mailto and tel addresses, forms, and the header logo.
 
+use onboard_shared::telemetry::Chain;
 use std::{borrow::Cow, cell::RefCell};
 
 use lol_html::{
@@ -175,7 +176,7 @@ pub fn scan(html: &str, base: &Url, keep_furniture: bool) -> Scan {
         Ok(()) => String::from_utf8(out)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         Err(e) => {
-            tracing::debug!(error = %e, "the streaming pass gave up; the page is read whole");
+            tracing::debug!(error = %Chain(&e), "the streaming pass gave up; the page is read whole");
             html.to_owned()
         }
     };

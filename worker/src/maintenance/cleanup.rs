@@ -5,6 +5,7 @@
 //! expired operators' page sessions are deleted.
 
 use chrono::Utc;
+use onboard_shared::telemetry::Chain;
 use onboard_shared::{
     entities::{
         event,
@@ -68,7 +69,7 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         for name in files {
             match logos.delete(&name).await {
                 Ok(()) => files_deleted += 1,
-                Err(error) => warn!(%error, name, "could not delete a logo file"),
+                Err(error) => warn!(error = %Chain(&error), name, "could not delete a logo file"),
             }
         }
     }
@@ -86,7 +87,7 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
     ] {
         match result {
             Ok(n) => vacuumed += n,
-            Err(error) => warn!(%error, "queue vacuum failed"),
+            Err(error) => warn!(error = %Chain(&error), "queue vacuum failed"),
         }
     }
     let retained_after = Utc::now()

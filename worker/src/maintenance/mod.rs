@@ -7,6 +7,7 @@ pub mod monitor;
 pub mod schedule;
 
 use chrono::Utc;
+use onboard_shared::telemetry::Chain;
 use onboard_shared::{
     entities::maintenance_run::{self, Column},
     jobs::MaintenanceKind,
@@ -19,7 +20,7 @@ use crate::context::JobContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MaintenanceError {
-    #[error("database error: {0}")]
+    #[error("the maintenance work could not read or write its rows")]
     Db(#[from] DbErr),
 }
 
@@ -48,7 +49,7 @@ pub async fn run(
     let (status, report, error) = match result {
         Ok(report) => ("succeeded", report, None),
         Err(e) => {
-            warn!(error = %e, "maintenance run failed");
+            warn!(error = %Chain(&e), "maintenance run failed");
             (
                 "failed",
                 Value::Object(Default::default()),

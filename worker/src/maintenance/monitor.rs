@@ -7,6 +7,7 @@
 //! failed, and one whose push the queue lost is pushed again.
 
 use chrono::Utc;
+use onboard_shared::telemetry::Chain;
 use onboard_shared::{
     analytics,
     entities::{analysis_run, guest_session, maintenance_run},
@@ -102,7 +103,7 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         Ok(admitted) => admitted,
         Err(runs::AdmitError::Db(e)) => return Err(e),
         Err(runs::AdmitError::Queue(error)) => {
-            warn!(%error, "queue unavailable; queued runs wait for it");
+            warn!(error = %Chain(&error), "queue unavailable; queued runs wait for it");
             0
         }
     };
@@ -225,7 +226,7 @@ async fn recover_maintenance(
         match maintenance::push(&ctx.queue, kind, row.id).await {
             Ok(()) => recovered.repushed += 1,
             Err(error) => {
-                warn!(%error, run_id = row.id, "queue unavailable; maintenance run waits")
+                warn!(error = %Chain(&error), run_id = row.id, "queue unavailable; maintenance run waits")
             }
         }
     }

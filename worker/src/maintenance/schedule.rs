@@ -2,6 +2,7 @@
 //! slot of each cron expression and tries to record the run for `(kind, slot)`; the unique
 //! row decides which replica's run it is, so with N replicas each slot runs exactly once.
 
+use onboard_shared::telemetry::Chain;
 use std::sync::Arc;
 
 use chrono::{SecondsFormat, Utc};
@@ -44,7 +45,9 @@ async fn fire(ctx: Arc<JobContext>, kind: MaintenanceKind, schedule: Schedule) {
         match maintenance::enqueue(&ctx.db, &ctx.queue, kind, Trigger::Cron, Some(name)).await {
             Ok(Some(run)) => debug!(kind = kind.as_str(), run_id = run.id, %slot, "scheduled run"),
             Ok(None) => debug!(kind = kind.as_str(), %slot, "another replica has this slot"),
-            Err(error) => warn!(kind = kind.as_str(), %slot, %error, "could not schedule a run"),
+            Err(error) => {
+                warn!(kind = kind.as_str(), %slot, error = %Chain(&error), "could not schedule a run")
+            }
         }
         // A slot missed while this one was late is left to the other replicas.
         after = slot.max(Utc::now());

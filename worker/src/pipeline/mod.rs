@@ -7,6 +7,7 @@ mod progress;
 mod store;
 mod validate;
 
+use onboard_shared::telemetry::Chain;
 use std::{pin::pin, time::Duration};
 
 use onboard_shared::{entities::site, progress::StepName, runs};
@@ -29,9 +30,9 @@ const CRAWL_PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("database error: {0}")]
+    #[error("the run's rows could not be read or written")]
     Db(#[from] DbErr),
-    #[error("queue error: {0}")]
+    #[error("the run could not be queued again")]
     Queue(#[from] onboard_shared::runs::AdmitError),
 }
 
@@ -58,9 +59,8 @@ enum Outcome {
 }
 
 /// Runs an analysis if this worker can claim it; a run held elsewhere or finished is left.
-#[tracing::instrument(skip_all, fields(run_id))]
+#[tracing::instrument(skip_all, fields(run_id = run_id, guest))]
 pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
-    tracing::Span::current().record("run_id", run_id);
     let owner = format!(
         "{}:{}",
         ctx.name,
@@ -74,6 +74,7 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
             return Ok(());
         }
     };
+    tracing::Span::current().record("guest", tracing::field::display(run.guest_uuid));
     info!(%owner, "run claimed");
     ctx.queue.progress_feed().guest(run.guest_uuid).await;
 
@@ -111,7 +112,7 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
             info!(step = step.label(), %message, ?detail, "run failed");
         }
         Outcome::Finished(Err(StepError::Internal(error))) => {
-            warn!(%error, "run interrupted by an internal error; giving it back");
+            warn!(error = %Chain(&error), "run interrupted by an internal error; giving it back");
             give_back(ctx, run_id, &owner, &mut progress).await?;
         }
         Outcome::Deadline => {
@@ -352,7 +353,7 @@ async fn heartbeat(
                 return;
             }
             // A passing database error: the next beat tries again before the lease goes stale.
-            Err(error) => warn!(%error, "lease heartbeat failed"),
+            Err(error) => warn!(error = %Chain(&error), "lease heartbeat failed"),
         }
     }
 }

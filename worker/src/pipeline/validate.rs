@@ -3,6 +3,7 @@
 //! (no answer, a timeout, a reset, a 5xx) is retried with exponential backoff; a permanent
 //! one (bad syntax, a name that does not resolve, a forbidden address, a 4xx) fails at once.
 
+use onboard_shared::telemetry::Chain;
 use std::time::Duration;
 
 use onboard_shared::domain::Domain;
@@ -11,12 +12,21 @@ use crate::crawl::fetch::{FetchError, Fetched, Fetcher};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ValidationError {
-    #[error("{0:?} is not a valid domain: {1}")]
-    Syntax(String, onboard_shared::domain::DomainError),
-    #[error("{0}")]
+    #[error("{domain:?} is not a valid domain")]
+    Syntax {
+        domain: String,
+        #[source]
+        source: onboard_shared::domain::DomainError,
+    },
+    #[error(transparent)]
     Address(#[from] crate::crawl::address::AddressError),
-    #[error("{domain} did not answer over https or http ({reason})")]
-    NoAnswer { domain: String, reason: String },
+    #[error("{domain} did not answer over https or http")]
+    NoAnswer {
+        domain: String,
+        /// Why the last attempt (http) failed.
+        #[source]
+        source: FetchError,
+    },
     #[error("{domain}'s home page answered HTTP {status}")]
     Status { domain: String, status: u16 },
 }
@@ -27,7 +37,7 @@ impl ValidationError {
     /// port scanner): those stay in the detail operators see.
     pub fn guest_message(&self, domain: &str) -> String {
         match self {
-            ValidationError::Syntax(..) => format!("{domain:?} is not a valid domain"),
+            ValidationError::Syntax { .. } => format!("{domain:?} is not a valid domain"),
             _ => format!(
                 "{domain} could not be reached, or did not serve a home page. Check the \
                  domain and that the site is online."
@@ -40,7 +50,7 @@ impl ValidationError {
         match self {
             ValidationError::NoAnswer { .. } => true,
             ValidationError::Status { status, .. } => *status >= 500,
-            ValidationError::Syntax(..) | ValidationError::Address(_) => false,
+            ValidationError::Syntax { .. } | ValidationError::Address(_) => false,
         }
     }
 }
@@ -72,7 +82,7 @@ pub async fn validate(
         match validate_once(domain, fetcher).await {
             Err(e) if e.is_transient() && attempt < retry.retries => {
                 let delay = retry.backoff.saturating_mul(1 << attempt.min(16));
-                tracing::info!(error = %e, attempt, ?delay, "validation failed; trying again");
+                tracing::info!(error = %Chain(&e), attempt, ?delay, "validation failed; trying again");
                 tokio::time::sleep(delay).await;
                 attempt += 1;
             }
@@ -82,8 +92,10 @@ pub async fn validate(
 }
 
 async fn validate_once(domain: &str, fetcher: &Fetcher) -> Result<Fetched, ValidationError> {
-    let parsed =
-        Domain::parse(domain).map_err(|e| ValidationError::Syntax(domain.to_owned(), e))?;
+    let parsed = Domain::parse(domain).map_err(|source| ValidationError::Syntax {
+        domain: domain.to_owned(),
+        source,
+    })?;
     // Resolving first gives the user a clear reason before any request is attempted.
     match parsed.ip() {
         Some(ip) => fetcher.policy().check(parsed.host(), ip)?,
@@ -92,7 +104,7 @@ async fn validate_once(domain: &str, fetcher: &Fetcher) -> Result<Fetched, Valid
         }
     }
 
-    let mut reason = String::new();
+    let mut last = None;
     for scheme in ["https", "http"] {
         match fetcher.get(&parsed.home_url(scheme)).await {
             Ok(home) if home.status.is_success() => return Ok(home),
@@ -103,11 +115,11 @@ async fn validate_once(domain: &str, fetcher: &Fetcher) -> Result<Fetched, Valid
                 });
             }
             Err(FetchError::Address(e)) => return Err(e.into()),
-            Err(e) => reason = e.to_string(),
+            Err(e) => last = Some(e),
         }
     }
     Err(ValidationError::NoAnswer {
         domain: parsed.to_string(),
-        reason,
+        source: last.expect("two schemes were tried"),
     })
 }
