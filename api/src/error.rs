@@ -3,7 +3,7 @@
 //! an unexpected failure is logged in full but shown only as a stable code.
 
 use onboard_shared::telemetry::Chain;
-use onboard_shared::{domain::DomainError, queue::QueueError};
+use onboard_shared::{domain::DomainError, queue::QueueError, runs::RunError};
 
 use crate::allow::AllowTable;
 use poem::{Endpoint, IntoResponse, Request, Response, http::StatusCode};
@@ -142,11 +142,37 @@ impl From<QueueError> for ApiError {
     }
 }
 
-impl From<onboard_shared::runs::AdmitError> for ApiError {
-    fn from(e: onboard_shared::runs::AdmitError) -> Self {
+/// When to try again after `too_many_analyses`: analyses take tens of seconds.
+const BUSY_RETRY_SECS: u64 = 15;
+
+impl From<RunError> for ApiError {
+    fn from(e: RunError) -> Self {
         match e {
-            onboard_shared::runs::AdmitError::Db(e) => e.into(),
-            onboard_shared::runs::AdmitError::Queue(e) => e.into(),
+            RunError::Db(e) => e.into(),
+            RunError::Queue(e) => e.into(),
+            RunError::DomainRequired => ApiError::conflict(
+                "domain_required",
+                "Set a domain with POST /api/onboarding/config first",
+            ),
+            RunError::ClientBusy { active } => ApiError::too_many(
+                "too_many_analyses",
+                format!(
+                    "{active} analyses started from your address are still under way; start \
+                     another when one has finished"
+                ),
+                BUSY_RETRY_SECS,
+            ),
+            RunError::DomainBusy { domain, active } => ApiError::too_many(
+                "too_many_analyses",
+                format!(
+                    "{domain} is already being analysed {active} times; try again when one of \
+                     those analyses has finished"
+                ),
+                BUSY_RETRY_SECS,
+            ),
+            RunError::Conflict => {
+                ApiError::conflict("analysis_conflict", "An analysis changed state; try again")
+            }
         }
     }
 }
@@ -305,6 +331,12 @@ macro_rules! operation_errors {
 
         impl From<sea_orm::DbErr> for $name {
             fn from(error: sea_orm::DbErr) -> Self {
+                $crate::error::ApiError::from(error).into()
+            }
+        }
+
+        impl From<onboard_shared::runs::RunError> for $name {
+            fn from(error: onboard_shared::runs::RunError) -> Self {
                 $crate::error::ApiError::from(error).into()
             }
         }

@@ -18,7 +18,6 @@ mod rate_limit;
 pub mod routes;
 mod search;
 mod security_headers;
-mod sites;
 pub mod state;
 mod strict_string;
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     entities::{analysis_run, event},
-    progress::RunStatus,
+    runs::RunStatus,
 };
 
 /// Events the service records by itself; the UI may not send these types.
@@ -160,10 +160,10 @@ pub async fn record_run_end<C: ConnectionTrait>(
     db: &C,
     run: &analysis_run::Model,
 ) -> Result<(), DbErr> {
-    let kind = match RunStatus::parse(&run.status) {
-        Some(RunStatus::Succeeded) => Auto::AnalysisSucceeded,
-        Some(RunStatus::Failed) => Auto::AnalysisFailed,
-        Some(RunStatus::Cancelled) => Auto::AnalysisCancelled,
+    let kind = match run.status {
+        RunStatus::Succeeded => Auto::AnalysisSucceeded,
+        RunStatus::Failed => Auto::AnalysisFailed,
+        RunStatus::Cancelled => Auto::AnalysisCancelled,
         _ => return Ok(()),
     };
     let end = run.completed_at.unwrap_or_else(Utc::now);

@@ -3,6 +3,7 @@
 //! Payloads carry only a row id: the database row is the truth and the queue only delivers
 //! work, so a payload never goes stale and a lost queue can be rebuilt from the rows.
 
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 
 /// A kind of job, with the name its queue carries (never the Rust type path, so renaming a
@@ -57,16 +58,19 @@ pub fn queue_name<J: Job>(prefix: &str) -> String {
 }
 
 /// The maintenance job kinds, as stored in `maintenance_runs.kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum MaintenanceKind {
+    #[sea_orm(string_value = "cleanup")]
     Cleanup,
+    #[sea_orm(string_value = "monitor")]
     Monitor,
 }
 
 impl MaintenanceKind {
     pub const ALL: [MaintenanceKind; 2] = [MaintenanceKind::Cleanup, MaintenanceKind::Monitor];
 
+    /// The job name of the kind, which is also its stored value.
     pub fn as_str(self) -> &'static str {
         match self {
             MaintenanceKind::Cleanup => CleanupJob::NAME,
@@ -80,10 +84,14 @@ impl MaintenanceKind {
 }
 
 /// Who asked for a maintenance run, as stored in `maintenance_runs.trigger`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Trigger {
+    #[sea_orm(string_value = "cron")]
     Cron,
+    #[sea_orm(string_value = "api")]
     Api,
+    #[sea_orm(string_value = "cli")]
     Cli,
 }
 
@@ -93,6 +101,23 @@ impl Trigger {
             Trigger::Cron => "cron",
             Trigger::Api => "api",
             Trigger::Cli => "cli",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ActiveEnum;
+
+    use super::*;
+
+    #[test]
+    fn stored_kinds_are_the_job_names() {
+        for kind in MaintenanceKind::ALL {
+            assert_eq!(kind.to_value(), kind.as_str());
+        }
+        for trigger in [Trigger::Cron, Trigger::Api, Trigger::Cli] {
+            assert_eq!(trigger.to_value(), trigger.as_str());
         }
     }
 }

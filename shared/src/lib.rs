@@ -18,6 +18,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod onboarding;
 pub mod runs;
+pub mod sites;
 pub mod telemetry;
 pub mod untrusted;
 pub mod verification;

@@ -2,20 +2,50 @@
 //! the command line. Every run has its row; a cron slot's row is unique per kind, so with
 //! many worker replicas each slot runs once.
 
-use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, SqlErr};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    DeriveActiveEnum, EntityTrait, EnumIter, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    sea_query::Expr,
+};
+use serde_json::Value;
 
 use crate::{
-    entities::maintenance_run,
+    entities::maintenance_run::{self, Column},
     jobs::{CleanupJob, MaintenanceKind, MonitorJob, Trigger},
     queue::{JobQueue, QueueError},
 };
 
+/// Where a maintenance run is, as stored in `maintenance_runs.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum MaintenanceStatus {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+impl MaintenanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaintenanceStatus::Queued => "queued",
+            MaintenanceStatus::Running => "running",
+            MaintenanceStatus::Succeeded => "succeeded",
+            MaintenanceStatus::Failed => "failed",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EnqueueError {
-    #[error(transparent)]
+    #[error("the maintenance run could not be recorded")]
     Db(#[from] DbErr),
-    #[error(transparent)]
+    #[error("the maintenance run could not be queued")]
     Queue(#[from] QueueError),
 }
 
@@ -29,10 +59,10 @@ pub async fn enqueue(
     slot: Option<String>,
 ) -> Result<Option<maintenance_run::Model>, EnqueueError> {
     let inserted = maintenance_run::ActiveModel {
-        kind: Set(kind.as_str().to_owned()),
-        trigger: Set(trigger.as_str().to_owned()),
+        kind: Set(kind),
+        trigger: Set(trigger),
         slot: Set(slot),
-        status: Set("queued".to_owned()),
+        status: Set(MaintenanceStatus::Queued),
         report: Set(serde_json::json!({})),
         error_message: Set(None),
         queued_at: Set(Utc::now()),
@@ -61,4 +91,123 @@ pub async fn push(queue: &JobQueue, kind: MaintenanceKind, run_id: i64) -> Resul
         MaintenanceKind::Cleanup => queue.push(CleanupJob { run_id }, Some(&key)).await,
         MaintenanceKind::Monitor => queue.push(MonitorJob { run_id }, Some(&key)).await,
     }
+}
+
+/// A maintenance run whose worker stopped before it finished.
+pub const INTERRUPTED: &str = "Interrupted: the worker running it stopped";
+/// A maintenance run the queue lost while a later run of its kind was already waiting.
+pub const SUPERSEDED: &str = "Skipped: a later run of the same kind replaced it";
+
+/// Takes a queued run for this worker (queued → running); false when another worker took
+/// it or it is finished.
+pub async fn claim<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool, DbErr> {
+    Ok(maintenance_run::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MaintenanceStatus::Running))
+        .col_expr(Column::StartedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(MaintenanceStatus::Queued))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// Records the end of a run: its report, or what went wrong.
+pub async fn finish<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    outcome: Result<Value, String>,
+) -> Result<(), DbErr> {
+    let (status, report, error) = match outcome {
+        Ok(report) => (MaintenanceStatus::Succeeded, report, None),
+        Err(error) => (
+            MaintenanceStatus::Failed,
+            Value::Object(Default::default()),
+            Some(error),
+        ),
+    };
+    maintenance_run::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(status))
+        .col_expr(Column::Report, Expr::value(report))
+        .col_expr(Column::ErrorMessage, Expr::value(error))
+        .col_expr(Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Fails the runs still `running` that started before `started_before` (their worker died:
+/// the job timeout has long passed); returns how many.
+pub async fn fail_interrupted<C: ConnectionTrait>(
+    db: &C,
+    started_before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(maintenance_run::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MaintenanceStatus::Failed))
+        .col_expr(Column::ErrorMessage, Expr::value(INTERRUPTED))
+        .col_expr(Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(Column::Status.eq(MaintenanceStatus::Running))
+        .filter(Column::StartedAt.lt(started_before))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Runs still `queued` since before `queued_before` (the queue lost their push), newest
+/// first.
+pub async fn lost<C: ConnectionTrait>(
+    db: &C,
+    queued_before: DateTime<Utc>,
+) -> Result<Vec<maintenance_run::Model>, DbErr> {
+    maintenance_run::Entity::find()
+        .filter(Column::Status.eq(MaintenanceStatus::Queued))
+        .filter(Column::QueuedAt.lt(queued_before))
+        .order_by_desc(Column::QueuedAt)
+        .order_by_desc(Column::Id)
+        .all(db)
+        .await
+}
+
+/// Ends a lost queued run that a later one of its kind replaces; returns whether it did.
+pub async fn supersede<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool, DbErr> {
+    Ok(maintenance_run::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(MaintenanceStatus::Failed))
+        .col_expr(Column::ErrorMessage, Expr::value(SUPERSEDED))
+        .col_expr(Column::FinishedAt, Expr::value(Utc::now()))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Status.eq(MaintenanceStatus::Queued))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// When the longest-waiting queued run of a kind was queued.
+pub async fn oldest_queued_at<C: ConnectionTrait>(
+    db: &C,
+    kind: MaintenanceKind,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    Ok(maintenance_run::Entity::find()
+        .select_only()
+        .column_as(Column::QueuedAt.min(), "oldest")
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::Status.eq(MaintenanceStatus::Queued))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten())
+}
+
+/// The latest runs (of one kind, when given), newest first.
+pub async fn recent<C: ConnectionTrait>(
+    db: &C,
+    kind: Option<MaintenanceKind>,
+    limit: u64,
+) -> Result<Vec<maintenance_run::Model>, DbErr> {
+    let mut query = maintenance_run::Entity::find();
+    if let Some(kind) = kind {
+        query = query.filter(Column::Kind.eq(kind));
+    }
+    query.order_by_desc(Column::Id).limit(limit).all(db).await
 }

@@ -70,44 +70,6 @@ pub struct Step {
     pub detail: Option<String>,
 }
 
-/// Run statuses, as stored in `analysis_runs.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-}
-
-impl RunStatus {
-    pub const ALL: [RunStatus; 5] = [
-        RunStatus::Queued,
-        RunStatus::Running,
-        RunStatus::Succeeded,
-        RunStatus::Failed,
-        RunStatus::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Queued => "queued",
-            RunStatus::Running => "running",
-            RunStatus::Succeeded => "succeeded",
-            RunStatus::Failed => "failed",
-            RunStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
-
-    pub fn is_active(self) -> bool {
-        matches!(self, RunStatus::Queued | RunStatus::Running)
-    }
-}
-
 /// The steps of a run that has not started.
 pub fn initial_steps() -> Vec<Step> {
     StepName::ALL
@@ -126,7 +88,16 @@ pub fn steps_of(run: &crate::entities::analysis_run::Model) -> Vec<Step> {
     Vec::<Step>::deserialize(&run.steps).unwrap_or_else(|_| initial_steps())
 }
 
-/// The overall percentage: the mean of the steps' progress (DESIGN §3).
+/// The 1-based index of the last step that started (0 before the first), as the run's
+/// `current_step` records it.
+pub fn current_step(steps: &[Step]) -> i16 {
+    steps
+        .iter()
+        .rposition(|s| s.status != StepStatus::Pending && s.status != StepStatus::Skipped)
+        .map_or(0, |i| i as i16 + 1)
+}
+
+/// The overall percentage: the mean of the steps' progress.
 pub fn percent(steps: &[Step]) -> u8 {
     if steps.is_empty() {
         return 0;

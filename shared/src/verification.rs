@@ -8,8 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    sea_query::OnConflict,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, DeriveActiveEnum, EntityTrait, EnumIter, QueryFilter,
+    sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
 
@@ -30,23 +31,22 @@ pub const CHECK_LOST_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 /// cannot make the service fetch a site more often than this.
 pub const CHECK_COOLDOWN: chrono::Duration = chrono::Duration::seconds(5);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a verification is, as stored in `domain_verifications.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Status {
     /// Token issued, never checked.
+    #[sea_orm(string_value = "pending")]
     Pending,
+    #[sea_orm(string_value = "checking")]
     Checking,
+    #[sea_orm(string_value = "verified")]
     Verified,
+    #[sea_orm(string_value = "failed")]
     Failed,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Pending,
-        Status::Checking,
-        Status::Verified,
-        Status::Failed,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
@@ -55,16 +55,15 @@ impl Status {
             Status::Failed => "failed",
         }
     }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
-    }
 }
 
-/// How control of the domain was shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How control of the domain was shown, as stored in `domain_verifications.method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Method {
+    #[sea_orm(string_value = "meta")]
     Meta,
+    #[sea_orm(string_value = "file")]
     File,
 }
 
@@ -105,7 +104,7 @@ pub async fn issue<C: ConnectionTrait>(
         guest_uuid: Set(guest),
         domain: Set(domain.to_owned()),
         token: Set(new_token()),
-        status: Set(Status::Pending.as_str().to_owned()),
+        status: Set(Status::Pending),
         created_at: Set(Utc::now()),
         ..Default::default()
     })
@@ -143,7 +142,7 @@ pub async fn is_verified<C: ConnectionTrait>(
 ) -> Result<bool, DbErr> {
     Ok(of(db, guest, domain)
         .await?
-        .is_some_and(|v| v.status == Status::Verified.as_str()))
+        .is_some_and(|v| v.status == Status::Verified))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -173,7 +172,7 @@ pub async fn start_check<C: ConnectionTrait>(
     row: Model,
 ) -> Result<CheckStart, CheckError> {
     let now = Utc::now();
-    let status = Status::parse(&row.status).unwrap_or(Status::Pending);
+    let status = row.status;
     let since_check = row.checked_at.map(|at| now - at);
     match status {
         Status::Verified => return Ok(CheckStart::Verified(row)),
@@ -190,10 +189,10 @@ pub async fn start_check<C: ConnectionTrait>(
     }
     // Only the request that moves the row to `checking` pushes the job.
     let moved = domain_verification::Entity::update_many()
-        .col_expr(Column::Status, Status::Checking.as_str().into())
-        .col_expr(Column::CheckedAt, now.into())
+        .col_expr(Column::Status, Expr::value(Status::Checking))
+        .col_expr(Column::CheckedAt, Expr::value(now))
         .filter(Column::Id.eq(row.id))
-        .filter(Column::Status.eq(row.status.as_str()))
+        .filter(Column::Status.eq(row.status))
         .exec(db)
         .await?
         .rows_affected
@@ -225,18 +224,18 @@ pub async fn finish_check<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let now: DateTime<Utc> = Utc::now();
     let update = domain_verification::Entity::update_many()
-        .col_expr(Column::CheckedAt, now.into())
+        .col_expr(Column::CheckedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
-        .filter(Column::Status.ne(Status::Verified.as_str()));
+        .filter(Column::Status.ne(Status::Verified));
     let update = match outcome {
         Ok(method) => update
-            .col_expr(Column::Status, Status::Verified.as_str().into())
-            .col_expr(Column::Method, method.as_str().into())
-            .col_expr(Column::Detail, Option::<String>::None.into())
-            .col_expr(Column::VerifiedAt, now.into()),
+            .col_expr(Column::Status, Expr::value(Status::Verified))
+            .col_expr(Column::Method, Expr::value(method))
+            .col_expr(Column::Detail, Expr::value(Option::<String>::None))
+            .col_expr(Column::VerifiedAt, Expr::value(now)),
         Err(detail) => update
-            .col_expr(Column::Status, Status::Failed.as_str().into())
-            .col_expr(Column::Detail, detail.into()),
+            .col_expr(Column::Status, Expr::value(Status::Failed))
+            .col_expr(Column::Detail, Expr::value(detail)),
     };
     update.exec(db).await?;
     Ok(())

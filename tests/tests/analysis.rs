@@ -7,6 +7,7 @@ use futures::future::join_all;
 use onboard_shared::{
     entities::{analysis_run, crawled_page, site_insight},
     jobs::AnalysisJob,
+    runs::RunStatus,
 };
 use onboard_tests::{
     TestApp, TestSite,
@@ -363,7 +364,7 @@ async fn the_same_run_delivered_twice_is_processed_once() {
         .unwrap()
         .unwrap();
     assert_eq!(after.completed_at, finished.completed_at);
-    assert_eq!(after.status, "succeeded");
+    assert_eq!(after.status, RunStatus::Succeeded);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -4,14 +4,15 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use onboard_shared::runs::stale::TIMED_OUT;
 use onboard_shared::{
     entities::{analysis_run, event, guest_session, maintenance_run, upload},
     jobs::{MaintenanceKind, Trigger},
     logo_store::{LocalDir, LogoStore},
-    maintenance, runs,
+    maintenance::{self, MaintenanceStatus},
+    runs::{self, RunStatus},
 };
 use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
-use onboard_worker::maintenance::monitor::TIMED_OUT;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::Value;
 use uuid::Uuid;
@@ -49,11 +50,11 @@ async fn run_maintenance(app: &TestApp, kind: MaintenanceKind) -> maintenance_ru
         .await
         .unwrap()
         .expect("run created");
-    assert_eq!(run.status, "queued");
+    assert_eq!(run.status, MaintenanceStatus::Queued);
     let done = finished_maintenance(app, run.id).await;
-    assert_eq!(done.status, "succeeded", "{done:?}");
-    assert_eq!(done.kind, kind.as_str());
-    assert_eq!(done.trigger, "cli");
+    assert_eq!(done.status, MaintenanceStatus::Succeeded, "{done:?}");
+    assert_eq!(done.kind, kind);
+    assert_eq!(done.trigger, Trigger::Cli);
     done
 }
 
@@ -94,7 +95,7 @@ async fn a_stopping_worker_releases_its_run_to_another_worker() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(released.status, "queued", "{released:?}");
+    assert_eq!(released.status, RunStatus::Queued, "{released:?}");
     assert!(released.lease_owner.is_none());
     assert_eq!(released.retry_count, 0, "a release is not a failure");
 
@@ -119,7 +120,9 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
     let site = sea_orm::ActiveModelTrait::insert(site, &app.db)
         .await
         .unwrap();
-    let run = runs::create(&app.db, site.id, idle, None).await.unwrap();
+    let run = runs::start::create(&app.db, site.id, idle, None)
+        .await
+        .unwrap();
 
     let long_ago = Utc::now() - chrono::Duration::days(8);
     for (guest, completed) in [(idle, None), (idle_completed, Some(long_ago))] {
@@ -190,10 +193,10 @@ async fn cleanup_removes_idle_unfinished_guests_and_what_hangs_off_them() {
         let at = Utc::now() - chrono::Duration::days(age);
         let row = sea_orm::ActiveModelTrait::insert(
             maintenance_run::ActiveModel {
-                kind: Set("monitor".into()),
-                trigger: Set("cli".into()),
+                kind: Set(MaintenanceKind::Monitor),
+                trigger: Set(Trigger::Cli),
                 slot: Set(None),
-                status: Set("succeeded".into()),
+                status: Set(MaintenanceStatus::Succeeded),
                 report: Set(serde_json::json!({})),
                 error_message: Set(None),
                 queued_at: Set(at),
@@ -292,10 +295,12 @@ async fn monitor_resets_a_stuck_run_which_then_completes_and_fails_one_out_of_re
         let guest = app.create_guest().await;
         app.set_domain(guest, &site.domain()).await;
         // A run whose worker died mid-crawl and whose job the queue no longer holds.
-        let run = runs::create(&app.db, site_id, guest, None).await.unwrap();
+        let run = runs::start::create(&app.db, site_id, guest, None)
+            .await
+            .unwrap();
         analysis_run::Entity::update(analysis_run::ActiveModel {
             id: Set(run.id),
-            status: Set("running".into()),
+            status: Set(RunStatus::Running),
             lease_owner: Set(Some("dead-worker:1".into())),
             heartbeat_at: Set(Some(stale)),
             retry_count: Set(retries),
@@ -330,19 +335,19 @@ async fn monitor_resets_a_stuck_run_which_then_completes_and_fails_one_out_of_re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn monitor_fails_abandoned_maintenance_runs_and_pushes_lost_ones_again() {
-    use onboard_worker::maintenance::monitor::{INTERRUPTED, SUPERSEDED};
+    use onboard_shared::maintenance::{INTERRUPTED, SUPERSEDED};
     let app = TestApp::spawn().await;
-    let row = |kind: MaintenanceKind, status: &str, queued_ago: i64| {
+    let row = |kind: MaintenanceKind, status: MaintenanceStatus, queued_ago: i64| {
         let queued_at = Utc::now() - chrono::Duration::minutes(queued_ago);
         maintenance_run::ActiveModel {
-            kind: Set(kind.as_str().into()),
-            trigger: Set("cron".into()),
+            kind: Set(kind),
+            trigger: Set(Trigger::Cron),
             slot: Set(Some(format!("test-{queued_ago}"))),
-            status: Set(status.into()),
+            status: Set(status),
             report: Set(serde_json::json!({})),
             error_message: Set(None),
             queued_at: Set(queued_at),
-            started_at: Set((status == "running").then_some(queued_at)),
+            started_at: Set((status == MaintenanceStatus::Running).then_some(queued_at)),
             finished_at: Set(None),
             ..Default::default()
         }
@@ -359,9 +364,14 @@ async fn monitor_fails_abandoned_maintenance_runs_and_pushes_lost_ones_again() {
     };
     // A cleanup whose worker was killed two hours ago, and two cleanups whose pushes were
     // lost (Redis was away when their slots fired); nothing in the queue for any of them.
-    let abandoned = insert(row(MaintenanceKind::Cleanup, "running", 120)).await;
-    let older = insert(row(MaintenanceKind::Cleanup, "queued", 20)).await;
-    let newer = insert(row(MaintenanceKind::Cleanup, "queued", 10)).await;
+    let abandoned = insert(row(
+        MaintenanceKind::Cleanup,
+        MaintenanceStatus::Running,
+        120,
+    ))
+    .await;
+    let older = insert(row(MaintenanceKind::Cleanup, MaintenanceStatus::Queued, 20)).await;
+    let newer = insert(row(MaintenanceKind::Cleanup, MaintenanceStatus::Queued, 10)).await;
 
     let done = run_maintenance(&app, MaintenanceKind::Monitor).await;
     assert_eq!(done.report["maintenanceInterrupted"], 1, "{}", done.report);
@@ -369,14 +379,14 @@ async fn monitor_fails_abandoned_maintenance_runs_and_pushes_lost_ones_again() {
     assert_eq!(done.report["maintenanceSuperseded"], 1, "{}", done.report);
 
     let abandoned = finished_maintenance(&app, abandoned).await;
-    assert_eq!(abandoned.status, "failed");
+    assert_eq!(abandoned.status, MaintenanceStatus::Failed);
     assert_eq!(abandoned.error_message.as_deref(), Some(INTERRUPTED));
     let older = finished_maintenance(&app, older).await;
-    assert_eq!(older.status, "failed");
+    assert_eq!(older.status, MaintenanceStatus::Failed);
     assert_eq!(older.error_message.as_deref(), Some(SUPERSEDED));
     // The newest lost one is delivered and does its work.
     let newer = finished_maintenance(&app, newer).await;
-    assert_eq!(newer.status, "succeeded", "{newer:?}");
+    assert_eq!(newer.status, MaintenanceStatus::Succeeded, "{newer:?}");
     assert!(
         newer.report.get("guestsDeleted").is_some(),
         "{}",

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use onboard_shared::entities::analysis_run;
+use onboard_shared::runs::RunStatus;
 use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
 use sea_orm::EntityTrait;
 use serde_json::Value;
@@ -94,7 +95,7 @@ async fn redis_away_answers_503_and_the_run_waits_then_runs() {
     unavailable(app.client.get(app.url("/readyz")), Duration::from_secs(5)).await;
     let runs = analysis_run::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(runs.len(), 1, "the run is recorded");
-    assert_eq!(runs[0].status, "queued");
+    assert_eq!(runs[0].status, RunStatus::Queued);
 
     redis.restore();
     let last = app.poll_until_finished(guest).await.pop().unwrap();

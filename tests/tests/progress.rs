@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use onboard_shared::{JobQueue, entities::analysis_run, progress::RunStatus};
+use onboard_shared::{JobQueue, entities::analysis_run, runs::RunStatus};
 use onboard_tests::TestApp;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
@@ -25,7 +25,7 @@ async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
     analysis_run::Entity::update_many()
         .col_expr(
             analysis_run::Column::Status,
-            Expr::value(RunStatus::Running.as_str()),
+            Expr::value(RunStatus::Running),
         )
         .filter(analysis_run::Column::Id.eq(run_id))
         .exec(&app.db)

@@ -6,6 +6,7 @@ use std::{collections::HashMap, io::Write, time::Duration};
 
 use onboard_shared::{
     entities::{analysis_run, crawled_page, onboarding_configuration, site},
+    runs::RunStatus,
     verification::{FILE_PATH, META_NAME},
 };
 use onboard_tests::{
@@ -382,16 +383,16 @@ async fn one_address_cannot_hold_every_analysis_slot() {
         .unwrap();
     assert_eq!(attacking.len(), 3);
     assert!(
-        attacking
-            .iter()
-            .filter(|r| r.status == "queued" || r.status == "running")
-            .count()
-            >= 2,
+        attacking.iter().filter(|r| r.status.is_active()).count() >= 2,
         "the attack was still under way: {:?}",
         attacking.iter().map(|r| &r.status).collect::<Vec<_>>()
     );
     assert!(
-        attacking.iter().filter(|r| r.status == "running").count() <= 1,
+        attacking
+            .iter()
+            .filter(|r| r.status == RunStatus::Running)
+            .count()
+            <= 1,
         "one address holds one slot at a time"
     );
 }

@@ -1,6 +1,6 @@
 //! Admission (DESIGN §5): queued runs waiting as rows are pushed to the queue as it drains,
 //! by every worker, so a backlog of any size never holds more than
-//! [`runs::MAX_ADMITTED`] waiting jobs in the queue.
+//! [`runs::admission::MAX_ADMITTED`] waiting jobs in the queue.
 
 use onboard_shared::telemetry::Chain;
 use std::{sync::Arc, time::Duration};
@@ -23,7 +23,8 @@ pub async fn run(ctx: Arc<JobContext>) {
             _ = ctx.shutdown.stop.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        match runs::admit(&ctx.db, &ctx.queue, ctx.config.limits.slots_per_client).await {
+        match runs::admission::admit(&ctx.db, &ctx.queue, ctx.config.limits.slots_per_client).await
+        {
             Ok(admitted) => {
                 if failing {
                     info!("admission works again");

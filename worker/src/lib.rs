@@ -6,7 +6,6 @@ pub mod admission;
 pub mod context;
 pub mod crawl;
 pub mod extract;
-pub mod lease;
 pub mod maintenance;
 pub mod metrics_endpoint;
 pub mod pipeline;

@@ -30,7 +30,7 @@ pub async fn run(ctx: &JobContext, id: i64) -> Result<(), DbErr> {
         return Ok(());
     };
     tracing::Span::current().record("guest", tracing::field::display(row.guest_uuid));
-    if row.status == Status::Verified.as_str() {
+    if row.status == Status::Verified {
         return Ok(());
     }
     let outcome = check(&ctx.fetcher, &row.domain, &row.token).await;

@@ -7,7 +7,9 @@ use std::{collections::BTreeMap, time::Duration};
 
 use onboard_shared::{
     entities::{analysis_run, maintenance_run},
-    progress::RunStatus,
+    jobs::Trigger,
+    maintenance::MaintenanceStatus,
+    runs::RunStatus,
 };
 use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -55,7 +57,7 @@ fn owner_pid(owner: &str) -> u32 {
 async fn crawling_owner(app: &TestApp, id: i64) -> u32 {
     wait_for("the crawl to start", DEADLINE, || async {
         let run = run_row(app, id).await;
-        (run.status == "running" && run.pages_crawled >= 1)
+        (run.status == RunStatus::Running && run.pages_crawled >= 1)
             .then(|| run.lease_owner.as_deref().map(owner_pid))
             .flatten()
     })
@@ -65,9 +67,7 @@ async fn crawling_owner(app: &TestApp, id: i64) -> u32 {
 async fn finished(app: &TestApp, id: i64) -> analysis_run::Model {
     wait_for("the run to finish", DEADLINE * 2, || async {
         let run = run_row(app, id).await;
-        RunStatus::parse(&run.status)
-            .is_some_and(|s| !s.is_active())
-            .then_some(run)
+        (!run.status.is_active()).then_some(run)
     })
     .await
 }
@@ -116,7 +116,7 @@ async fn a_run_survives_kill_9_with_a_second_worker_running() {
     first.kill().await.expect("kill -9");
 
     let run = finished(&app, id).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     assert_eq!(run.pages_crawled, 11, "{run:?}");
     assert!(
         second.try_wait().unwrap().is_none(),
@@ -138,7 +138,7 @@ async fn a_run_survives_kill_9_of_its_only_worker_when_it_is_restarted() {
     let _restarted = app.spawn_worker_process(WORKER, "after", &[]);
 
     let run = finished(&app, id).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     assert_eq!(run.pages_crawled, 11, "{run:?}");
 }
 
@@ -181,7 +181,7 @@ async fn sigterm_releases_the_lease_to_another_worker_at_once() {
     );
 
     let run = finished(&app, id).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
     assert_eq!(run.retry_count, 0, "a release is not a failure");
 }
 
@@ -202,7 +202,7 @@ async fn two_workers_run_each_schedule_slot_exactly_once() {
         let mut by_slot: BTreeMap<String, usize> = BTreeMap::new();
         for row in rows
             .iter()
-            .filter(|r| r.kind == kind && r.trigger == "cron")
+            .filter(|r| r.kind.as_str() == kind && r.trigger == Trigger::Cron)
         {
             *by_slot
                 .entry(row.slot.clone().expect("a cron run has its slot"))
@@ -214,7 +214,7 @@ async fn two_workers_run_each_schedule_slot_exactly_once() {
         let rows = maintenance_run::Entity::find().all(&app.db).await.unwrap();
         let done = |kind: &str| {
             rows.iter()
-                .filter(|r| r.kind == kind && r.status == "succeeded")
+                .filter(|r| r.kind.as_str() == kind && r.status == MaintenanceStatus::Succeeded)
                 .count()
         };
         (done("monitor") >= 10 && done("cleanup") >= 10).then_some(rows)
@@ -281,7 +281,7 @@ async fn every_run_finishes_after_the_queue_namespace_is_flushed() {
         let mut running = 0;
         for id in &ids {
             let run = run_row(&app, *id).await;
-            running += usize::from(run.status == "running" && run.pages_crawled >= 1);
+            running += usize::from(run.status == RunStatus::Running && run.pages_crawled >= 1);
         }
         (running == 2).then_some(())
     })
@@ -290,7 +290,7 @@ async fn every_run_finishes_after_the_queue_namespace_is_flushed() {
 
     for id in ids {
         let run = finished(&app, id).await;
-        assert_eq!(run.status, "succeeded", "{run:?}");
+        assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
         assert_eq!(run.pages_crawled, 11, "{run:?}");
     }
 }
@@ -378,7 +378,7 @@ async fn a_backlog_of_twenty_thousand_runs_drains_with_no_worker_exiting() {
     }
     eprintln!("{RUNS} runs drained in {:?}", started.elapsed());
     assert!(
-        most_waiting <= onboard_shared::runs::MAX_ADMITTED,
+        most_waiting <= onboard_shared::runs::admission::MAX_ADMITTED,
         "the queue held {most_waiting} waiting jobs"
     );
     let failed = analysis_run::Entity::find()
@@ -404,7 +404,7 @@ async fn a_worker_process_exports_its_metrics_on_its_own_port() {
     let _worker = app.spawn_worker_process(WORKER, "metrics", &[]);
     let (_, id) = start(&app, &site).await;
     let run = finished(&app, id).await;
-    assert_eq!(run.status, "succeeded", "{run:?}");
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:?}");
 
     let address = wait_for("the metrics address in the log", DEADLINE, || async {
         let log = app.worker_log("metrics");

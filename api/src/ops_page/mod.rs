@@ -14,6 +14,7 @@ use onboard_shared::{
     config::CookieSecure,
     entities::{analysis_run, site},
     jobs::MaintenanceKind,
+    runs,
 };
 use poem::{
     IntoResponse, Request, Response, Route, get, handler,
@@ -21,9 +22,7 @@ use poem::{
     post,
     web::{Data, Form, Path, Query},
 };
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use serde::Deserialize;
 
 use crate::{
@@ -188,11 +187,7 @@ async fn overview(state: &AppState) -> Result<Overview, ApiError> {
 }
 
 async fn recent_analysis_runs(db: &DatabaseConnection) -> Result<Vec<RecentRun>, DbErr> {
-    let runs = analysis_run::Entity::find()
-        .order_by_desc(analysis_run::Column::Id)
-        .limit(RECENT)
-        .all(db)
-        .await?;
+    let runs = runs::queries::recent(db, RECENT).await?;
     let sites: Vec<(i64, String)> = site::Entity::find()
         .select_only()
         .column(site::Column::Id)

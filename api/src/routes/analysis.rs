@@ -1,8 +1,8 @@
 use chrono::{DateTime, Utc};
 use onboard_shared::{
     entities::{analysis_run, crawled_page, guest_session, site, site_insight},
-    progress::{self, RunStatus, Step, StepName, StepStatus},
-    runs,
+    progress::{self, Step, StepName, StepStatus},
+    runs::{self, RunStatus},
 };
 use poem::web::Data;
 use poem_openapi::{
@@ -10,7 +10,7 @@ use poem_openapi::{
     param::{Header, Path, Query},
     payload::Json,
 };
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -22,7 +22,6 @@ use crate::{
     guest_access,
     guest_id::GuestId,
     rate_limit::ClientIp,
-    sites,
     state::AppState,
 };
 
@@ -47,9 +46,6 @@ operation_errors!(ResultErrors {
 
 #[derive(Default)]
 pub struct AnalysisApi;
-
-/// When to try again after `too_many_analyses`: analyses take tens of seconds.
-const BUSY_RETRY_SECS: u64 = 15;
 
 /// Pages listed in an analysis result, at most.
 const MAX_LISTED_PAGES: u64 = 500;
@@ -215,7 +211,18 @@ impl AnalysisApi {
             None => {
                 let ticket = state.progress.ticket(user_uuid.0.0);
                 let guest = guest_access::active(&state, user_uuid.0).await?;
-                let run = latest_or_start(&state, &guest, client.0.0).await?;
+                let started = runs::start::latest_or_start(
+                    &state.db,
+                    &state.queue,
+                    &guest,
+                    client.0.0,
+                    &state.config.limits,
+                )
+                .await?;
+                let run = match started {
+                    Some(started) => Some(announced(&state, started).await),
+                    None => None,
+                };
                 state.progress.put(ticket, guest, run.clone());
                 loaded_steps = run.as_ref().map(progress::steps_of).unwrap_or_default();
                 loaded = run;
@@ -250,7 +257,8 @@ impl AnalysisApi {
         user_uuid: Query<GuestId>,
     ) -> Result<Json<AnalysisStarted>, CancelErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
-        if runs::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user").await?
+        if runs::cancel::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user")
+            .await?
             > 0
         {
             state.progress_changed(guest.uuid).await;
@@ -317,7 +325,7 @@ impl AnalysisApi {
             analysis_id: run.id,
             domain,
             pages: counts(&run),
-            status: run.status,
+            status: run.status.as_str().to_owned(),
             error: run.error_message,
             queued_at: run.queued_at,
             started_at: run.started_at,
@@ -332,7 +340,7 @@ impl From<analysis_run::Model> for AnalysisStarted {
     fn from(run: analysis_run::Model) -> Self {
         AnalysisStarted {
             analysis_id: run.id,
-            status: run.status,
+            status: run.status.as_str().to_owned(),
         }
     }
 }
@@ -343,9 +351,7 @@ async fn guest_run(
     guest: Uuid,
     id: i64,
 ) -> Result<analysis_run::Model, ApiError> {
-    analysis_run::Entity::find_by_id(id)
-        .filter(analysis_run::Column::GuestUuid.eq(guest))
-        .one(&state.db)
+    runs::queries::of_guest(&state.db, guest, id)
         .await?
         .ok_or_else(|| {
             ApiError::not_found(
@@ -355,93 +361,25 @@ async fn guest_run(
         })
 }
 
-/// The guest's latest run; when it has none and a domain is set, a new one.
-async fn latest_or_start(
-    state: &AppState,
-    guest: &guest_session::Model,
-    client: Option<IpAddr>,
-) -> Result<Option<analysis_run::Model>, ApiError> {
-    let latest = analysis_run::Entity::find()
-        .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
-        .order_by_desc(analysis_run::Column::Id)
-        .one(&state.db)
-        .await?;
-    Ok(match latest {
-        Some(run) => Some(run),
-        None if guest.onboarding_domain.is_some() => {
-            Some(start_or_current(state, guest, client).await?)
-        }
-        None => None,
-    })
-}
-
-/// The guest's active run, or a new one for its domain (row first, then the job). A new
-/// run is refused (429 `too_many_analyses`) while the client address, or the domain, has
-/// as many analyses under way as the limits allow.
+/// The guest's active run, or a new one for its domain, through the run's owner; a new
+/// run is counted and announced to the progress cache.
 pub async fn start_or_current(
     state: &AppState,
     guest: &guest_session::Model,
     client: Option<IpAddr>,
 ) -> Result<analysis_run::Model, ApiError> {
-    let domain = guest.onboarding_domain.as_deref().ok_or_else(|| {
-        ApiError::conflict(
-            "domain_required",
-            "Set a domain with POST /api/onboarding/config first",
-        )
-    })?;
-    if let Some(active) = active_run(state, guest.uuid).await? {
-        return Ok(active);
-    }
-    let site = sites::upsert(&state.db, domain).await?;
-    let limits = &state.config.limits;
-    let (of_client, of_site) = runs::active_counts(&state.db, client, site.id).await?;
-    if of_client >= limits.analyses_per_client as u64 {
-        return Err(ApiError::too_many(
-            "too_many_analyses",
-            format!(
-                "{of_client} analyses started from your address are still under way; \
-                 start another when one has finished"
-            ),
-            BUSY_RETRY_SECS,
-        ));
-    }
-    if of_site >= limits.analyses_per_domain as u64 {
-        return Err(ApiError::too_many(
-            "too_many_analyses",
-            format!(
-                "{domain} is already being analysed {of_site} times; try again when one \
-                 of those analyses has finished"
-            ),
-            BUSY_RETRY_SECS,
-        ));
-    }
-    let run = match runs::create(&state.db, site.id, guest.uuid, client).await {
-        Ok(run) => run,
-        // Another request started it a moment ago: the unique active-run index says so.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return active_run(state, guest.uuid).await?.ok_or_else(|| {
-                ApiError::conflict("analysis_conflict", "An analysis changed state; try again")
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    metrics::counter!(onboard_shared::metrics::ANALYSES_STARTED).increment(1);
-    state.progress_changed(guest.uuid).await;
-    // A failed push leaves the run queued, and a worker pushes it once the queue is back;
-    // a full queue leaves it waiting for admission (DESIGN §5).
-    runs::enqueue(&state.db, &state.queue, &run, limits.slots_per_client).await?;
-    Ok(run)
+    let started =
+        runs::start::start_or_current(&state.db, &state.queue, guest, client, &state.config.limits)
+            .await?;
+    Ok(announced(state, started).await)
 }
 
-async fn active_run(state: &AppState, guest: Uuid) -> Result<Option<analysis_run::Model>, DbErr> {
-    analysis_run::Entity::find()
-        .filter(analysis_run::Column::GuestUuid.eq(guest))
-        .filter(
-            analysis_run::Column::Status
-                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
-        )
-        .one(&state.db)
-        .await
+async fn announced(state: &AppState, started: runs::start::Started) -> analysis_run::Model {
+    if started.created {
+        metrics::counter!(onboard_shared::metrics::ANALYSES_STARTED).increment(1);
+        state.progress_changed(started.run.guest_uuid).await;
+    }
+    started.run
 }
 
 fn counts(run: &analysis_run::Model) -> PageCounts {
@@ -492,14 +430,14 @@ fn idle_view() -> ProgressView {
 }
 
 fn progress_view(run: &analysis_run::Model, steps: &[Step], crawl_budget: usize) -> ProgressView {
-    let status = RunStatus::parse(&run.status);
+    let status = run.status;
     let percent = progress::percent(steps);
     let crawling = steps
         .get(StepName::ContentCrawling.index())
         .is_some_and(|s| s.status == StepStatus::InProgress);
     let estimate = match (status, run.started_at) {
-        (Some(RunStatus::Succeeded), _) => Some(0),
-        (Some(RunStatus::Running), Some(started)) => {
+        (RunStatus::Succeeded, _) => Some(0),
+        (RunStatus::Running, Some(started)) => {
             let elapsed = (Utc::now() - started).num_milliseconds().max(0) as f64 / 1000.0;
             let done = (run.pages_crawled + run.pages_failed + run.pages_skipped).max(0) as u64;
             let target = (run.pages_discovered.max(0) as u64).min(crawl_budget as u64);
@@ -510,12 +448,12 @@ fn progress_view(run: &analysis_run::Model, steps: &[Step], crawl_budget: usize)
     };
     ProgressView {
         analysis_id: Some(run.id),
-        status: run.status.clone(),
+        status: run.status.as_str().to_owned(),
         steps: step_views(steps.to_vec()),
         percent,
         current_step: run.current_step,
-        is_complete: status == Some(RunStatus::Succeeded),
-        is_analyzing: status.is_some_and(RunStatus::is_active),
+        is_complete: status == RunStatus::Succeeded,
+        is_analyzing: status.is_active(),
         error: run.error_message.clone(),
         estimated_time_remaining: estimate,
         pages: counts(run),

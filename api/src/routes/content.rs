@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Instant};
 
 use onboard_shared::{
     entities::{analysis_run, crawled_page, guest_session, site_insight},
-    progress::RunStatus,
+    runs, sites,
 };
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
@@ -17,7 +17,6 @@ use crate::{
     guest_access,
     guest_id::GuestId,
     search::{Index, Page},
-    sites,
     state::AppState,
 };
 
@@ -122,8 +121,7 @@ fn elapsed_ms(started: Instant) -> f64 {
 }
 
 /// The analysis searched: the guest's latest succeeded analysis of its current domain,
-/// else its latest finished one. A run still under way is not searched (its pages are
-/// still being written); its predecessor answers meanwhile.
+/// else its latest finished one (see `runs::queries::searchable`).
 async fn searched_run(
     state: &AppState,
     guest: &guest_session::Model,
@@ -131,27 +129,7 @@ async fn searched_run(
     let Some(site_id) = sites::id_of(&state.db, guest.onboarding_domain.as_deref()).await? else {
         return Ok(None);
     };
-    let runs = analysis_run::Entity::find()
-        .filter(analysis_run::Column::GuestUuid.eq(guest.uuid))
-        .filter(analysis_run::Column::SiteId.eq(site_id));
-    let succeeded = runs
-        .clone()
-        .filter(analysis_run::Column::Status.eq(RunStatus::Succeeded.as_str()))
-        .order_by_desc(analysis_run::Column::Id)
-        .one(&state.db)
-        .await?;
-    Ok(match succeeded {
-        Some(run) => Some(run),
-        None => {
-            runs.filter(
-                analysis_run::Column::Status
-                    .is_in([RunStatus::Failed.as_str(), RunStatus::Cancelled.as_str()]),
-            )
-            .order_by_desc(analysis_run::Column::Id)
-            .one(&state.db)
-            .await?
-        }
-    })
+    Ok(runs::queries::searchable(&state.db, guest.uuid, site_id).await?)
 }
 
 /// The run's index, built once (see `search::Indexes`).

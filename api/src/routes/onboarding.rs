@@ -2,16 +2,15 @@ use chrono::{DateTime, SubsecRound, Utc};
 use onboard_shared::{
     analytics::{self, Auto},
     domain::Domain,
-    entities::{analysis_run, guest_session, onboarding_configuration as oc, site, site_insight},
+    entities::{guest_session, onboarding_configuration as oc, site_insight},
     onboarding::{self, Design, Suggestions, TempConfiguration, normalise_hex_color},
-    progress::RunStatus,
-    runs, verification,
+    runs, sites, verification,
 };
 use poem::web::Data;
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    QueryFilter, TransactionTrait, sea_query::Expr,
 };
 use std::collections::BTreeMap;
 
@@ -23,7 +22,6 @@ use crate::{
     error::{ApiError, operation_errors},
     guest_access,
     guest_id::GuestId,
-    sites,
     state::AppState,
     strict_string::StrictString,
 };
@@ -237,7 +235,7 @@ impl OnboardingApi {
         let txn = state.db.begin().await?;
         if domain_changed {
             // A new domain makes the analysis of the old one moot.
-            runs::cancel_active(&txn, guest.uuid, None, "The domain changed").await?;
+            runs::cancel::cancel_active(&txn, guest.uuid, None, "The domain changed").await?;
         }
         // The update locks the guest's row, so what is read next is what this request
         // changes: two tabs moving the guest at once record two true moves, not one twice.
@@ -393,13 +391,7 @@ impl OnboardingApi {
         row.is_completed = Set(true);
         row.updated_at = Set(now);
         row.save(&txn).await?;
-        // The first verified guest to apply a configuration claims the site.
-        site::Entity::update_many()
-            .col_expr(site::Column::ClaimedAt, Expr::value(now))
-            .filter(site::Column::Id.eq(site.id))
-            .filter(site::Column::ClaimedAt.is_null())
-            .exec(&txn)
-            .await?;
+        sites::mark_claimed(&txn, site.id, now).await?;
 
         // Completion is recorded once: a second call applies the configuration again but
         // keeps the first completion's time and writes no second event.
@@ -498,14 +490,7 @@ pub async fn suggestions_for(
     let Some(site_id) = sites::id_of(db, domain).await? else {
         return Ok(Suggestions::default());
     };
-    let Some(run) = analysis_run::Entity::find()
-        .filter(analysis_run::Column::GuestUuid.eq(guest))
-        .filter(analysis_run::Column::SiteId.eq(site_id))
-        .filter(analysis_run::Column::Status.eq(RunStatus::Succeeded.as_str()))
-        .order_by_desc(analysis_run::Column::Id)
-        .one(db)
-        .await?
-    else {
+    let Some(run) = runs::queries::latest_succeeded(db, guest, site_id).await? else {
         return Ok(Suggestions::default());
     };
     Ok(site_insight::Entity::find()

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use onboard_shared::{
-    entities::{analysis_run, maintenance_run},
-    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob, Trigger},
+    entities::maintenance_run,
+    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob, Trigger, VerificationJob},
     maintenance::{self, EnqueueError},
-    progress::RunStatus,
     queue::QueueCounts,
+    runs,
 };
 use poem::web::Data;
 use poem_openapi::{
@@ -15,9 +15,7 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use serde_json::Value;
 
 use super::Tag;
@@ -151,8 +149,8 @@ impl OpsApi {
         let run = start(&state, kind.0.into()).await?;
         Ok(TriggerResponse::Accepted(Json(RunQueued {
             run_id: run.id,
-            kind: run.kind,
-            status: run.status,
+            kind: run.kind.as_str().to_owned(),
+            status: run.status.as_str().to_owned(),
         })))
     }
 
@@ -235,41 +233,26 @@ pub async fn queue_overview(state: &AppState) -> Result<Queues, ApiError> {
     let queue = &state.queue;
     let now = Utc::now();
     let age = |at: Option<DateTime<Utc>>| at.map(|t| (now - t).num_seconds().max(0) as u64);
-    let oldest_analysis = analysis_run::Entity::find()
-        .select_only()
-        .column_as(analysis_run::Column::QueuedAt.min(), "oldest")
-        .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
-        .into_tuple::<Option<DateTime<Utc>>>()
-        .one(&state.db)
-        .await?
-        .flatten();
+    let oldest_analysis = runs::queries::oldest_queued_at(&state.db).await?;
     let mut queues = vec![view::<AnalysisJob>(
-        queue
-            .counts::<AnalysisJob>()
-            .await
-            .map_err(ApiError::from)?,
+        queue.counts::<AnalysisJob>().await?,
         age(oldest_analysis),
     )];
     for kind in MaintenanceKind::ALL {
-        let oldest = maintenance_run::Entity::find()
-            .select_only()
-            .column_as(maintenance_run::Column::QueuedAt.min(), "oldest")
-            .filter(maintenance_run::Column::Kind.eq(kind.as_str()))
-            .filter(maintenance_run::Column::Status.eq("queued"))
-            .into_tuple::<Option<DateTime<Utc>>>()
-            .one(&state.db)
-            .await?
-            .flatten();
+        let oldest = maintenance::oldest_queued_at(&state.db, kind).await?;
         let counts = match kind {
-            MaintenanceKind::Cleanup => queue.counts::<CleanupJob>().await,
-            MaintenanceKind::Monitor => queue.counts::<MonitorJob>().await,
-        }
-        .map_err(ApiError::from)?;
+            MaintenanceKind::Cleanup => queue.counts::<CleanupJob>().await?,
+            MaintenanceKind::Monitor => queue.counts::<MonitorJob>().await?,
+        };
         queues.push(QueueView {
             name: kind.as_str().to_owned(),
             ..view::<CleanupJob>(counts, age(oldest))
         });
     }
+    queues.push(view::<VerificationJob>(
+        queue.counts::<VerificationJob>().await?,
+        None,
+    ));
     Ok(Queues {
         backend: queue.kind().to_owned(),
         queues,
@@ -297,14 +280,7 @@ pub async fn recent_runs(
     kind: Option<MaintenanceKind>,
     limit: u64,
 ) -> Result<Vec<MaintenanceRunView>, DbErr> {
-    let mut query = maintenance_run::Entity::find();
-    if let Some(kind) = kind {
-        query = query.filter(maintenance_run::Column::Kind.eq(kind.as_str()));
-    }
-    Ok(query
-        .order_by_desc(maintenance_run::Column::Id)
-        .limit(limit)
-        .all(db)
+    Ok(maintenance::recent(db, kind, limit)
         .await?
         .into_iter()
         .map(Into::into)
@@ -326,10 +302,10 @@ impl From<maintenance_run::Model> for MaintenanceRunView {
     fn from(run: maintenance_run::Model) -> Self {
         MaintenanceRunView {
             id: run.id,
-            kind: run.kind,
-            trigger: run.trigger,
+            kind: run.kind.as_str().to_owned(),
+            trigger: run.trigger.as_str().to_owned(),
             slot: run.slot,
-            status: run.status,
+            status: run.status.as_str().to_owned(),
             report: run.report,
             error: run.error_message,
             queued_at: run.queued_at,

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use onboard_shared::entities::event;
+use onboard_shared::{entities::event, sites};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
@@ -12,7 +12,6 @@ use crate::{
     error::{ApiError, operation_errors},
     guest_access,
     guest_id::GuestId,
-    sites,
     state::AppState,
     strict_string::StrictString,
 };

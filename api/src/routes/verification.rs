@@ -75,8 +75,8 @@ impl From<domain_verification::Model> for VerificationView {
             file_path: FILE_PATH.to_owned(),
             domain: v.domain,
             token: v.token,
-            status: v.status,
-            method: v.method,
+            status: v.status.as_str().to_owned(),
+            method: v.method.map(|m| m.as_str().to_owned()),
             detail: v.detail,
             checked_at: v.checked_at,
             verified_at: v.verified_at,
@@ -183,16 +183,16 @@ impl VerificationApi {
             CheckStart::Checking(row) => row,
         };
         let deadline = tokio::time::Instant::now() + state.config.verification_wait;
-        while row.status == Status::Checking.as_str() && tokio::time::Instant::now() < deadline {
+        while row.status == Status::Checking && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(POLL).await;
             row = domain_verification::Entity::find_by_id(row.id)
                 .one(&state.db)
                 .await?
                 .ok_or_else(|| not_issued(&row.domain))?;
         }
-        match Status::parse(&row.status) {
-            Some(Status::Verified) => Ok(CheckResponse::Verified(Json(row.into()))),
-            Some(Status::Failed) => Err(ApiError::unprocessable(
+        match row.status {
+            Status::Verified => Ok(CheckResponse::Verified(Json(row.into()))),
+            Status::Failed => Err(ApiError::unprocessable(
                 "verification_failed",
                 row.detail
                     .unwrap_or_else(|| "The site does not carry the token".to_owned()),

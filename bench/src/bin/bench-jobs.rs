@@ -1,6 +1,6 @@
 //! The job system under measurement: how soon a queued analysis starts, idle and under a
 //! steady load, and how fast a 20,000-run backlog drains, through the production path (the
-//! api's `runs::create` + `runs::enqueue`, admission, the worker's pools and lease claim).
+//! api's `runs::start::create` + `runs::admission::enqueue`, admission, the worker's pools and lease claim).
 //! With `redis`, a bare apalis worker draining no-op jobs from the same Redis is measured in
 //! the same run as the reference. Prints one JSON object.
 //!
@@ -25,8 +25,8 @@ use chrono::Utc;
 use onboard_shared::{
     Config, JobQueue,
     entities::{analysis_run, guest_session, site},
-    progress::RunStatus,
     runs,
+    runs::RunStatus,
 };
 use onboard_worker::{JobContext, runner};
 use sea_orm::{
@@ -281,7 +281,7 @@ async fn measure_drain(
     let seconds = started.elapsed().as_secs_f64();
     worker.stop().await;
     let failed = analysis_run::Entity::find()
-        .filter(analysis_run::Column::Status.eq(RunStatus::Failed.as_str()))
+        .filter(analysis_run::Column::Status.eq(RunStatus::Failed))
         .count(db)
         .await?;
     let total = earlier + backlog_size as u64;
@@ -312,8 +312,8 @@ async fn start_run(db: &DatabaseConnection, queue: &JobQueue, site_id: i64) -> a
     guest_session::Entity::insert(guest_row(guest))
         .exec(db)
         .await?;
-    let run = runs::create(db, site_id, guest, None).await?;
-    runs::enqueue(db, queue, &run, usize::MAX).await?;
+    let run = runs::start::create(db, site_id, guest, None).await?;
+    runs::admission::enqueue(db, queue, &run, usize::MAX).await?;
     Ok(run.id)
 }
 
@@ -330,7 +330,7 @@ fn guest_row(uuid: Uuid) -> guest_session::ActiveModel {
 
 /// Inserts `count` queued runs, not pushed, in batches.
 async fn backlog(db: &DatabaseConnection, site_id: i64, count: usize) -> anyhow::Result<()> {
-    let template = runs::create(
+    let template = runs::start::create(
         db,
         site_id,
         {
@@ -374,10 +374,7 @@ async fn wait_until_settled(
     let verbose = std::env::var("BENCH_VERBOSE").is_ok();
     loop {
         let active = analysis_run::Entity::find()
-            .filter(
-                analysis_run::Column::Status
-                    .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
-            )
+            .filter(analysis_run::Column::Status.is_in(RunStatus::ACTIVE))
             .count(db)
             .await?;
         if active == 0 {

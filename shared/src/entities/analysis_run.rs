@@ -7,8 +7,7 @@ pub struct Model {
     pub id: i64,
     pub site_id: i64,
     pub guest_uuid: Uuid,
-    /// See `crate::progress::RunStatus`.
-    pub status: String,
+    pub status: crate::runs::RunStatus,
     /// JSON array of `crate::progress::Step`.
     pub steps: Json,
     pub current_step: i16,

@@ -12,10 +12,9 @@ pub struct Model {
     pub domain: String,
     #[sea_orm(unique)]
     pub token: String,
-    /// See `crate::verification::Status`.
-    pub status: String,
-    /// How control was shown, once verified: `meta` or `file`.
-    pub method: Option<String>,
+    pub status: crate::verification::Status,
+    /// How control was shown, once verified.
+    pub method: Option<crate::verification::Method>,
     /// What the last check looked for and found.
     pub detail: Option<String>,
     pub created_at: DateTimeUtc,

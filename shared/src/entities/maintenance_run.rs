@@ -5,14 +5,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    /// cleanup or monitor (`crate::jobs::MaintenanceKind`).
-    pub kind: String,
-    /// cron, api or cli (`crate::jobs::Trigger`).
-    pub trigger: String,
+    pub kind: crate::jobs::MaintenanceKind,
+    pub trigger: crate::jobs::Trigger,
     /// The schedule slot for cron runs; unique with `kind`, so each slot runs once.
     pub slot: Option<String>,
-    /// queued, running, succeeded, failed.
-    pub status: String,
+    pub status: crate::maintenance::MaintenanceStatus,
     pub report: Json,
     pub error_message: Option<String>,
     pub queued_at: DateTimeUtc,

@@ -10,7 +10,15 @@ mod validate;
 use onboard_shared::telemetry::Chain;
 use std::{pin::pin, time::Duration};
 
-use onboard_shared::{entities::site, progress::StepName, runs};
+use onboard_shared::{
+    entities::site,
+    progress::StepName,
+    runs::{
+        self,
+        lease::{self, Claim},
+    },
+    sites,
+};
 use sea_orm::{DbErr, EntityTrait};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -20,7 +28,6 @@ use crate::{
     context::JobContext,
     crawl::{self, CrawlStats, CrawledPage, Settings},
     extract,
-    lease::{self, Claim},
 };
 pub use progress::ProgressWriter;
 pub use validate::{Retry, ValidationError, validate};
@@ -33,7 +40,7 @@ pub enum PipelineError {
     #[error("the run's rows could not be read or written")]
     Db(#[from] DbErr),
     #[error("the run could not be queued again")]
-    Queue(#[from] onboard_shared::runs::AdmitError),
+    Queue(#[from] runs::RunError),
 }
 
 /// Why the steps stopped short.
@@ -129,7 +136,7 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
         Outcome::Release => {
             if let Some(run) = lease::release(&ctx.db, run_id, &owner, false).await? {
                 ctx.queue.progress_feed().guest(run.guest_uuid).await;
-                runs::enqueue(
+                runs::admission::enqueue(
                     &ctx.db,
                     &ctx.queue,
                     &run,
@@ -151,7 +158,7 @@ async fn give_back(
     owner: &str,
     progress: &mut ProgressWriter,
 ) -> Result<(), PipelineError> {
-    let current = retry_count(ctx, run_id).await?;
+    let current = runs::queries::retry_count(&ctx.db, run_id).await?;
     if current.is_some_and(|retries| retries >= ctx.config.jobs.max_retries) {
         progress
             .fail(
@@ -164,7 +171,7 @@ async fn give_back(
     }
     if let Some(run) = lease::release(&ctx.db, run_id, owner, true).await? {
         ctx.queue.progress_feed().guest(run.guest_uuid).await;
-        runs::enqueue(
+        runs::admission::enqueue(
             &ctx.db,
             &ctx.queue,
             &run,
@@ -173,14 +180,6 @@ async fn give_back(
         .await?;
     }
     Ok(())
-}
-
-async fn retry_count(ctx: &JobContext, run_id: i64) -> Result<Option<i32>, DbErr> {
-    use onboard_shared::entities::analysis_run;
-    Ok(analysis_run::Entity::find_by_id(run_id)
-        .one(&ctx.db)
-        .await?
-        .map(|r| r.retry_count))
 }
 
 async fn steps(
@@ -214,7 +213,7 @@ async fn steps(
             Some(e.to_string()),
         )
     })?;
-    mark_validated(&ctx.db, run.site_id).await?;
+    sites::mark_validated(&ctx.db, run.site_id).await?;
     progress
         .complete(StepName::DomainValidation, &format!("{} answers", home.url))
         .await?;
@@ -286,18 +285,6 @@ async fn steps(
     integrate::write_insights(&ctx.db, run.id, run.site_id, &pages, brand.as_ref()).await?;
     progress
         .complete(StepName::IntegrationSetup, "Suggestions ready")
-        .await?;
-    Ok(())
-}
-
-/// The site's domain answered from an allowed address: its origin may now be granted CORS.
-async fn mark_validated(db: &sea_orm::DatabaseConnection, site_id: i64) -> Result<(), DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
-    site::Entity::update_many()
-        .col_expr(site::Column::ValidatedAt, Expr::value(chrono::Utc::now()))
-        .filter(site::Column::Id.eq(site_id))
-        .filter(site::Column::ValidatedAt.is_null())
-        .exec(db)
         .await?;
     Ok(())
 }

@@ -1,89 +1,25 @@
-//! Creating and (re-)enqueueing analysis runs. The row is written first, the job pushed
-//! second: a failed push leaves a `queued` row that is pushed later.
+//! Pushing runs' jobs to the queue. The row is written first, the job pushed second: a
+//! failed push leaves a `queued` row that is pushed later.
 //!
-//! Admission (DESIGN §5): apalis-redis's fetch script fails once more than ~8,000 jobs are
-//! due at once, so the queue only ever holds a bounded number of waiting analysis jobs. A
-//! run beyond that waits as a `queued` row with no `pushed_at`, and every worker admits such
-//! rows, oldest first, as the queue drains.
+//! Admission: apalis-redis's fetch script fails once more than ~8,000 jobs are due at once,
+//! so the queue only ever holds a bounded number of waiting analysis jobs. A run beyond
+//! that waits as a `queued` row with no `pushed_at`, and every worker admits such rows,
+//! oldest first, as the queue drains; one client address has at most a few runs pushed or
+//! running at once, so it never holds every worker slot.
 
-use std::{collections::HashMap, net::IpAddr};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionSession,
-    TransactionTrait, sea_query::Expr,
-};
-use uuid::Uuid;
-
-use crate::{
-    analytics::{self, Auto},
-    entities::analysis_run,
-    jobs::AnalysisJob,
-    progress::{RunStatus, StepName, initial_steps},
-    queue::{JobQueue, QueueError},
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
 
-/// Inserts a queued run for a guest and a site, and its `analysis.started` event.
-/// `client_ip` is the address that asked for it (`None` for runs the service makes).
-pub async fn create<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    site_id: i64,
-    guest: Uuid,
-    client_ip: Option<IpAddr>,
-) -> Result<analysis_run::Model, DbErr> {
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let run = analysis_run::ActiveModel {
-        site_id: Set(site_id),
-        guest_uuid: Set(guest),
-        status: Set(RunStatus::Queued.as_str().to_owned()),
-        steps: Set(serde_json::to_value(initial_steps()).expect("steps serialise")),
-        current_step: Set(0),
-        total_steps: Set(StepName::ALL.len() as i16),
-        completion_percentage: Set(0),
-        error_message: Set(None),
-        retry_count: Set(0),
-        pages_discovered: Set(0),
-        pages_crawled: Set(0),
-        pages_failed: Set(0),
-        pages_skipped: Set(0),
-        lease_owner: Set(None),
-        heartbeat_at: Set(None),
-        queued_at: Set(now),
-        pushed_at: Set(None),
-        started_at: Set(None),
-        completed_at: Set(None),
-        updated_at: Set(now),
-        client_ip: Set(client_ip.map(|ip| ip.to_string())),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let started = analytics::AnalysisStarted { run_id: run.id };
-    analytics::record(
-        &txn,
-        Auto::AnalysisStarted,
-        Some(guest),
-        Some(site_id),
-        started,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(run)
-}
+use super::{RunError, RunStatus};
+use crate::{entities::analysis_run, jobs::AnalysisJob, queue::JobQueue};
 
 /// Waiting analysis jobs the queue may hold; far below the ~8,000 that break apalis-redis.
 pub const MAX_ADMITTED: u64 = 1_000;
-
-#[derive(Debug, thiserror::Error)]
-pub enum AdmitError {
-    #[error(transparent)]
-    Db(#[from] DbErr),
-    #[error(transparent)]
-    Queue(#[from] QueueError),
-}
 
 /// Pushes the job for a queued run when the queue has room and the run's client has fewer
 /// than `slots_per_client` runs pushed or running, and records the push; else the run waits
@@ -93,7 +29,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     queue: &JobQueue,
     run: &analysis_run::Model,
     slots_per_client: usize,
-) -> Result<bool, AdmitError> {
+) -> Result<bool, RunError> {
     if let Some(client) = &run.client_ip
         && in_flight_of(db, client).await? >= slots_per_client as u64
     {
@@ -119,7 +55,7 @@ pub async fn admit<C: ConnectionTrait>(
     db: &C,
     queue: &JobQueue,
     slots_per_client: usize,
-) -> Result<u64, AdmitError> {
+) -> Result<u64, RunError> {
     let Some(token) = queue.try_lock("admission", ADMIT_LOCK_TTL).await? else {
         return Ok(0);
     };
@@ -133,7 +69,7 @@ async fn admit_locked<C: ConnectionTrait>(
     db: &C,
     queue: &JobQueue,
     slots_per_client: usize,
-) -> Result<u64, AdmitError> {
+) -> Result<u64, RunError> {
     let room = MAX_ADMITTED.saturating_sub(queue.waiting::<AnalysisJob>().await?);
     if room == 0 {
         return Ok(0);
@@ -144,7 +80,7 @@ async fn admit_locked<C: ConnectionTrait>(
         .column(analysis_run::Column::Id)
         .column(analysis_run::Column::QueuedAt)
         .column(analysis_run::Column::ClientIp)
-        .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
+        .filter(analysis_run::Column::Status.eq(RunStatus::Queued))
         .filter(analysis_run::Column::PushedAt.is_null())
         .order_by_asc(analysis_run::Column::QueuedAt)
         .order_by_asc(analysis_run::Column::Id)
@@ -185,10 +121,10 @@ async fn admit_locked<C: ConnectionTrait>(
 fn in_flight() -> Condition {
     use analysis_run::Column;
     Condition::any()
-        .add(Column::Status.eq(RunStatus::Running.as_str()))
+        .add(Column::Status.eq(RunStatus::Running))
         .add(
             Condition::all()
-                .add(Column::Status.eq(RunStatus::Queued.as_str()))
+                .add(Column::Status.eq(RunStatus::Queued))
                 .add(Column::PushedAt.is_not_null()),
         )
 }
@@ -218,34 +154,6 @@ async fn in_flight_by_client<C: ConnectionTrait>(db: &C) -> Result<HashMap<Strin
         .collect())
 }
 
-/// Queued or running analyses started from one client address, and of one site.
-pub async fn active_counts<C: ConnectionTrait>(
-    db: &C,
-    client_ip: Option<IpAddr>,
-    site_id: i64,
-) -> Result<(u64, u64), DbErr> {
-    let active = || {
-        analysis_run::Entity::find().filter(
-            analysis_run::Column::Status
-                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
-        )
-    };
-    let of_client = match client_ip {
-        Some(ip) => {
-            active()
-                .filter(analysis_run::Column::ClientIp.eq(ip.to_string()))
-                .count(db)
-                .await?
-        }
-        None => 0,
-    };
-    let of_site = active()
-        .filter(analysis_run::Column::SiteId.eq(site_id))
-        .count(db)
-        .await?;
-    Ok((of_client, of_site))
-}
-
 /// Runs pushed in one backend call by [`admit`]: one round trip instead of hundreds.
 const ADMIT_BATCH: usize = 250;
 
@@ -258,7 +166,7 @@ async fn push<C: ConnectionTrait>(
     db: &C,
     queue: &JobQueue,
     runs: &[(i64, DateTime<Utc>)],
-) -> Result<(), AdmitError> {
+) -> Result<(), RunError> {
     let jobs = runs
         .iter()
         .map(|&(id, queued_at)| {
@@ -294,44 +202,9 @@ pub async fn repush_older_than<C: ConnectionTrait>(
             analysis_run::Column::PushedAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
-        .filter(analysis_run::Column::Status.eq(RunStatus::Queued.as_str()))
+        .filter(analysis_run::Column::Status.eq(RunStatus::Queued))
         .filter(analysis_run::Column::PushedAt.lt(before))
         .exec(db)
         .await?
         .rows_affected)
-}
-
-/// Cancels the guest's active runs (only `run_id`, when given), recording each one's end;
-/// returns how many. The worker holding one notices at its next heartbeat, stops, and
-/// leaves the row as it is.
-pub async fn cancel_active<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    guest: Uuid,
-    run_id: Option<i64>,
-    reason: &str,
-) -> Result<u64, DbErr> {
-    let now = Utc::now();
-    let mut update = analysis_run::Entity::update_many()
-        .col_expr(
-            analysis_run::Column::Status,
-            Expr::value(RunStatus::Cancelled.as_str()),
-        )
-        .col_expr(analysis_run::Column::ErrorMessage, Expr::value(reason))
-        .col_expr(analysis_run::Column::CompletedAt, Expr::value(now))
-        .col_expr(analysis_run::Column::UpdatedAt, Expr::value(now))
-        .filter(analysis_run::Column::GuestUuid.eq(guest))
-        .filter(
-            analysis_run::Column::Status
-                .is_in([RunStatus::Queued.as_str(), RunStatus::Running.as_str()]),
-        );
-    if let Some(id) = run_id {
-        update = update.filter(analysis_run::Column::Id.eq(id));
-    }
-    let txn = db.begin().await?;
-    let cancelled = update.exec_with_returning(&txn).await?;
-    for run in &cancelled {
-        analytics::record_run_end(&txn, run).await?;
-    }
-    txn.commit().await?;
-    Ok(cancelled.len() as u64)
 }
