@@ -9,7 +9,7 @@ use onboard_tests::{
     site::{Page, company_site},
 };
 use onboard_worker::{
-    crawl::{CrawlStats, CrawledPage, Settings, SkipReason, crawl, fetch::Fetcher},
+    crawl::{CrawlStats, CrawledPage, Settings, SkipReason, crawl_all, fetch::Fetcher},
     pipeline::{Retry, validate},
 };
 use tokio::sync::watch;
@@ -66,7 +66,7 @@ async fn crawl_site(
     let mut settings = Settings::from_config(&config.crawl);
     tweak(&mut settings);
     let (tx, rx) = watch::channel(CrawlStats::default());
-    let pages = crawl(&fetcher, home, &settings, &tx).await;
+    let pages = crawl_all(&fetcher, home, &settings, &tx).await;
     let stats = *rx.borrow();
     // Every URL found is counted exactly once, and recorded up to the run's bound.
     assert_eq!(

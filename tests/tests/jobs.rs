@@ -6,14 +6,14 @@ use std::time::Duration;
 use chrono::Utc;
 use onboard_shared::runs::stale::TIMED_OUT;
 use onboard_shared::{
-    entities::{analysis_run, event, guest_session, maintenance_run, upload},
+    entities::{analysis_run, crawled_page, event, guest_session, maintenance_run, upload},
     jobs::{MaintenanceKind, Trigger},
     logo_store::{LocalDir, LogoStore},
     maintenance::{self, MaintenanceStatus},
     runs::{self, RunStatus},
 };
 use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -99,10 +99,36 @@ async fn a_stopping_worker_releases_its_run_to_another_worker() {
     assert!(released.lease_owner.is_none());
     assert_eq!(released.retry_count, 0, "a release is not a failure");
 
+    // Pages are written as the crawl goes: the first attempt wrote some.
+    let written = crawled_page::Entity::find()
+        .filter(crawled_page::Column::RunId.eq(id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(written >= 1, "pages are written during the crawl");
+
     app.start_worker();
     let last = app.poll_until_finished(guest).await.pop().unwrap();
     assert_eq!(last["status"], "succeeded", "{last}");
     assert_eq!(last["pages"]["crawled"], 11);
+    // The second attempt started over: each page has one row, written whole.
+    let rows = crawled_page::Entity::find()
+        .filter(crawled_page::Column::RunId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let mut urls: Vec<&str> = rows.iter().map(|r| r.url.as_str()).collect();
+    urls.sort_unstable();
+    let total = urls.len();
+    urls.dedup();
+    assert_eq!(urls.len(), total, "one row per URL");
+    let analysed: Vec<_> = rows.iter().filter(|r| r.main_text.is_some()).collect();
+    assert_eq!(analysed.len(), 11);
+    assert!(
+        analysed
+            .iter()
+            .all(|r| r.quality_score.is_some() && r.content_hash.is_some())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use onboard_shared::Config;
 use onboard_worker::{
-    crawl::{CrawlStats, Settings, crawl, fetch::Fetcher},
+    crawl::{CrawlStats, Settings, crawl_all, fetch::Fetcher},
     pipeline::{Retry, validate},
 };
 
@@ -28,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let home = validate(&domain, &fetcher, Retry::NONE).await?;
     let (tx, rx) = tokio::sync::watch::channel(CrawlStats::default());
-    let pages = crawl(&fetcher, home, &settings, &tx).await;
+    let pages = crawl_all(&fetcher, home, &settings, &tx).await;
     let seconds = started.elapsed().as_secs_f64();
     let stats = *rx.borrow();
     let words: usize = pages

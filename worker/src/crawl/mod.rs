@@ -2,7 +2,8 @@
 //! first, per-host concurrency and delay, 429/503 and transient failures retried with
 //! backoff, every URL found accounted for (crawled, failed, or skipped with its reason),
 //! all within a page budget, a depth limit and a deadline. It knows nothing of the queue or
-//! the database: progress goes out on a watch channel, pages come back as a list.
+//! the database: progress goes out on a watch channel, and each URL, once settled, goes out
+//! on a channel (crawled pages with their analysis), so no crawl holds all its pages.
 
 pub mod address;
 pub mod fetch;
@@ -22,7 +23,10 @@ use std::{
 use ::url::Url;
 use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use onboard_shared::config::CrawlConfig;
-use tokio::{sync::watch, time::Instant};
+use tokio::{
+    sync::{mpsc, watch},
+    time::Instant,
+};
 
 use crate::extract::{self, PageAnalysis, site_selectors::SiteSelectors};
 use fetch::{FetchError, Fetched, Fetcher};
@@ -166,7 +170,8 @@ struct Crawl<'a> {
     robots: HashMap<String, Robots>,
     hosts: HashMap<String, Host>,
     hashes: HashSet<String>,
-    pages: Vec<CrawledPage>,
+    /// Where each settled URL goes.
+    out: &'a mpsc::UnboundedSender<CrawledPage>,
     stats: CrawlStats,
     started: usize,
     /// URLs recorded that were not crawled (rows besides the crawled pages).
@@ -176,13 +181,15 @@ struct Crawl<'a> {
 /// The set of URLs seen holds at most this many times the URLs a run records.
 const SEEN_PER_RECORDED: usize = 4;
 
-/// Crawls a site from its already fetched home page.
+/// Crawls a site from its already fetched home page, sending each URL found (crawled,
+/// failed or skipped) to `pages` as it is settled, within the run's bound on URLs recorded.
 pub async fn crawl(
     fetcher: &Fetcher,
     home: Fetched,
     settings: &Settings,
     stats_tx: &watch::Sender<CrawlStats>,
-) -> Vec<CrawledPage> {
+    pages: &mpsc::UnboundedSender<CrawledPage>,
+) {
     let deadline = Instant::now() + settings.deadline;
     let home_url = url::normalise(&home.url);
     let mut c = Crawl {
@@ -195,7 +202,7 @@ pub async fn crawl(
         robots: HashMap::new(),
         hosts: HashMap::new(),
         hashes: HashSet::new(),
-        pages: Vec::new(),
+        out: pages,
         stats: CrawlStats {
             budget: settings.max_pages,
             ..CrawlStats::default()
@@ -288,7 +295,24 @@ pub async fn crawl(
         c.record(entry.url, entry.depth, None, None, Some(left.clone()));
     }
     stats_tx.send_replace(c.stats);
-    c.pages
+}
+
+/// Crawls a site and returns every URL found at once (tools, benchmarks and tests; the
+/// pipeline takes them as they come from [`crawl`]).
+pub async fn crawl_all(
+    fetcher: &Fetcher,
+    home: Fetched,
+    settings: &Settings,
+    stats_tx: &watch::Sender<CrawlStats>,
+) -> Vec<CrawledPage> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    crawl(fetcher, home, settings, stats_tx, &tx).await;
+    drop(tx);
+    let mut pages = Vec::new();
+    while let Some(page) = rx.recv().await {
+        pages.push(page);
+    }
+    pages
 }
 
 impl Crawl<'_> {
@@ -459,7 +483,8 @@ impl Crawl<'_> {
             Some((ct, a)) => (ct, Some(a)),
             None => (None, None),
         };
-        self.pages.push(CrawledPage {
+        // A receiver gone (the run stopped) only means nobody wants the page any more.
+        let _ = self.out.send(CrawledPage {
             url,
             depth,
             status,

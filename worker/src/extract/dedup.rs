@@ -138,22 +138,50 @@ pub struct Fingerprint<'a> {
     pub shingles: &'a [u64],
 }
 
-/// For each page, the index of an earlier page it duplicates (exactly or nearly).
-pub fn duplicates(pages: &[Fingerprint]) -> Vec<Option<usize>> {
-    let mut result = vec![None; pages.len()];
-    for (i, page) in pages.iter().enumerate() {
-        result[i] = pages[..i].iter().enumerate().find_map(|(j, earlier)| {
+/// Pages seen so far, for deciding as each new one comes whether it duplicates an earlier
+/// one. Keeps only the fingerprints (title, hashes, shingles), not the pages.
+#[derive(Debug, Default)]
+pub struct Dedup {
+    seen: Vec<Seen>,
+}
+
+#[derive(Debug)]
+struct Seen {
+    title: String,
+    content_hash: String,
+    simhash: u64,
+    shingles: Vec<u64>,
+    original: Option<usize>,
+}
+
+impl Dedup {
+    /// Adds a page; returns the index (in the order added) of the earlier page it
+    /// duplicates, exactly or nearly: the original, never another duplicate of it.
+    pub fn add(&mut self, page: &Fingerprint) -> Option<usize> {
+        let original = self.seen.iter().enumerate().find_map(|(j, earlier)| {
             let exact = earlier.content_hash == page.content_hash;
             let near = || {
-                title_similarity(earlier.title, page.title) >= TITLE_SIMILARITY
+                title_similarity(&earlier.title, page.title) >= TITLE_SIMILARITY
                     && simhash_similarity(earlier.simhash, page.simhash) >= SIMHASH_FLOOR
-                    && jaccard(earlier.shingles, page.shingles) >= BODY_SIMILARITY
+                    && jaccard(&earlier.shingles, page.shingles) >= BODY_SIMILARITY
             };
-            // Point at the original, not at another duplicate of it.
-            (exact || near()).then(|| result[j].unwrap_or(j))
+            (exact || near()).then(|| earlier.original.unwrap_or(j))
         });
+        self.seen.push(Seen {
+            title: page.title.to_owned(),
+            content_hash: page.content_hash.to_owned(),
+            simhash: page.simhash,
+            shingles: page.shingles.to_vec(),
+            original,
+        });
+        original
     }
-    result
+}
+
+/// For each page, the index of an earlier page it duplicates (exactly or nearly).
+pub fn duplicates(pages: &[Fingerprint]) -> Vec<Option<usize>> {
+    let mut dedup = Dedup::default();
+    pages.iter().map(|page| dedup.add(page)).collect()
 }
 
 #[cfg(test)]

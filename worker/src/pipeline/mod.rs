@@ -20,16 +20,16 @@ use onboard_shared::{
     sites,
 };
 use sea_orm::{DbErr, EntityTrait};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::{
     context::JobContext,
-    crawl::{self, CrawlStats, CrawledPage, Settings},
-    extract,
+    crawl::{self, CrawlStats, Settings},
 };
 pub use progress::ProgressWriter;
+use store::PageWriter;
 pub use validate::{Retry, ValidationError, validate};
 
 /// How often crawl progress is written while the crawl runs.
@@ -221,21 +221,17 @@ async fn steps(
     progress
         .start(StepName::ContentCrawling, "Finding pages")
         .await?;
-    let pages = crawl_with_progress(ctx, home, progress).await?;
+    let mut writer = PageWriter::start(ctx.db.clone(), run.id).await?;
+    crawl_with_progress(ctx, home, progress, &mut writer).await?;
     // A site whose robots.txt shuts us out is not analysed: nothing to try again.
-    if pages
-        .first()
-        .is_some_and(|home| home.skip == Some(crawl::SkipReason::Robots))
-        && pages.iter().all(|p| p.analysis.is_none())
-    {
+    if writer.shut_out_by_robots() {
         return Err(StepError::Failed(
             StepName::ContentCrawling,
             format!("{domain}'s robots.txt does not allow crawling the site"),
             None,
         ));
     }
-    let ids = store::insert_pages(&ctx.db, run.id, &pages).await?;
-    let crawled = pages.iter().filter(|p| p.analysis.is_some()).count();
+    let crawled = writer.analysed();
     metrics::counter!(onboard_shared::metrics::PAGES_CRAWLED).increment(crawled as u64);
     progress
         .complete(
@@ -244,30 +240,12 @@ async fn steps(
         )
         .await?;
 
+    // Each page was read (extracted, scored, fingerprinted) as the crawl fetched it, and
+    // its row written whole; what is left is the last batch.
     progress
         .start(StepName::AiProcessing, &format!("Reading {crawled} pages"))
         .await?;
-    let duplicates = {
-        let fingerprints: Vec<_> = ids
-            .iter()
-            .filter_map(|(_, index)| pages[*index].analysis.as_deref())
-            .map(|a| extract::dedup::Fingerprint {
-                title: a.title.as_deref().unwrap_or_default(),
-                content_hash: &a.content_hash,
-                simhash: a.simhash,
-                shingles: &a.shingles,
-            })
-            .collect();
-        extract::dedup::duplicates(&fingerprints)
-    };
-    for (done, (id, index)) in ids.iter().enumerate() {
-        let duplicate_of = duplicates[done].map(|original| ids[original].0);
-        store::store_analysis(&ctx.db, *id, &pages[*index], duplicate_of).await?;
-        if done % 10 == 9 {
-            let pct = ((done + 1) * 100 / ids.len().max(1)) as u8;
-            progress.advance(StepName::AiProcessing, pct, None).await?;
-        }
-    }
+    writer.flush().await?;
     progress
         .complete(StepName::AiProcessing, &format!("Read {crawled} pages"))
         .await?;
@@ -275,37 +253,46 @@ async fn steps(
     progress
         .start(StepName::IntegrationSetup, "Preparing suggestions")
         .await?;
-    let home = pages.iter().find(|p| p.analysis.is_some());
-    let brand = match home.and_then(|p| p.analysis.as_deref().map(|a| (p, a))) {
-        Some((page, analysis)) => {
-            Some(integrate::home_brand(&ctx.fetcher, analysis, &page.url).await)
-        }
+    let (findings, home) = writer.into_findings();
+    let brand = match &home {
+        Some((url, analysis)) => Some(integrate::home_brand(&ctx.fetcher, analysis, url).await),
         None => None,
     };
-    integrate::write_insights(&ctx.db, run.id, run.site_id, &pages, brand.as_ref()).await?;
+    findings
+        .write(&ctx.db, run.id, run.site_id, brand.as_ref())
+        .await?;
     progress
         .complete(StepName::IntegrationSetup, "Suggestions ready")
         .await?;
     Ok(())
 }
 
-/// Runs the crawl while writing its counters to the run row at a steady pace.
+/// Runs the crawl, writing its pages as they come and its counters to the run row at a
+/// steady pace.
 async fn crawl_with_progress(
     ctx: &JobContext,
     home: crawl::fetch::Fetched,
     progress: &mut ProgressWriter,
-) -> Result<Vec<CrawledPage>, DbErr> {
+    writer: &mut PageWriter,
+) -> Result<(), DbErr> {
     let settings = Settings {
         content_selectors: ctx.content_selectors.clone(),
         ..Settings::from_config(&ctx.config.crawl)
     };
     let (tx, mut rx) = watch::channel(CrawlStats::default());
-    let mut crawl = pin!(crawl::crawl(&ctx.fetcher, home, &settings, &tx));
+    let (pages_tx, mut pages) = mpsc::unbounded_channel();
+    let mut crawl = pin!(crawl::crawl(&ctx.fetcher, home, &settings, &tx, &pages_tx));
     let mut ticker = tokio::time::interval(CRAWL_PROGRESS_EVERY);
-    let pages = loop {
+    let mut crawling = true;
+    loop {
         tokio::select! {
-            pages = &mut crawl => break pages,
+            () = &mut crawl, if crawling => crawling = false,
+            page = pages.recv() => match page {
+                Some(page) => writer.add(page).await?,
+                None => break,
+            },
             _ = ticker.tick() => {
+                writer.flush_if_due().await?;
                 if rx.has_changed().unwrap_or(false) {
                     let stats = *rx.borrow_and_update();
                     progress.set_pages(stats);
@@ -316,9 +303,12 @@ async fn crawl_with_progress(
                 }
             }
         }
-    };
+        if !crawling && pages.is_empty() {
+            break;
+        }
+    }
     progress.set_pages(*rx.borrow());
-    Ok(pages)
+    Ok(())
 }
 
 /// Refreshes the lease until aborted; signals `lost` when the lease is no longer ours.

@@ -1,15 +1,26 @@
-//! Writing crawled pages: rows are inserted when the crawl ends (step 2) and filled with
-//! what extraction found (step 3).
+//! Writing the crawled pages as the crawl settles them: each page row is written once,
+//! whole (what the crawl found and what extraction found, and the page it duplicates),
+//! in batches. Duplicates are decided as pages come, against the fingerprints of the pages
+//! before them; the findings for the insights are gathered on the way; only the first
+//! analysed page (the home page, for its brand) is kept past its batch.
 
 use chrono::Utc;
-use onboard_shared::entities::crawled_page;
+use onboard_shared::{
+    entities::{crawled_page, site_insight},
+    untrusted,
+};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, EntityTrait, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 
-use onboard_shared::untrusted;
-
-use crate::crawl::CrawledPage;
+use super::integrate::Findings;
+use crate::{
+    crawl::{CrawledPage, SkipReason},
+    extract::{
+        PageAnalysis,
+        dedup::{Dedup, Fingerprint},
+    },
+};
 
 /// Characters of a title and of a description kept.
 const MAX_TITLE_CHARS: usize = 300;
@@ -17,90 +28,179 @@ const MAX_DESCRIPTION_CHARS: usize = 1000;
 /// Bytes of a page's main text and of its Markdown kept: the search index and the
 /// snippets need no more, and a run's storage stays bounded by its page budget.
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+/// Rows inserted per statement, at most; a batch waits no longer than [`BATCH_WAIT`], so a
+/// slow crawl's pages are written as it goes too.
+const BATCH: usize = 50;
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Rows inserted per statement for pages that were not crawled.
-const SKIPPED_BATCH: usize = 500;
-
-/// Inserts one row per URL the crawl found. Returns the ids of the crawled pages (those with
-/// facts), in crawl order, for the processing step to fill in; the others, possibly many
-/// thousands from a large sitemap, go in batches.
-pub async fn insert_pages(
-    db: &DatabaseConnection,
+pub struct PageWriter {
+    db: DatabaseConnection,
     run_id: i64,
-    pages: &[CrawledPage],
-) -> Result<Vec<(i64, usize)>, DbErr> {
-    let row = |page: &CrawledPage| crawled_page::ActiveModel {
-        run_id: Set(run_id),
-        url: Set(page.url.to_string()),
-        canonical_url: Set(None),
-        depth: Set(page.depth as i32),
-        status_code: Set(page.status.map(i32::from)),
-        content_type: Set(page.content_type.clone()),
-        word_count: Set(0),
-        skip_reason: Set(page.skip.as_ref().map(ToString::to_string)),
-        fetched_at: Set(page.status.map(|_| Utc::now())),
-        ..Default::default()
-    };
-    let txn = db.begin().await?;
-    let mut ids = Vec::new();
-    for (index, page) in pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.analysis.is_some())
-    {
-        ids.push((row(page).insert(&txn).await?.id, index));
-    }
-    let skipped: Vec<_> = pages.iter().filter(|p| p.analysis.is_none()).collect();
-    for batch in skipped.chunks(SKIPPED_BATCH) {
-        crawled_page::Entity::insert_many(batch.iter().map(|p| row(p)))
-            .exec_without_returning(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(ids)
+    batch: Vec<crawled_page::ActiveModel>,
+    /// When the oldest row of the batch joined it.
+    batch_since: Option<std::time::Instant>,
+    /// The URL of each analysed page, in the order added (the dedup's indexes), and
+    /// whether its row is written yet.
+    analysed: Vec<(String, bool)>,
+    dedup: Dedup,
+    findings: Findings,
+    home: Option<(url::Url, Box<PageAnalysis>)>,
+    /// Why the first URL settled was not crawled, if it was not (robots.txt shut out).
+    first_skip: Option<Option<SkipReason>>,
 }
 
-/// Stores what extraction found on a page; `duplicate_of` is the row it duplicates.
-pub async fn store_analysis(
-    db: &DatabaseConnection,
-    id: i64,
-    page: &CrawledPage,
-    duplicate_of: Option<i64>,
-) -> Result<(), DbErr> {
-    let Some(a) = &page.analysis else {
-        return Ok(());
-    };
-    crawled_page::Entity::update(crawled_page::ActiveModel {
-        id: Set(id),
-        // Crawled values: http(s) URLs only, plain bounded text.
-        canonical_url: Set(a
-            .canonical
-            .as_deref()
-            .and_then(|c| untrusted::http_url(c, None))),
-        title: Set(a
-            .title
-            .as_deref()
-            .map(|t| untrusted::plain_text(t, MAX_TITLE_CHARS))),
-        description: Set(a
-            .description
-            .as_deref()
-            .map(|d| untrusted::plain_text(d, MAX_DESCRIPTION_CHARS))),
-        language: Set(a.language.code.as_deref().and_then(untrusted::language_tag)),
-        category: Set(Some(a.category.as_str().to_owned())),
-        main_text: Set(Some(clip(&a.content.text, MAX_TEXT_BYTES).to_owned())),
-        markdown: Set(Some(clip(&a.content.markdown, MAX_TEXT_BYTES).to_owned())),
-        word_count: Set(a.content.word_count as i32),
-        content_hash: Set(Some(a.content_hash.clone())),
-        // The bits as stored; i64 is the column type both databases share.
-        simhash: Set(Some(a.simhash as i64)),
-        quality_score: Set(Some(i16::from(a.quality.score))),
-        quality_breakdown: Set(Some(serde_json::to_value(&a.quality).unwrap_or_default())),
-        duplicate_of: Set(duplicate_of),
-        ..Default::default()
-    })
-    .exec(db)
-    .await?;
-    Ok(())
+impl PageWriter {
+    /// A writer for a run's pages. A run resumed after a release starts its steps again:
+    /// what an earlier attempt wrote goes first.
+    pub async fn start(db: DatabaseConnection, run_id: i64) -> Result<Self, DbErr> {
+        crawled_page::Entity::delete_many()
+            .filter(crawled_page::Column::RunId.eq(run_id))
+            .exec(&db)
+            .await?;
+        site_insight::Entity::delete_many()
+            .filter(site_insight::Column::RunId.eq(run_id))
+            .exec(&db)
+            .await?;
+        Ok(Self {
+            db,
+            run_id,
+            batch: Vec::with_capacity(BATCH),
+            batch_since: None,
+            analysed: Vec::new(),
+            dedup: Dedup::default(),
+            findings: Findings::default(),
+            home: None,
+            first_skip: None,
+        })
+    }
+
+    /// Takes one settled URL: its row joins the batch, written when the batch is full.
+    pub async fn add(&mut self, page: CrawledPage) -> Result<(), DbErr> {
+        self.first_skip.get_or_insert_with(|| page.skip.clone());
+        let mut row = crawled_page::ActiveModel {
+            run_id: Set(self.run_id),
+            url: Set(page.url.to_string()),
+            canonical_url: Set(None),
+            depth: Set(page.depth as i32),
+            status_code: Set(page.status.map(i32::from)),
+            content_type: Set(page.content_type.clone()),
+            word_count: Set(0),
+            skip_reason: Set(page.skip.as_ref().map(ToString::to_string)),
+            fetched_at: Set(page.status.map(|_| Utc::now())),
+            ..Default::default()
+        };
+        if let Some(analysis) = page.analysis {
+            let original = self.dedup.add(&Fingerprint {
+                title: analysis.title.as_deref().unwrap_or_default(),
+                content_hash: &analysis.content_hash,
+                simhash: analysis.simhash,
+                shingles: &analysis.shingles,
+            });
+            let duplicate_of = match original {
+                Some(index) => self.id_of(index).await?,
+                None => None,
+            };
+            fill(&mut row, &analysis, duplicate_of);
+            self.findings.add(&page.url, &analysis);
+            self.analysed.push((page.url.to_string(), false));
+            if self.home.is_none() {
+                self.home = Some((page.url, analysis));
+            }
+        }
+        self.batch.push(row);
+        self.batch_since.get_or_insert_with(std::time::Instant::now);
+        if self.batch.len() >= BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the batch if its oldest row has waited long enough.
+    pub async fn flush_if_due(&mut self) -> Result<(), DbErr> {
+        if self
+            .batch_since
+            .is_some_and(|since| since.elapsed() >= BATCH_WAIT)
+        {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the rows waiting in the batch, in one statement.
+    pub async fn flush(&mut self) -> Result<(), DbErr> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.batch);
+        self.batch_since = None;
+        crawled_page::Entity::insert_many(rows)
+            .exec_without_returning(&self.db)
+            .await?;
+        for (_, written) in &mut self.analysed {
+            *written = true;
+        }
+        Ok(())
+    }
+
+    /// The row id of the analysed page added `index`-th, writing the batch first when
+    /// that page is still in it (duplicates are rare: this costs a flush seldom).
+    async fn id_of(&mut self, index: usize) -> Result<Option<i64>, DbErr> {
+        if !self.analysed[index].1 {
+            self.flush().await?;
+        }
+        crawled_page::Entity::find()
+            .select_only()
+            .column(crawled_page::Column::Id)
+            .filter(crawled_page::Column::RunId.eq(self.run_id))
+            .filter(crawled_page::Column::Url.eq(self.analysed[index].0.as_str()))
+            .into_tuple()
+            .one(&self.db)
+            .await
+    }
+
+    /// Pages analysed so far.
+    pub fn analysed(&self) -> usize {
+        self.analysed.len()
+    }
+
+    /// Whether robots.txt shut the crawl out: the home page was skipped for it and no
+    /// page could be analysed.
+    pub fn shut_out_by_robots(&self) -> bool {
+        self.analysed.is_empty() && matches!(&self.first_skip, Some(Some(SkipReason::Robots)))
+    }
+
+    /// The findings for the insights, and the first analysed page (the home page).
+    pub fn into_findings(self) -> (Findings, Option<(url::Url, Box<PageAnalysis>)>) {
+        (self.findings, self.home)
+    }
+}
+
+/// What extraction found, as the row stores it: crawled values as untrusted text (http(s)
+/// URLs only, plain bounded text).
+fn fill(row: &mut crawled_page::ActiveModel, a: &PageAnalysis, duplicate_of: Option<i64>) {
+    row.canonical_url = Set(a
+        .canonical
+        .as_deref()
+        .and_then(|c| untrusted::http_url(c, None)));
+    row.title = Set(a
+        .title
+        .as_deref()
+        .map(|t| untrusted::plain_text(t, MAX_TITLE_CHARS)));
+    row.description = Set(a
+        .description
+        .as_deref()
+        .map(|d| untrusted::plain_text(d, MAX_DESCRIPTION_CHARS)));
+    row.language = Set(a.language.code.as_deref().and_then(untrusted::language_tag));
+    row.category = Set(Some(a.category.as_str().to_owned()));
+    row.main_text = Set(Some(clip(&a.content.text, MAX_TEXT_BYTES).to_owned()));
+    row.markdown = Set(Some(clip(&a.content.markdown, MAX_TEXT_BYTES).to_owned()));
+    row.word_count = Set(a.content.word_count as i32);
+    row.content_hash = Set(Some(a.content_hash.clone()));
+    // The bits as stored; i64 is the column type both databases share.
+    row.simhash = Set(Some(a.simhash as i64));
+    row.quality_score = Set(Some(i16::from(a.quality.score)));
+    row.quality_breakdown = Set(Some(serde_json::to_value(&a.quality).unwrap_or_default()));
+    row.duplicate_of = Set(duplicate_of);
 }
 
 /// At most `max` bytes of `text`, cut at a character boundary.
