@@ -13,7 +13,7 @@ test:
 
 # The same suite against PostgreSQL and Redis.
 test-prod:
-    TEST_DATABASE_URL={{pg_url}} TEST_REDIS_URL={{redis_url}} cargo test --workspace
+    TEST_DATABASE_URL={{pg_url}} TEST_REDIS_URL={{redis_url}} cargo test --workspace -- --include-ignored
 
 # Formatting and lints, as CI checks them.
 lint:

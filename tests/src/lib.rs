@@ -21,6 +21,16 @@ pub use site::TestSite;
 /// How long any poll in a test may wait before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
+/// For a test that only means something on PostgreSQL and Redis: such a test is marked
+/// `#[ignore = "needs …"]` (so a run without them lists it as ignored, not as passed) and
+/// runs with `cargo test -- --include-ignored`, where this makes sure they were given.
+pub fn require_servers() {
+    assert!(
+        std::env::var("TEST_DATABASE_URL").is_ok() && std::env::var("TEST_REDIS_URL").is_ok(),
+        "this test needs TEST_DATABASE_URL and TEST_REDIS_URL"
+    );
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
@@ -34,8 +44,12 @@ pub struct TestApp {
     pub proxies: Vec<proxy::Proxy>,
     stop: CancellationToken,
     workers: Vec<(CancellationToken, Option<JoinHandle<()>>)>,
+    /// The contexts of the worker pools started here, for the jobs that failed in them.
+    contexts: Vec<Arc<JobContext>>,
     /// (admin URL, database name) of the PostgreSQL database made for this test.
     pg: Option<(String, String)>,
+    /// Whether jobs may be left failed or dead (tests of outages and crashes).
+    failures_expected: bool,
 }
 
 pub struct TestAppBuilder {
@@ -148,8 +162,10 @@ impl TestAppBuilder {
             proxies,
             stop,
             workers: Vec::new(),
+            contexts: Vec::new(),
             data_dir,
             pg,
+            failures_expected: false,
         };
         if self.worker {
             app.start_worker();
@@ -183,6 +199,7 @@ impl TestApp {
             JobContext::new(self.db.clone(), self.queue.clone(), self.config.clone())
                 .expect("job context"),
         );
+        self.contexts.push(ctx.clone());
         let stop = self.stop.child_token();
         let signal = stop.clone();
         let handle = tokio::spawn(async move {
@@ -374,11 +391,33 @@ impl TestApp {
         }
     }
 
-    /// Waits until the queue holds no unfinished job of a kind.
+    /// Job runs that failed in the worker pools this app started (each retry counts).
+    pub fn failed_job_runs(&self) -> u64 {
+        self.contexts
+            .iter()
+            .map(|ctx| ctx.failed_jobs.load(std::sync::atomic::Ordering::Relaxed))
+            .sum()
+    }
+
+    /// Lets jobs end failed or dead without failing the test (a test of an outage or a
+    /// crash, where the backend's own retry bookkeeping may record failures).
+    pub fn expect_failed_jobs(&mut self) {
+        self.failures_expected = true;
+    }
+
+    /// Waits until the queue holds no unfinished job of a kind; fails the test if one
+    /// failed or was given up on.
     pub async fn drain<J: Job>(&self) {
         let deadline = tokio::time::Instant::now() + DEADLINE;
         loop {
             let left = self.queue.outstanding::<J>().await.expect("queue depth");
+            let counts = self.queue.counts::<J>().await.expect("queue counts");
+            assert!(
+                counts.failed == 0 && counts.dead == 0 && self.failed_job_runs() == 0,
+                "{} jobs failed: {counts:?}, {} failed runs",
+                J::NAME,
+                self.failed_job_runs()
+            );
             if left == 0 {
                 return;
             }
@@ -392,9 +431,32 @@ impl TestApp {
     }
 }
 
+/// Failed or dead jobs of every kind, named; empty when none.
+async fn failed_jobs(queue: &JobQueue) -> Vec<String> {
+    use onboard_shared::jobs::{AnalysisJob, CleanupJob, MonitorJob, VerificationJob};
+    let counts = [
+        (AnalysisJob::NAME, queue.counts::<AnalysisJob>().await),
+        (CleanupJob::NAME, queue.counts::<CleanupJob>().await),
+        (MonitorJob::NAME, queue.counts::<MonitorJob>().await),
+        (
+            VerificationJob::NAME,
+            queue.counts::<VerificationJob>().await,
+        ),
+    ];
+    counts
+        .into_iter()
+        .filter_map(|(name, counts)| {
+            let counts = counts.ok()?;
+            (counts.failed + counts.dead > 0)
+                .then(|| format!("{name}: {} failed, {} dead", counts.failed, counts.dead))
+        })
+        .collect()
+}
+
 impl Drop for TestApp {
     /// Stops the app and removes what the test made: its PostgreSQL database, its Redis
-    /// keys and its data directory.
+    /// keys and its data directory. A test that left failed or dead jobs in the queue
+    /// fails here (unless it expected them).
     fn drop(&mut self) {
         self.stop.cancel();
         for (_, handle) in &mut self.workers {
@@ -404,13 +466,24 @@ impl Drop for TestApp {
         }
         let pg = self.pg.take();
         let queue = self.queue.clone();
-        let data_dir = self.data_dir.clone();
-        let _ = std::thread::spawn(move || {
+        let check = !self.failures_expected && !std::thread::panicking();
+        let failed_in_workers = self.failed_job_runs();
+        let failed = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
+                let mut failed = if check {
+                    failed_jobs(&queue).await
+                } else {
+                    Vec::new()
+                };
+                if check && failed_in_workers > 0 {
+                    failed.push(format!(
+                        "{failed_in_workers} job runs failed in the workers"
+                    ));
+                }
                 let _ = queue.purge().await;
                 if let Some((admin_url, name)) = pg
                     && let Ok(admin) = Database::connect(&admin_url).await
@@ -421,10 +494,19 @@ impl Drop for TestApp {
                         ))
                         .await;
                 }
-            });
-            let _ = std::fs::remove_dir_all(data_dir);
+                failed
+            })
         })
         .join();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if let Ok(failed) = failed
+            && !failed.is_empty()
+        {
+            panic!(
+                "the test left failed jobs in the queue: {}",
+                failed.join("; ")
+            );
+        }
     }
 }
 

@@ -742,7 +742,7 @@ async fn content_search_ranks_the_guests_own_pages_with_snippets() {
         "{hit}"
     );
     assert!(hit["score"].as_f64().unwrap() > 0.0);
-    assert!(refunds["processingTime"].as_f64().unwrap() >= 0.0);
+    assert!(refunds["processingTime"].is_f64(), "{refunds}");
 
     // The page titled with the words comes before pages that only mention them.
     let policy = search_json(&app, guest, "privacy policy").await;

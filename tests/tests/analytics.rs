@@ -83,7 +83,7 @@ async fn each_automatic_event_is_written_once() {
     assert_eq!(succeeded.len(), 1, "{succeeded:?}");
     assert_eq!(succeeded[0]["runId"], run_id);
     assert!(succeeded[0]["pagesCrawled"].as_i64().unwrap() >= 3);
-    assert!(succeeded[0]["durationSeconds"].as_f64().unwrap() >= 0.0);
+    assert!(succeeded[0]["durationSeconds"].is_number());
     assert!(succeeded[0]["error"].is_null());
 
     // Completion: once, however often the UI posts it; the first time is kept.

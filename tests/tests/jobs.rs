@@ -419,3 +419,27 @@ async fn monitor_fails_abandoned_maintenance_runs_and_pushes_lost_ones_again() {
         newer.report
     );
 }
+
+/// The harness fails a test that leaves failed jobs behind (so a job failing quietly in
+/// the background cannot pass unnoticed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "the test left failed jobs in the queue")]
+async fn a_test_that_leaves_a_failed_job_fails() {
+    use onboard_shared::jobs::AnalysisJob;
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    // With its table gone, the job's first statement fails, and so does the job.
+    app.db
+        .execute_unprepared("ALTER TABLE analysis_runs RENAME TO analysis_runs_gone")
+        .await
+        .unwrap();
+    app.queue
+        .push(AnalysisJob { run_id: 1 }, None)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while app.failed_job_runs() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the job never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -7,13 +7,9 @@ use std::time::Duration;
 
 use onboard_shared::entities::analysis_run;
 use onboard_shared::runs::RunStatus;
-use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
+use onboard_tests::{DEADLINE, TestApp, TestSite, require_servers, site::company_site};
 use sea_orm::EntityTrait;
 use serde_json::Value;
-
-fn on_servers() -> bool {
-    std::env::var("TEST_DATABASE_URL").is_ok() && std::env::var("TEST_REDIS_URL").is_ok()
-}
 
 /// The request answers within `limit` with a 503 and a JSON error body.
 async fn unavailable(request: reqwest::RequestBuilder, limit: Duration) {
@@ -40,11 +36,9 @@ async fn poll_ready(app: &TestApp) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL; --include-ignored)"]
 async fn the_database_away_gives_503s_and_everything_recovers() {
-    if !on_servers() {
-        eprintln!("skipped: needs TEST_DATABASE_URL and TEST_REDIS_URL");
-        return;
-    }
+    require_servers();
     let app = TestApp::builder().proxied().spawn().await;
     let guest = app.create_guest().await;
     let database = &app.proxies[0];
@@ -73,11 +67,9 @@ async fn the_database_away_gives_503s_and_everything_recovers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL; --include-ignored)"]
 async fn redis_away_answers_503_and_the_run_waits_then_runs() {
-    if !on_servers() {
-        eprintln!("skipped: needs TEST_DATABASE_URL and TEST_REDIS_URL");
-        return;
-    }
+    require_servers();
     let site = TestSite::serve(company_site(3)).await;
     let app = TestApp::builder().proxied().spawn().await;
     let guest = app.create_guest().await;

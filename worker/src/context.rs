@@ -31,6 +31,9 @@ pub struct JobContext {
     /// Unique per process (host, pid and a random suffix), as apalis requires.
     pub name: String,
     pub shutdown: Shutdown,
+    /// Jobs whose handler failed since this process started (the queue retries them; the
+    /// test harness fails a test that leaves any).
+    pub failed_jobs: std::sync::atomic::AtomicU64,
 }
 
 impl JobContext {
@@ -48,6 +51,7 @@ impl JobContext {
             config,
             name: worker_name(),
             shutdown: Shutdown::default(),
+            failed_jobs: Default::default(),
         })
     }
 }

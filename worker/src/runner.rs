@@ -16,31 +16,44 @@ use tracing::{info, warn};
 use crate::{context::JobContext, maintenance, pipeline, verification};
 
 async fn handle_analysis(job: AnalysisJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    measured::<AnalysisJob, _>(pipeline::run(&ctx, job.run_id)).await
+    measured::<AnalysisJob, _>(&ctx, pipeline::run(&ctx, job.run_id)).await
 }
 
 async fn handle_cleanup(job: CleanupJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    measured::<CleanupJob, _>(maintenance::run(&ctx, MaintenanceKind::Cleanup, job.run_id)).await
+    measured::<CleanupJob, _>(
+        &ctx,
+        maintenance::run(&ctx, MaintenanceKind::Cleanup, job.run_id),
+    )
+    .await
 }
 
 async fn handle_monitor(job: MonitorJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
-    measured::<MonitorJob, _>(maintenance::run(&ctx, MaintenanceKind::Monitor, job.run_id)).await
+    measured::<MonitorJob, _>(
+        &ctx,
+        maintenance::run(&ctx, MaintenanceKind::Monitor, job.run_id),
+    )
+    .await
 }
 
 async fn handle_verification(
     job: VerificationJob,
     ctx: Data<Arc<JobContext>>,
 ) -> Result<(), BoxDynError> {
-    measured::<VerificationJob, _>(verification::run(&ctx, job.verification_id)).await
+    measured::<VerificationJob, _>(&ctx, verification::run(&ctx, job.verification_id)).await
 }
 
 /// Runs a handler, counting it by queue and outcome and timing it.
 async fn measured<J: Job, E: Into<BoxDynError>>(
+    ctx: &JobContext,
     work: impl Future<Output = Result<(), E>>,
 ) -> Result<(), BoxDynError> {
     let started = std::time::Instant::now();
     let result = work.await.map_err(Into::into);
     let outcome = if result.is_ok() { "ok" } else { "error" };
+    if result.is_err() {
+        ctx.failed_jobs
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     metrics::counter!(JOBS, "queue" => J::NAME, "outcome" => outcome).increment(1);
     metrics::histogram!(JOB_DURATION, "queue" => J::NAME).record(started.elapsed().as_secs_f64());
     result

@@ -11,7 +11,7 @@ use onboard_shared::{
     maintenance::MaintenanceStatus,
     runs::RunStatus,
 };
-use onboard_tests::{DEADLINE, TestApp, TestSite, site::company_site};
+use onboard_tests::{DEADLINE, TestApp, TestSite, require_servers, site::company_site};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tokio::{process::Child, time::Instant};
 use uuid::Uuid;
@@ -256,11 +256,9 @@ async fn two_workers_run_each_schedule_slot_exactly_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL; --include-ignored)"]
 async fn every_run_finishes_after_the_queue_namespace_is_flushed() {
-    if std::env::var("TEST_REDIS_URL").is_err() {
-        eprintln!("skipped: FLUSHALL needs Redis (TEST_REDIS_URL)");
-        return;
-    }
+    require_servers();
     let (app, site) = slow_analysis_app(&[
         ("ONBOARD_ANALYSIS_CONCURRENCY", "1"),
         ("ONBOARD_STUCK_THRESHOLD_SECS", "3"),
@@ -296,14 +294,13 @@ async fn every_run_finishes_after_the_queue_namespace_is_flushed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL; --include-ignored)"]
 async fn a_backlog_of_twenty_thousand_runs_drains_with_no_worker_exiting() {
     use onboard_shared::entities::guest_session;
     use sea_orm::{ActiveValue::Set, PaginatorTrait};
 
-    if std::env::var("TEST_REDIS_URL").is_err() {
-        eprintln!("skipped: the fetch limit is apalis-redis's (TEST_REDIS_URL)");
-        return;
-    }
+    // The fetch limit it guards against is apalis-redis's.
+    require_servers();
     const RUNS: usize = 20_000;
     // Each run fails at once (its domain resolves to an address the crawler refuses), so
     // the test measures the queue, not the crawl.
