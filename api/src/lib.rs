@@ -1,4 +1,4 @@
-//! The HTTP service: the operations of DESIGN §3, their generated OpenAPI spec, and the
+//! The HTTP service: the operations of `openapi.yaml`, the spec generated from them, and the
 //! server around them. The api never crawls: it writes rows and enqueues jobs.
 
 mod admin;

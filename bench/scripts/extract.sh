@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `just bench extract`: main-content extraction on the WCXB development split
-# (../shared/datasets/wcxb-dev; the dataset is read in place, never copied here).
+# (DATASET: the folder of the split; it is read in place, never copied here).
 # Word-level F1 overall and per page type, the share of must-contain / must-not-contain
 # snippets, and pages/second on one core (pinned with taskset), with trafilatura timed on
 # the same core in the same run as the speed reference (every $STEP-th page). The machine
@@ -9,7 +9,7 @@
 # bench-results/extract.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-DATASET=${DATASET:-../shared/datasets/wcxb-dev}
+DATASET=${DATASET:?set DATASET to the folder of the WCXB development split (html/, ground-truth/)}
 STEP=${STEP:-3}
 CORE=${CORE:-1}
 RUNS=${RUNS:-3}

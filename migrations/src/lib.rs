@@ -1,4 +1,4 @@
-//! The schema of DESIGN §2 as sea-orm migrations that run on SQLite and PostgreSQL.
+//! The schema as sea-orm migrations that run on SQLite and PostgreSQL.
 
 pub use sea_orm_migration::prelude::*;
 

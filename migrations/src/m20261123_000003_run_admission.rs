@@ -1,5 +1,5 @@
 //! When a queued run's job was pushed to the queue: the worker admits queued runs into the
-//! queue only while it holds few jobs (a large backlog waits as rows, DESIGN §5), and the
+//! queue only while it holds few jobs (a large backlog waits as rows), and the
 //! monitor pushes again a run the queue has lost.
 
 use sea_orm_migration::{prelude::*, schema::*};

@@ -103,7 +103,7 @@ pub struct JobsConfig {
     pub cleanup_concurrency: usize,
     pub monitor_concurrency: usize,
     pub verification_concurrency: usize,
-    /// How often an idle worker asks the queue for work (DESIGN §5: ~30 s without it).
+    /// How often an idle worker asks the queue for work (apalis waits ~30 s without it).
     pub poll_interval: Duration,
     /// Hard limit on one job; a hung job is failed, never left holding a worker.
     pub job_timeout: Duration,

@@ -1,6 +1,6 @@
 //! Domain syntax: what a customer types becomes one normalised form (lower-case, IDNA
 //! punycode, no scheme, no path, optional port). Whether the name may be crawled is decided
-//! later, by resolution (DESIGN §6), never by a list of suffixes.
+//! later, by resolution (the crawler's address policy), never by a list of suffixes.
 
 use std::{fmt, net::IpAddr};
 

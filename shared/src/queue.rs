@@ -1,7 +1,8 @@
 //! The queue handle both binaries share: jobs go to apalis-redis when `REDIS_URL` is set,
 //! or to the apalis SQLite backend (a file beside the data) by default.
 //!
-//! The settings here apply DESIGN §5: explicit queue names, short heartbeats so an orphaned
+//! The settings here work around apalis's defaults (docs/architecture.md, §3): explicit
+//! queue names, short heartbeats so an orphaned
 //! job is re-enqueued in seconds rather than minutes, and idempotency keys that only work
 //! with a TTL set.
 

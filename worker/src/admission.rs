@@ -1,4 +1,5 @@
-//! Admission (DESIGN §5): queued runs waiting as rows are pushed to the queue as it drains,
+//! Admission (docs/architecture.md, §3): queued runs waiting as rows are pushed to the queue
+//! as it drains,
 //! by every worker, so a backlog of any size never holds more than
 //! [`runs::admission::MAX_ADMITTED`] waiting jobs in the queue.
 

@@ -1,6 +1,6 @@
 //! The apalis Monitor: four pools (analysis, cleanup, monitor, verification), each with its own
 //! concurrency, named per process, with a timeout on every job and CPU-heavy work kept off
-//! the worker's own task (DESIGN §5).
+//! the worker's own task (docs/architecture.md, §3).
 
 use onboard_shared::telemetry::Chain;
 use std::{future::Future, sync::Arc};

@@ -1,4 +1,4 @@
-//! The operations of DESIGN §3, one module per area.
+//! The API's operations, one module per area.
 
 pub mod analysis;
 pub mod analytics;

@@ -43,7 +43,7 @@ const LOAD_RATE_PER_SEC: u64 = 100;
 const LOAD_SECS: u64 = 15;
 const BACKLOG: usize = 20_000;
 /// The bare reference stays under the ~8,000 due jobs that stop apalis-redis's fetch script
-/// (DESIGN §5); its rate is jobs per second all the same.
+/// (see docs/architecture.md, §3); its rate is jobs per second all the same.
 const BARE_BACKLOG: usize = 7_000;
 const DOMAIN: &str = "inside.test";
 

@@ -1,4 +1,4 @@
-//! sea-orm entities, one module per table of DESIGN §2.
+//! sea-orm entities, one module per table (docs/architecture.md).
 
 pub mod analysis_run;
 pub mod crawled_page;

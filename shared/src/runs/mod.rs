@@ -16,8 +16,8 @@
 //!
 //! - A run is a row first, a queue job second: `start_or_current` inserts the row, then
 //!   `admission::enqueue` pushes its job when the queue has room and the client address
-//!   has a free slot; otherwise `admission::admit` pushes it later (DESIGN of the queue:
-//!   the row is the truth, the queue only delivers).
+//!   has a free slot; otherwise `admission::admit` pushes it later (the row is the
+//!   truth, the queue only delivers).
 //! - A worker works on a run only while it holds the lease (`lease`): claimed in one
 //!   statement, renewed by a heartbeat, released on shutdown. Every progress write and the
 //!   finish are guarded by the lease, so a run reset or cancelled meanwhile is left alone.

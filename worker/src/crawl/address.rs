@@ -1,6 +1,6 @@
 //! Which addresses the crawler may connect to: publicly routable ones only, unless an
 //! operator allows a CIDR (tests, intranets). Checked on the resolved address, so a public
-//! name that resolves to a private address is refused too (DESIGN §6).
+//! name that resolves to a private address is refused too.
 
 use std::{
     collections::HashMap,

@@ -1,4 +1,4 @@
-//! One analysis run, top-down as DESIGN §4 tells it: Domain Validation, Content Crawling,
+//! One analysis run, top-down (docs/architecture.md, §4): Domain Validation, Content Crawling,
 //! AI Processing, Integration Setup. Every step writes its progress through one
 //! [`ProgressWriter`]; the lease decides whether this worker may work on the run at all.
 
