@@ -5,8 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    DeriveActiveEnum, EntityTrait, EnumIter, QueryFilter, QueryOrder, QuerySelect, SqlErr,
-    sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
 };
 use serde_json::Value;
 
@@ -16,30 +15,7 @@ use crate::{
     queue::{JobQueue, QueueError},
 };
 
-/// Where a maintenance run is, as stored in `maintenance_runs.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "Text")]
-pub enum MaintenanceStatus {
-    #[sea_orm(string_value = "queued")]
-    Queued,
-    #[sea_orm(string_value = "running")]
-    Running,
-    #[sea_orm(string_value = "succeeded")]
-    Succeeded,
-    #[sea_orm(string_value = "failed")]
-    Failed,
-}
-
-impl MaintenanceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MaintenanceStatus::Queued => "queued",
-            MaintenanceStatus::Running => "running",
-            MaintenanceStatus::Succeeded => "succeeded",
-            MaintenanceStatus::Failed => "failed",
-        }
-    }
-}
+pub use crate::entities::maintenance_run::MaintenanceStatus;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnqueueError {

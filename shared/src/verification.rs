@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, ConnectionTrait, DbErr, DeriveActiveEnum, EntityTrait, EnumIter, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     sea_query::{Expr, OnConflict},
 };
 use uuid::Uuid;
@@ -31,50 +31,7 @@ pub const CHECK_LOST_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 /// cannot make the service fetch a site more often than this.
 pub const CHECK_COOLDOWN: chrono::Duration = chrono::Duration::seconds(5);
 
-/// Where a verification is, as stored in `domain_verifications.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "Text")]
-pub enum Status {
-    /// Token issued, never checked.
-    #[sea_orm(string_value = "pending")]
-    Pending,
-    #[sea_orm(string_value = "checking")]
-    Checking,
-    #[sea_orm(string_value = "verified")]
-    Verified,
-    #[sea_orm(string_value = "failed")]
-    Failed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Checking => "checking",
-            Status::Verified => "verified",
-            Status::Failed => "failed",
-        }
-    }
-}
-
-/// How control of the domain was shown, as stored in `domain_verifications.method`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "Text")]
-pub enum Method {
-    #[sea_orm(string_value = "meta")]
-    Meta,
-    #[sea_orm(string_value = "file")]
-    File,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Meta => "meta",
-            Method::File => "file",
-        }
-    }
-}
+pub use crate::entities::domain_verification::{Method, Status};
 
 /// The `<meta>` tag a site puts in its home page's `<head>`.
 pub fn meta_tag(token: &str) -> String {

@@ -9,7 +9,7 @@ pub struct Model {
     pub trigger: crate::jobs::Trigger,
     /// The schedule slot for cron runs; unique with `kind`, so each slot runs once.
     pub slot: Option<String>,
-    pub status: crate::maintenance::MaintenanceStatus,
+    pub status: MaintenanceStatus,
     pub report: Json,
     pub error_message: Option<String>,
     pub queued_at: DateTimeUtc,
@@ -21,3 +21,28 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a maintenance run is, as stored in `maintenance_runs.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum MaintenanceStatus {
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+impl MaintenanceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaintenanceStatus::Queued => "queued",
+            MaintenanceStatus::Running => "running",
+            MaintenanceStatus::Succeeded => "succeeded",
+            MaintenanceStatus::Failed => "failed",
+        }
+    }
+}
