@@ -8,9 +8,10 @@ VENV=${FUZZ_VENV:-.venv-fuzz}
 PORT=${FUZZ_PORT:-18090}
 EXAMPLES=${FUZZ_EXAMPLES:-30}
 
-if [ ! -x "$VENV/bin/schemathesis" ]; then
+SCHEMATHESIS=4.32.5
+if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q " $SCHEMATHESIS\$"; then
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q schemathesis
+  "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS"
 fi
 cargo build -q -p onboard-api
 DATA=$(mktemp -d)

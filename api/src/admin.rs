@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::{error::ApiError, state::AppState};
+use crate::{error::ApiError, error::ErrorCode, state::AppState};
 
 /// `Authorization: Bearer <ONBOARD_ADMIN_TOKEN>`.
 #[derive(SecurityScheme)]
@@ -28,7 +28,7 @@ impl AdminToken {
 pub fn check_token(state: &AppState, given: &str) -> Result<(), ApiError> {
     let Some(expected) = state.config.admin_token.as_deref() else {
         return Err(ApiError::forbidden(
-            "ops_disabled",
+            ErrorCode::OpsDisabled,
             "The ops API is off: no ONBOARD_ADMIN_TOKEN is configured",
         ));
     };
@@ -36,7 +36,7 @@ pub fn check_token(state: &AppState, given: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::forbidden(
-            "invalid_admin_token",
+            ErrorCode::InvalidAdminToken,
             "The bearer token is not the admin token",
         ))
     }

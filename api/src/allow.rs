@@ -12,6 +12,11 @@ use poem::{
 #[derive(Clone, Default)]
 pub struct AllowTable(Arc<Vec<(Vec<String>, String)>>);
 
+/// How the spec writes a path template from its segments.
+fn spec_path(template: &[String]) -> String {
+    format!("/{}", template.join("/"))
+}
+
 impl AllowTable {
     pub fn from_spec(spec_json: &str) -> Self {
         let spec: serde_json::Value = serde_json::from_str(spec_json).unwrap_or_default();
@@ -56,11 +61,28 @@ impl AllowTable {
     /// labels; the few paths outside the spec by name, anything else as `unmatched`.
     pub fn route(&self, path: &str) -> String {
         match self.template(path) {
-            Some((template, _)) => format!("/{}", template.join("/")),
+            Some((template, _)) => spec_path(template),
             None if path == "/openapi.yaml" || path == "/metrics" => path.to_owned(),
             None if path == "/docs" || path.starts_with("/docs/") => "/docs".to_owned(),
             None => "unmatched".to_owned(),
         }
+    }
+
+    /// The spec's path template a request path matches (`/api/guest/{uuid}`).
+    pub fn template_of(&self, path: &str) -> Option<String> {
+        self.template(path).map(|(template, _)| spec_path(template))
+    }
+
+    /// The value a request path gives its parameter `name`.
+    pub fn path_value(&self, path: &str, name: &str) -> Option<String> {
+        let (template, _) = self.template(path)?;
+        let at = template.iter().position(|t| *t == format!("{{{name}}}"))?;
+        let raw = path.trim_matches('/').split('/').nth(at)?;
+        Some(
+            percent_encoding::percent_decode_str(raw)
+                .decode_utf8_lossy()
+                .into_owned(),
+        )
     }
 
     fn template(&self, path: &str) -> Option<&(Vec<String>, String)> {

@@ -18,7 +18,7 @@ use poem::{
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::error::ErrorBody;
+use crate::error::{ErrorBody, ErrorCode};
 
 const ALLOWED_METHODS: &str = "GET, POST, DELETE, OPTIONS";
 const ALLOWED_HEADERS: &str = "content-type, if-none-match";
@@ -112,7 +112,7 @@ pub async fn cors<E: Endpoint>(
     let mut response = if preflight {
         if !allowed {
             return Ok(poem::web::Json(ErrorBody {
-                error: "origin_not_allowed".into(),
+                error: ErrorCode::OriginNotAllowed,
                 message: format!("{origin} may not call this API"),
             })
             .with_status(StatusCode::FORBIDDEN)

@@ -5,15 +5,96 @@
 use onboard_shared::telemetry::Chain;
 use onboard_shared::{domain::DomainError, queue::QueueError, runs::RunError};
 
-use crate::allow::AllowTable;
+use crate::json::Json;
 use poem::{Endpoint, IntoResponse, Request, Response, http::StatusCode};
-use poem_openapi::{Object, payload::Json};
+use poem_openapi::Object;
 use sea_orm::DbErr;
+
+/// What went wrong, as a stable, machine-readable code (`invalid_user_uuid`), one per
+/// reason. Each operation's responses list the codes it can answer.
+#[derive(
+    poem_openapi::Enum, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq,
+)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidRequest,
+    Unauthorized,
+    NotFound,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    OriginNotAllowed,
+    Unavailable,
+    Internal,
+    NotReady,
+    InvalidUserUuid,
+    InvalidUuid,
+    InvalidId,
+    InvalidKind,
+    InvalidFilename,
+    InvalidQuery,
+    InvalidLimit,
+    InvalidOffset,
+    InvalidFrom,
+    InvalidTo,
+    InvalidDomain,
+    InvalidCurrentStep,
+    InvalidConfiguration,
+    InvalidDesign,
+    InvalidPrimaryColor,
+    InvalidSecondaryColor,
+    InvalidFloatiePosition,
+    InvalidFloatieLogo,
+    InvalidLauncherLogo,
+    InvalidContact,
+    InvalidDisabledTabs,
+    InvalidEventType,
+    InvalidCustomType,
+    InvalidGuestUuid,
+    InvalidSessionId,
+    InvalidEventData,
+    InvalidUpload,
+    GuestNotFound,
+    GuestExpired,
+    DomainRequired,
+    AnalysisNotFound,
+    AnalysisConflict,
+    TooManyAnalyses,
+    VerificationRequired,
+    VerificationNotFound,
+    VerificationFailed,
+    TooManyChecks,
+    ContactTooLarge,
+    EventDataTooLarge,
+    FileTooLarge,
+    UploadQuotaExceeded,
+    ImageTooLarge,
+    InvalidImage,
+    UnsafeSvg,
+    UnsupportedImageType,
+    LogoNotFound,
+    RunNotFound,
+    InvalidRange,
+    RangeTooLong,
+    OpsDisabled,
+    InvalidAdminToken,
+    UnknownKind,
+    CrossSiteForm,
+}
+
+impl ErrorCode {
+    /// The code of a name (`invalid_user_uuid`), when it is one.
+    pub fn named(name: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+    }
+}
 
 #[derive(Object, Debug, Clone, serde::Serialize)]
 pub struct ErrorBody {
-    /// A stable, machine-readable code such as `invalid_user_uuid`.
-    pub error: String,
+    // Described by its type (see `FloatiePosition` in the onboarding routes for why).
+    pub error: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
 }
@@ -48,57 +129,57 @@ pub enum ApiError {
     Internal(Json<ErrorBody>),
 }
 
-fn body(error: &str, message: impl Into<String>) -> Json<ErrorBody> {
+fn body(error: ErrorCode, message: impl Into<String>) -> Json<ErrorBody> {
     Json(ErrorBody {
-        error: error.to_owned(),
+        error,
         message: message.into(),
     })
 }
 
 impl ApiError {
-    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::BadRequest(body(code, message))
     }
 
-    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Forbidden(body(code, message))
     }
 
-    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::NotFound(body(code, message))
     }
 
-    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Conflict(body(code, message))
     }
 
-    pub fn gone(code: &str, message: impl Into<String>) -> Self {
+    pub fn gone(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Gone(body(code, message))
     }
 
-    pub fn too_large(code: &str, message: impl Into<String>) -> Self {
+    pub fn too_large(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::TooLarge(body(code, message))
     }
 
-    pub fn unprocessable(code: &str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Unprocessable(body(code, message))
     }
 
-    pub fn too_many(code: &str, message: impl Into<String>, retry_after_secs: u64) -> Self {
+    pub fn too_many(code: ErrorCode, message: impl Into<String>, retry_after_secs: u64) -> Self {
         ApiError::TooMany(body(code, message), retry_after_secs.max(1))
     }
 
-    pub fn unsupported_media_type(code: &str, message: impl Into<String>) -> Self {
+    pub fn unsupported_media_type(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::UnsupportedMediaType(body(code, message))
     }
 
     pub fn unavailable(message: impl Into<String>) -> Self {
-        ApiError::Unavailable(body("unavailable", message))
+        ApiError::Unavailable(body(ErrorCode::Unavailable, message))
     }
 
     pub fn internal() -> Self {
         ApiError::Internal(body(
-            "internal",
+            ErrorCode::Internal,
             "An unexpected error occurred; it has been logged",
         ))
     }
@@ -120,6 +201,25 @@ impl ApiError {
             Unavailable(b) => (StatusCode::SERVICE_UNAVAILABLE, &b.0),
             Internal(b) => (StatusCode::INTERNAL_SERVER_ERROR, &b.0),
         }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::TooMany(_, secs) => Some(*secs),
+            _ => None,
+        };
+        let (status, body) = self.parts();
+        let mut response = poem::web::Json(body.clone())
+            .with_status(status)
+            .into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -151,11 +251,11 @@ impl From<RunError> for ApiError {
             RunError::Db(e) => e.into(),
             RunError::Queue(e) => e.into(),
             RunError::DomainRequired => ApiError::conflict(
-                "domain_required",
+                ErrorCode::DomainRequired,
                 "Set a domain with POST /api/onboarding/config first",
             ),
             RunError::ClientBusy { active } => ApiError::too_many(
-                "too_many_analyses",
+                ErrorCode::TooManyAnalyses,
                 format!(
                     "{active} analyses started from your address are still under way; start \
                      another when one has finished"
@@ -163,149 +263,140 @@ impl From<RunError> for ApiError {
                 BUSY_RETRY_SECS,
             ),
             RunError::DomainBusy { domain, active } => ApiError::too_many(
-                "too_many_analyses",
+                ErrorCode::TooManyAnalyses,
                 format!(
                     "{domain} is already being analysed {active} times; try again when one of \
                      those analyses has finished"
                 ),
                 BUSY_RETRY_SECS,
             ),
-            RunError::Conflict => {
-                ApiError::conflict("analysis_conflict", "An analysis changed state; try again")
-            }
+            RunError::Conflict => ApiError::conflict(
+                ErrorCode::AnalysisConflict,
+                "An analysis changed state; try again",
+            ),
         }
     }
 }
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
-        ApiError::bad_request("invalid_domain", Chain(&e).to_string())
+        ApiError::bad_request(ErrorCode::InvalidDomain, Chain(&e).to_string())
     }
 }
 
-/// Turns errors raised outside our handlers (unknown route, wrong method, unparsable JSON,
-/// a missing or malformed parameter, a body over the limit) into the same JSON shape.
-pub async fn json_errors<E: Endpoint>(
-    next: E,
-    req: Request,
-    paths: AllowTable,
-) -> poem::Result<Response> {
+/// Turns errors raised outside our handlers (unknown route, wrong method, a body of the
+/// wrong type or over the limit, a missing token) into the same JSON shape. Input the
+/// operations refuse is explained before it gets here ([`crate::input_errors`]).
+pub async fn json_errors<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let method = req.method().clone();
     let path = req.uri().path().to_owned();
     Ok(match next.call(req).await {
         Ok(response) => response.into_response(),
-        Err(err) => json_error(err, &paths.param_names(&path)),
+        Err(err) => json_error(err, &method, &path),
     })
 }
 
-fn json_error(err: poem::Error, path_params: &[String]) -> Response {
+fn json_error(err: poem::Error, method: &poem::http::Method, path: &str) -> Response {
     // Our own ApiError responses already have their JSON body.
     if err.is_from_response() {
         return err.into_response();
     }
     let status = err.status();
-    // The router calls path parameters `param0`, `param1`, …; the spec names them.
-    let param = err
-        .downcast_ref::<poem_openapi::error::ParseParamError>()
-        .map(|e| (e.name, e.name))
-        .or_else(|| {
-            err.downcast_ref::<poem_openapi::error::ParsePathError>()
-                .map(|e| {
-                    let real = e
-                        .name
-                        .strip_prefix("param")
-                        .and_then(|n| n.parse::<usize>().ok())
-                        .and_then(|n| path_params.get(n));
-                    (e.name, real.map_or(e.name, String::as_str))
-                })
-        });
-    // A parameter that does not parse names itself: `invalid_user_uuid`, `invalid_id`, …;
-    // so does a body field that fails its schema rule: `invalid_current_step`, …
-    let field_code = param
-        .map(|(_, name)| format!("invalid_{name}"))
-        .or_else(|| {
-            err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>()
-                .and_then(|e| failed_field(&e.reason))
-                .map(|field| format!("invalid_{}", snake_case(field)))
-        });
-    let code = match status {
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        s if s.is_client_error() => "invalid_request",
-        s if s == StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        _ => "internal",
-    };
-    let message = if status.is_server_error() {
-        tracing::error!(error = %err, "unhandled error");
-        "An unexpected error occurred; it has been logged".to_owned()
-    } else {
-        match param {
-            Some((router, name)) => err
-                .to_string()
-                .replace(&format!("`{router}`"), &format!("`{name}`")),
-            None => err.to_string(),
+    let (code, message) = match status {
+        StatusCode::UNAUTHORIZED => (
+            ErrorCode::Unauthorized,
+            "Send the admin token as the header Authorization: Bearer <token>.".to_owned(),
+        ),
+        StatusCode::NOT_FOUND => (
+            ErrorCode::NotFound,
+            format!("There is no {method} {path}. The API is described at /docs."),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorCode::MethodNotAllowed,
+            format!("{path} does not take {method}; the Allow header lists what it takes."),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, sentence(&err.to_string())),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            ErrorCode::UnsupportedMediaType,
+            if path.starts_with("/api/onboarding/upload-logo") {
+                "Send the logo as multipart/form-data with a file field named file.".to_owned()
+            } else {
+                "Send the body as JSON, with the header Content-Type: application/json.".to_owned()
+            },
+        ),
+        s if s.is_client_error() => (
+            ErrorCode::InvalidRequest,
+            format!(
+                "The request was not accepted: {}",
+                sentence(&err.to_string())
+            ),
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            ErrorCode::Unavailable,
+            "The service is unavailable; try again shortly.".to_owned(),
+        ),
+        _ => {
+            tracing::error!(error = %err, "unhandled error");
+            (
+                ErrorCode::Internal,
+                "An unexpected error occurred; it has been logged".to_owned(),
+            )
         }
     };
     poem::web::Json(ErrorBody {
-        error: field_code.unwrap_or_else(|| code.to_owned()),
+        error: code,
         message,
     })
     .with_status(status)
     .into_response()
 }
 
-/// The field named by a poem-openapi validator failure ("field `currentStep` verification
-/// failed. maximum(3)"), the only place that message's shape is relied on.
-fn failed_field(reason: &str) -> Option<&str> {
-    let (_, rest) = reason.split_once("field `")?;
-    let (field, rest) = rest.split_once('`')?;
-    rest.trim_start()
-        .starts_with("verification failed")
-        .then_some(field)
-}
-
-fn snake_case(camel: &str) -> String {
-    let mut out = String::with_capacity(camel.len() + 4);
-    for c in camel.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
+/// A library's lower-case message as a sentence.
+fn sentence(text: &str) -> String {
+    let mut out = text.trim_end_matches('.').to_owned();
+    if let Some(first) = out.get(..1) {
+        let upper = first.to_uppercase();
+        out.replace_range(..1, &upper);
     }
+    out.push('.');
     out
 }
 
-/// Declares an operation's error response: exactly the statuses it can answer, each with its
-/// description, converted from [`ApiError`]. 400 (a malformed parameter or body), 500 and
-/// 503 are possible for every operation and always included, and so is 429 (answered by
-/// the rate limiter in front of the handlers; never built by one).
+/// Declares an operation's error response: exactly the statuses it can answer, each with a
+/// description that names the `error` codes it carries, converted from [`ApiError`]. 400
+/// (a malformed parameter or body) and 429 (the rate limiter in front of the handlers, and
+/// the operation's own bounds) are listed by every operation with their codes; 500 and 503
+/// are possible for every operation and always included.
 macro_rules! operation_errors {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $status:literal : $desc:literal),* $(,)? }) => {
+    ($(#[$doc:meta])* $name:ident {
+        bad_request: $bad:literal,
+        rate_limited: $rate:literal,
+        $($variant:ident = $status:literal : $desc:literal),* $(,)?
+    }) => {
         $(#[$doc])*
         #[derive(poem_openapi::ApiResponse, Debug)]
         pub enum $name {
-            /// The request is malformed or a value is invalid.
+            #[doc = $bad]
             #[oai(status = 400)]
-            BadRequest(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            BadRequest($crate::json::Json<$crate::error::ErrorBody>),
             $(
                 #[doc = $desc]
                 #[oai(status = $status)]
-                $variant(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+                $variant($crate::json::Json<$crate::error::ErrorBody>),
             )*
-            /// Too many requests from this client; try again after `Retry-After` seconds.
+            #[doc = $rate]
             #[oai(status = 429)]
             RateLimited(
-                poem_openapi::payload::Json<$crate::error::ErrorBody>,
+                $crate::json::Json<$crate::error::ErrorBody>,
+                /// Seconds to wait before trying again.
                 #[oai(header = "Retry-After")] u64,
             ),
-            /// The database or the queue is unreachable; try again shortly.
+            /// `unavailable`: the database or the queue is unreachable; try again shortly.
             #[oai(status = 503)]
-            Unavailable(poem_openapi::payload::Json<$crate::error::ErrorBody>),
-            /// An unexpected failure on our side (logged).
+            Unavailable($crate::json::Json<$crate::error::ErrorBody>),
+            /// `internal`: an unexpected failure on our side (logged).
             #[oai(status = 500)]
-            Internal(poem_openapi::payload::Json<$crate::error::ErrorBody>),
+            Internal($crate::json::Json<$crate::error::ErrorBody>),
         }
 
         impl From<$crate::error::ApiError> for $name {
@@ -320,8 +411,8 @@ macro_rules! operation_errors {
                     #[allow(unreachable_patterns)]
                     other => {
                         tracing::error!(error = ?other, "an operation answered a status it does not document");
-                        $name::Internal(poem_openapi::payload::Json($crate::error::ErrorBody {
-                            error: "internal".into(),
+                        $name::Internal($crate::json::Json($crate::error::ErrorBody {
+                            error: $crate::error::ErrorCode::Internal,
                             message: "An unexpected error occurred; it has been logged".into(),
                         }))
                     }
@@ -346,6 +437,17 @@ macro_rules! operation_errors {
                 $crate::error::ApiError::from(error).into()
             }
         }
+    };
+    ($(#[$doc:meta])* $name:ident {
+        bad_request: $bad:literal,
+        $($rest:tt)*
+    }) => {
+        operation_errors!($(#[$doc])* $name {
+            bad_request: $bad,
+            rate_limited: "`rate_limited`: too many requests from this address; try again \
+                           after `Retry-After` seconds.",
+            $($rest)*
+        });
     };
 }
 pub(crate) use operation_errors;

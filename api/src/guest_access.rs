@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use onboard_shared::entities::guest_session;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 
-use crate::{error::ApiError, guest_id::GuestId, state::AppState};
+use crate::{error::ApiError, error::ErrorCode, guest_id::GuestId, state::AppState};
 
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
@@ -15,7 +15,9 @@ pub async fn find(state: &AppState, id: GuestId) -> Result<guest_session::Model,
     guest_session::Entity::find_by_id(uuid)
         .one(&state.db)
         .await?
-        .ok_or_else(|| ApiError::not_found("guest_not_found", format!("No guest session {uuid}")))
+        .ok_or_else(|| {
+            ApiError::not_found(ErrorCode::GuestNotFound, format!("No guest session {uuid}"))
+        })
 }
 
 /// The guest, if it exists and has not expired; its activity is recorded.
@@ -24,7 +26,7 @@ pub async fn active(state: &AppState, id: GuestId) -> Result<guest_session::Mode
     let now = Utc::now();
     if guest.expires_at <= now {
         return Err(ApiError::gone(
-            "guest_expired",
+            ErrorCode::GuestExpired,
             "This guest session has expired; start a new one with POST /api/guest",
         ));
     }

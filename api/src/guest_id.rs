@@ -18,6 +18,9 @@ const V4_PATTERN: &str =
 pub struct GuestId(pub Uuid);
 
 impl GuestId {
+    /// The id the spec's examples use.
+    pub const EXAMPLE: GuestId = GuestId(Uuid::from_u128(0x6a1f3c2e_5b7d_4e8a_9c0f_1d2e3f4a5b6c));
+
     fn parse(value: &str) -> Result<Self, String> {
         let uuid = Uuid::try_parse(value).map_err(|e| e.to_string())?;
         // The hyphenated form only, as the pattern says.

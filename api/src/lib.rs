@@ -7,10 +7,15 @@ mod body_limit;
 mod closed_form;
 mod conn_guard;
 mod cors;
+mod day;
 pub mod error;
 mod guest_access;
 mod guest_id;
+mod input_errors;
+mod json;
 mod logo_check;
+mod no_null;
+mod nullable;
 mod observe;
 mod ops_page;
 mod progress_cache;
@@ -20,6 +25,7 @@ mod search;
 mod security_headers;
 pub mod state;
 mod strict_string;
+mod trailing_slash;
 
 use std::{future::Future, io, net::SocketAddr, time::Duration};
 
@@ -28,7 +34,7 @@ use poem::{
     listener::{Acceptor, Listener, TcpListener},
     web::Data,
 };
-use poem_openapi::OpenApiService;
+use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 
 use routes::{
     analysis::AnalysisApi, analytics::AnalyticsApi, content::ContentApi, guest::GuestApi,
@@ -51,15 +57,33 @@ pub type Api = (
 );
 
 pub fn openapi_service() -> OpenApiService<Api, ()> {
-    OpenApiService::new(Api::default(), "Onboard API", env!("CARGO_PKG_VERSION")).description(
-        "Guest sessions, onboarding configuration and the background analysis of a new \
-         customer's website. Every error is a JSON body `{error, message}`.",
-    )
+    OpenApiService::new(Api::default(), "Onboard API", env!("CARGO_PKG_VERSION"))
+        .description(
+            "Guest sessions, onboarding configuration and the background analysis of a new \
+             customer's website.\n\nEvery error is a JSON body `{error, message}`: `error` is \
+             a stable code (each operation lists the codes it can answer), `message` says \
+             what is wrong in words a UI can show. The onboarding operations need no \
+             credentials; the ops operations take the admin token as a bearer token.",
+        )
+        .server(ServerObject::new("/").description("The service that serves this spec"))
+        .license(
+            LicenseObject::new(env!("CARGO_PKG_LICENSE")).url("https://opensource.org/license/mit"),
+        )
 }
 
-/// The spec as committed in `openapi.yaml`.
+/// The spec as committed in `openapi.yaml`, served at `/openapi.yaml`.
 pub fn spec_yaml() -> String {
-    openapi_service().spec_yaml()
+    with_open_security(openapi_service().spec_yaml())
+}
+
+/// poem-openapi states security per operation only; the spec says at its root that
+/// operations without their own (all but the ops ones) need no credentials.
+fn with_open_security(mut yaml: String) -> String {
+    if !yaml.ends_with('\n') {
+        yaml.push('\n');
+    }
+    yaml.push_str("security: []\n");
+    yaml
 }
 
 #[handler]
@@ -76,8 +100,10 @@ struct SpecYaml(String);
 pub fn app(state: AppState) -> impl Endpoint {
     let api = openapi_service();
     let docs = api.swagger_ui();
-    let yaml = SpecYaml(api.spec_yaml());
-    let allow_table = allow::AllowTable::from_spec(&api.spec());
+    let yaml = SpecYaml(with_open_security(api.spec_yaml()));
+    let spec_json = api.spec();
+    let allow_table = allow::AllowTable::from_spec(&spec_json);
+    let schemas = input_errors::InputSchemas::from_spec(&spec_json, allow_table.clone());
     let origins = cors::OriginPolicy::new(state.config.cors_origins.clone());
     let db = state.db.clone();
     let max_body = state.config.max_body_bytes;
@@ -90,11 +116,11 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.yaml", get(spec).data(yaml))
         .nest("/docs", docs)
         .data(state)
+        .around(move |ep, req| input_errors::explain(ep, req, schemas.clone()))
         .around(move |ep, req| body_limit::limit(ep, req, max_body))
-        .around({
-            let paths = allow_table.clone();
-            move |ep, req| error::json_errors(ep, req, paths.clone())
-        })
+        .around(error::json_errors)
+        // Boxed halfway, so the nested middleware type stays within the compiler's depth.
+        .boxed()
         .around(move |ep, req| rate_limit::limit(ep, req, limits.clone()))
         .around(move |ep, req| cors::cors(ep, req, origins.clone(), db.clone()))
         .around(security_headers::add)
@@ -103,6 +129,7 @@ pub fn app(state: AppState) -> impl Endpoint {
             move |ep, req| allow::allow(ep, req, table.clone())
         })
         .around(move |ep, req| observe::observe(ep, req, allow_table.clone()))
+        .around(trailing_slash::strip)
 }
 
 /// Binds and serves until `shutdown` resolves; returns the bound address and the server

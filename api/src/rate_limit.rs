@@ -18,7 +18,7 @@ use poem::{
     http::{HeaderValue, Method, StatusCode, header},
 };
 
-use crate::error::ErrorBody;
+use crate::error::{ErrorBody, ErrorCode};
 
 /// Every this many requests, forget clients that have not been seen lately.
 const PRUNE_EVERY: u64 = 10_000;
@@ -120,7 +120,7 @@ pub async fn limit<E: Endpoint>(
         let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut response = poem::web::Json(ErrorBody {
-            error: "rate_limited".into(),
+            error: ErrorCode::RateLimited,
             message: format!("Too many requests from {ip}; try again in {seconds} s"),
         })
         .with_status(StatusCode::TOO_MANY_REQUESTS)

@@ -63,18 +63,60 @@ impl Auto {
     }
 }
 
-/// The event types the onboarding UI may send, besides any `custom.` one. The api's schema
-/// pattern for `eventType` spells the same list (a test posts each one against it).
-pub const UI_EVENT_TYPES: [&str; 8] = [
-    "page.viewed",
-    "step.viewed",
-    "button.clicked",
-    "help.opened",
-    "preview.opened",
-    "suggestion.accepted",
-    "suggestion.dismissed",
-    "error.shown",
-];
+/// What happened in the onboarding UI. `custom` carries the UI's own name beside it and is
+/// recorded as `custom.<name>`. The types the service records by itself (`onboarding.*`,
+/// `step.navigated`, `design.updated`, `analysis.*`) are not among these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(poem_openapi::Enum))]
+pub enum UiEvent {
+    #[cfg_attr(feature = "openapi", oai(rename = "page.viewed"))]
+    PageViewed,
+    #[cfg_attr(feature = "openapi", oai(rename = "step.viewed"))]
+    StepViewed,
+    #[cfg_attr(feature = "openapi", oai(rename = "button.clicked"))]
+    ButtonClicked,
+    #[cfg_attr(feature = "openapi", oai(rename = "help.opened"))]
+    HelpOpened,
+    #[cfg_attr(feature = "openapi", oai(rename = "preview.opened"))]
+    PreviewOpened,
+    #[cfg_attr(feature = "openapi", oai(rename = "suggestion.accepted"))]
+    SuggestionAccepted,
+    #[cfg_attr(feature = "openapi", oai(rename = "suggestion.dismissed"))]
+    SuggestionDismissed,
+    #[cfg_attr(feature = "openapi", oai(rename = "error.shown"))]
+    ErrorShown,
+    #[cfg_attr(feature = "openapi", oai(rename = "custom"))]
+    Custom,
+}
+
+impl UiEvent {
+    pub const ALL: [UiEvent; 9] = [
+        UiEvent::PageViewed,
+        UiEvent::StepViewed,
+        UiEvent::ButtonClicked,
+        UiEvent::HelpOpened,
+        UiEvent::PreviewOpened,
+        UiEvent::SuggestionAccepted,
+        UiEvent::SuggestionDismissed,
+        UiEvent::ErrorShown,
+        UiEvent::Custom,
+    ];
+
+    /// The stored type; a custom event's is this prefix and its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UiEvent::PageViewed => "page.viewed",
+            UiEvent::StepViewed => "step.viewed",
+            UiEvent::ButtonClicked => "button.clicked",
+            UiEvent::HelpOpened => "help.opened",
+            UiEvent::PreviewOpened => "preview.opened",
+            UiEvent::SuggestionAccepted => "suggestion.accepted",
+            UiEvent::SuggestionDismissed => "suggestion.dismissed",
+            UiEvent::ErrorShown => "error.shown",
+            UiEvent::Custom => "custom",
+        }
+    }
+}
 
 /// The onboarding steps by number, as the funnel names them (0: no step yet).
 pub const STEP_NAMES: [&str; 4] = ["start", "design", "content", "contact"];

@@ -12,6 +12,32 @@ pub trait Job: Serialize + for<'de> Deserialize<'de> + Send + Sync + Unpin + 'st
     const NAME: &'static str;
 }
 
+/// Every kind of job the service runs, one queue each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(poem_openapi::Enum),
+    oai(rename_all = "lowercase")
+)]
+pub enum JobKind {
+    Analysis,
+    Cleanup,
+    Monitor,
+    Verification,
+}
+
+impl JobKind {
+    /// The job's stable name, which its queue carries.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Analysis => "analysis",
+            JobKind::Cleanup => "cleanup",
+            JobKind::Monitor => "monitor",
+            JobKind::Verification => "verification",
+        }
+    }
+}
+
 /// Analyse one `analysis_runs` row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalysisJob {
@@ -19,7 +45,7 @@ pub struct AnalysisJob {
 }
 
 impl Job for AnalysisJob {
-    const NAME: &'static str = "analysis";
+    const NAME: &'static str = JobKind::Analysis.as_str();
 }
 
 /// Carry out one `maintenance_runs` row of kind `cleanup`.
@@ -29,7 +55,7 @@ pub struct CleanupJob {
 }
 
 impl Job for CleanupJob {
-    const NAME: &'static str = "cleanup";
+    const NAME: &'static str = JobKind::Cleanup.as_str();
 }
 
 /// Carry out one `maintenance_runs` row of kind `monitor`.
@@ -39,7 +65,7 @@ pub struct MonitorJob {
 }
 
 impl Job for MonitorJob {
-    const NAME: &'static str = "monitor";
+    const NAME: &'static str = JobKind::Monitor.as_str();
 }
 
 /// Check one `domain_verifications` row: fetch the site and look for its token.
@@ -49,7 +75,7 @@ pub struct VerificationJob {
 }
 
 impl Job for VerificationJob {
-    const NAME: &'static str = "verification";
+    const NAME: &'static str = JobKind::Verification.as_str();
 }
 
 /// The full queue name of a job kind under a deployment's prefix.
@@ -60,6 +86,11 @@ pub fn queue_name<J: Job>(prefix: &str) -> String {
 /// The maintenance job kinds, as stored in `maintenance_runs.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[cfg_attr(
+    feature = "openapi",
+    derive(poem_openapi::Enum),
+    oai(rename_all = "lowercase")
+)]
 pub enum MaintenanceKind {
     #[sea_orm(string_value = "cleanup")]
     Cleanup,
@@ -86,6 +117,11 @@ impl MaintenanceKind {
 /// Who asked for a maintenance run, as stored in `maintenance_runs.trigger`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[cfg_attr(
+    feature = "openapi",
+    derive(poem_openapi::Enum),
+    oai(rename_all = "lowercase")
+)]
 pub enum Trigger {
     #[sea_orm(string_value = "cron")]
     Cron,

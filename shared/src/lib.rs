@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entities;
+pub mod insights;
 pub mod jobs;
 pub mod progress;
 pub mod progress_feed;

@@ -2,10 +2,15 @@
 //! `guest_sessions.temp_configuration`), what the analysis suggests (from `site_insights`),
 //! and the defaults. A user's value always wins; a suggestion never overwrites one.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::untrusted;
+use crate::{
+    insights::{ColorRole, ColorSuggestion, SupportChannels},
+    untrusted,
+};
 
 pub const DEFAULT_PRIMARY_COLOR: &str = "#FB8537";
 pub const DEFAULT_SECONDARY_COLOR: &str = "#4884FA";
@@ -77,16 +82,29 @@ impl Design {
     }
 }
 
+/// Contact methods by channel name (`email`, `phone`, `chat`, …): what the widget offers.
+pub type Contact = BTreeMap<String, String>;
+/// Contact tabs by name, `true` when hidden.
+pub type Tabs = BTreeMap<String, bool>;
+
 /// What the user has set so far, as stored on the guest session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TempConfiguration {
     #[serde(default)]
     pub design: Design,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disabled_tabs: Option<Vec<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "contact_as_stored"
+    )]
+    pub contact: Option<Contact>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "tabs_as_stored"
+    )]
+    pub disabled_tabs: Option<Tabs>,
 }
 
 impl TempConfiguration {
@@ -100,19 +118,70 @@ impl TempConfiguration {
     }
 }
 
+/// Applies a partial update of a map key by key: a value sets its key, `None` removes it.
+pub fn merge<V>(base: &mut BTreeMap<String, V>, patch: BTreeMap<String, Option<V>>) {
+    for (key, value) in patch {
+        match value {
+            Some(value) => {
+                base.insert(key, value);
+            }
+            None => {
+                base.remove(&key);
+            }
+        }
+    }
+}
+
+/// Contact methods as stored, whatever an older version stored: an object of strings
+/// (other values are left out).
+pub fn contact_of(value: &Value) -> Contact {
+    value
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Hidden tabs as stored, whatever an older version stored: an object of booleans, or a
+/// list of the hidden tabs' names.
+pub fn tabs_of(value: &Value) -> Tabs {
+    match value {
+        Value::Array(names) => names
+            .iter()
+            .filter_map(|n| n.as_str().map(|n| (n.to_owned(), true)))
+            .collect(),
+        Value::Object(o) => o
+            .iter()
+            .filter_map(|(k, v)| v.as_bool().map(|v| (k.clone(), v)))
+            .collect(),
+        _ => Tabs::new(),
+    }
+}
+
+fn contact_as_stored<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Contact>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.map(|v| contact_of(&v)))
+}
+
+fn tabs_as_stored<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Tabs>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.map(|v| tabs_of(&v)))
+}
+
 /// What the analysis suggests, derived from a run's insights.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Suggestions {
     pub design: Design,
-    pub contact: Option<Value>,
+    pub contact: Option<Contact>,
 }
 
 /// The configuration as the UI sees it and as `complete` applies it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Effective {
     pub design: Design,
-    pub contact: Value,
-    pub disabled_tabs: Vec<String>,
+    pub contact: Contact,
+    pub disabled_tabs: Tabs,
 }
 
 /// User value, else suggestion, else default — field by field.
@@ -127,7 +196,7 @@ pub fn effective(user: &TempConfiguration, suggested: &Suggestions) -> Effective
             .contact
             .clone()
             .or_else(|| suggested.contact.clone())
-            .unwrap_or_else(|| Value::Object(Default::default())),
+            .unwrap_or_default(),
         disabled_tabs: user.disabled_tabs.clone().unwrap_or_default(),
     }
 }
@@ -157,40 +226,35 @@ impl Suggestions {
     /// found as contact methods. The insights came from crawled pages: each value passes
     /// the untrusted-value rules again here, whatever the worker stored.
     pub fn from_insights(insights: &crate::entities::site_insight::Model) -> Self {
-        let color_for = |role: &str| {
-            insights.suggested_colors.as_array().and_then(|colors| {
-                colors
-                    .iter()
-                    .find(|c| c["role"] == role)
-                    .and_then(|c| c["color"].as_str())
-                    .and_then(normalise_hex_color)
-            })
+        let colors: Vec<ColorSuggestion> = crate::insights::read(&insights.suggested_colors);
+        let color_for = |role: ColorRole| {
+            colors
+                .iter()
+                .find(|c| c.role == role)
+                .and_then(|c| normalise_hex_color(&c.color))
         };
-        let first = |kind: &str, valid: fn(&str) -> Option<String>| {
-            insights.support_channels[kind]
-                .as_array()
-                .and_then(|found| found.first())
-                .and_then(|f| f["value"].as_str())
-                .and_then(valid)
+        let channels: SupportChannels = crate::insights::read(&insights.support_channels);
+        let first = |found: &[crate::insights::Found], valid: fn(&str) -> Option<String>| {
+            found.first().and_then(|f| valid(&f.value))
         };
-        let mut contact = serde_json::Map::new();
-        if let Some(email) = first("emails", untrusted::email) {
-            contact.insert("email".into(), Value::String(email));
+        let mut contact = Contact::new();
+        if let Some(email) = first(&channels.emails, untrusted::email) {
+            contact.insert("email".into(), email);
         }
-        if let Some(phone) = first("phones", untrusted::phone) {
-            contact.insert("phone".into(), Value::String(phone));
+        if let Some(phone) = first(&channels.phones, untrusted::phone) {
+            contact.insert("phone".into(), phone);
         }
         Suggestions {
             design: Design {
-                primary_color: color_for("primary"),
-                secondary_color: color_for("secondary"),
+                primary_color: color_for(ColorRole::Primary),
+                secondary_color: color_for(ColorRole::Secondary),
                 launcher_logo: insights
                     .logo_url
                     .as_deref()
                     .and_then(|url| untrusted::http_url(url, None)),
                 ..Design::default()
             },
-            contact: (!contact.is_empty()).then_some(Value::Object(contact)),
+            contact: (!contact.is_empty()).then_some(contact),
         }
     }
 }
@@ -220,6 +284,32 @@ mod tests {
         assert_eq!(eff.design.primary_color.as_deref(), Some("#111111"));
         assert_eq!(eff.design.secondary_color.as_deref(), Some("#333333"));
         assert_eq!(eff.design.floatie_position.as_deref(), Some("right"));
+    }
+
+    #[test]
+    fn maps_merge_key_by_key_and_older_stored_forms_read() {
+        let mut tabs = tabs_of(&serde_json::json!(["chat", "email"]));
+        merge(
+            &mut tabs,
+            BTreeMap::from([("phone".into(), Some(true)), ("chat".into(), None)]),
+        );
+        assert_eq!(
+            tabs,
+            BTreeMap::from([("email".into(), true), ("phone".into(), true)])
+        );
+        let contact = contact_of(&serde_json::json!({"email": "a@b.test", "n": 3}));
+        assert_eq!(
+            contact,
+            BTreeMap::from([("email".into(), "a@b.test".into())])
+        );
+        let stored = TempConfiguration::from_json(
+            &serde_json::json!({"design": {"primaryColor": "#111111"}, "disabledTabs": ["chat"]}),
+        );
+        assert_eq!(stored.design.primary_color.as_deref(), Some("#111111"));
+        assert_eq!(
+            stored.disabled_tabs,
+            Some(BTreeMap::from([("chat".into(), true)]))
+        );
     }
 
     #[test]

@@ -742,7 +742,16 @@ async fn content_search_ranks_the_guests_own_pages_with_snippets() {
         "{hit}"
     );
     assert!(hit["score"].as_f64().unwrap() > 0.0);
-    assert!(refunds["processingTime"].is_f64(), "{refunds}");
+    // processingTime is in seconds: within the request's own time as the client saw it
+    // (milliseconds would exceed it).
+    let asked = std::time::Instant::now();
+    let timed = search_json(&app, guest, "refund").await;
+    let seen = asked.elapsed().as_secs_f64();
+    let spent = timed["processingTime"].as_f64().unwrap();
+    assert!(
+        spent > 0.0 && spent <= seen,
+        "{spent} s of {seen} s: {timed}"
+    );
 
     // The page titled with the words comes before pages that only mention them.
     let policy = search_json(&app, guest, "privacy policy").await;
@@ -771,6 +780,35 @@ async fn content_search_ranks_the_guests_own_pages_with_snippets() {
         .unwrap();
     assert_eq!(two["content"].as_array().unwrap().len(), 2);
     assert_eq!(two["totalResults"], total);
+    assert_eq!(two["nextOffset"], 2);
+    // `offset` pages on: the next page holds the next hits, and the last has no nextOffset.
+    let next: Value = app
+        .get(&format!(
+            "/api/onboarding/content?user_uuid={guest}&query=acme%20service&limit=2&offset=2"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        next["content"][0]["url"], all["content"][2]["url"],
+        "{next}"
+    );
+    assert_eq!(
+        next["content"][1]["url"], all["content"][3]["url"],
+        "{next}"
+    );
+    let last: Value = app
+        .get(&format!(
+            "/api/onboarding/content?user_uuid={guest}&query=acme%20service&offset={}",
+            total - 1
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(last["content"].as_array().unwrap().len(), 1, "{last}");
+    assert!(last.get("nextOffset").is_none(), "{last}");
 
     // Another guest sees only its own site's pages.
     let stranger = app.create_guest().await;

@@ -165,8 +165,8 @@ async fn the_monitor_marks_an_idle_unfinished_guest_abandoned_once() {
     let second = onboard_worker::maintenance::monitor::run(&ctx)
         .await
         .unwrap();
-    assert_eq!(first["guestsAbandoned"], 1);
-    assert_eq!(second["guestsAbandoned"], 0);
+    assert_eq!(first.guests_abandoned, 1);
+    assert_eq!(second.guests_abandoned, 0);
     let marked = events_of(&app, idle, "onboarding.abandoned").await;
     assert_eq!(marked.len(), 1);
     assert_eq!(marked[0]["lastStep"], 2);

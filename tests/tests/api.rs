@@ -1,6 +1,7 @@
 //! Every endpoint's success path and each of its documented errors, over real HTTP.
 
 use chrono::{Duration, Utc};
+use onboard_shared::analytics::UiEvent;
 use onboard_shared::entities::{event, guest_session, onboarding_configuration, site};
 use onboard_tests::{TestApp, TestSite, site::company_site};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -108,12 +109,12 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
         // Unset values are left out (the spec marks them optional), not sent as null.
         json!({"currentStep": 0, "isCompleted": false, "configuration": {
             "design": {"primaryColor": "#FB8537", "secondaryColor": "#4884FA", "floatiePosition": "right"},
-            "contact": {}, "disabledTabs": []}})
+            "contact": {}, "disabledTabs": {}}})
     );
 
     let update = json!({"domain": "https://Www.Acme.Test/pricing", "currentStep": 2, "configuration": {
         "design": {"primaryColor": "#abc", "floatiePosition": "left", "launcherLogo": "logo-1.png"},
-        "contact": {"email": "hi@acme.test"}, "disabledTabs": ["phone"]}});
+        "contact": {"email": "hi@acme.test"}, "disabledTabs": {"phone": true}}});
     let response = app.post_json(&config_path(guest), &update).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -141,7 +142,10 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
         config["configuration"]["contact"],
         json!({"email": "hi@acme.test"})
     );
-    assert_eq!(config["configuration"]["disabledTabs"], json!(["phone"]));
+    assert_eq!(
+        config["configuration"]["disabledTabs"],
+        json!({"phone": true})
+    );
 
     let cases: Vec<(Value, u16, &str)> = vec![
         (json!({"domain": "not a domain"}), 400, "invalid_domain"),
@@ -177,31 +181,46 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
         (
             json!({"configuration": {"contact": ["not", "an", "object"]}}),
             400,
-            "invalid_request",
+            "invalid_contact",
+        ),
+        // The old list form of the tabs is refused, naming the field.
+        (
+            json!({"configuration": {"disabledTabs": ["phone"]}}),
+            400,
+            "invalid_disabled_tabs",
+        ),
+        (
+            json!({"configuration": {"disabledTabs": {"phone": "yes"}}}),
+            400,
+            "invalid_disabled_tabs",
         ),
         // A string field takes only a JSON string, as the schema says.
-        (
-            json!({"configuration": {"disabledTabs": [false]}}),
-            400,
-            "invalid_request",
-        ),
-        (json!({"domain": 42}), 400, "invalid_request"),
+        (json!({"domain": 42}), 400, "invalid_domain"),
         (
             json!({"configuration": {"contact": {"notes": "x".repeat(17 * 1024)}}}),
+            400,
+            "invalid_contact",
+        ),
+        (
+            json!({"configuration": {"contact": (0..17)
+                .map(|i| (format!("channel{i}"), json!("x".repeat(1000))))
+                .collect::<serde_json::Map<_, _>>()}}),
             413,
             "contact_too_large",
         ),
         (
-            json!({"configuration": {"disabledTabs": ["Phone!"]}}),
+            json!({"configuration": {"disabledTabs": {"Phone!": true}}}),
             400,
             "invalid_disabled_tabs",
         ),
         (
-            json!({"configuration": {"disabledTabs": vec!["a"; 17]}}),
+            json!({"configuration": {"disabledTabs": (0..17)
+                .map(|i| (format!("tab{i}"), json!(true)))
+                .collect::<serde_json::Map<_, _>>()}}),
             400,
             "invalid_disabled_tabs",
         ),
-        (json!({"currentStep": "two"}), 400, "invalid_request"),
+        (json!({"currentStep": "two"}), 400, "invalid_current_step"),
     ];
     for (body, status, code) in cases {
         let error = error_of(app.post_json(&config_path(guest), &body).await, status).await;
@@ -223,6 +242,170 @@ async fn configuration_defaults_updates_and_every_validation_rule() {
     let big = json!({"configuration": {"contact": {"notes": "x".repeat(300 * 1024)}}});
     let error = error_of(app.post_json(&config_path(guest), &big).await, 413).await;
     assert_eq!(error["error"], "payload_too_large");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_objects_merge_key_by_key() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let guest = app.create_guest().await;
+    let update = |configuration: Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .post_json(
+                    &config_path(guest),
+                    &json!({"configuration": configuration}),
+                )
+                .await;
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+            let config: Value = app.get(&config_path(guest)).await.json().await.unwrap();
+            config["configuration"].clone()
+        }
+    };
+    let c = update(
+        json!({"contact": {"email": "hi@acme.test", "phone": "+1 555 0100"},
+                          "disabledTabs": {"phone": true, "chat": false}}),
+    )
+    .await;
+    assert_eq!(
+        c["contact"],
+        json!({"email": "hi@acme.test", "phone": "+1 555 0100"})
+    );
+    assert_eq!(c["disabledTabs"], json!({"chat": false, "phone": true}));
+
+    // One key changes; the others stay.
+    let c =
+        update(json!({"disabledTabs": {"chat": true}, "contact": {"phone": "+1 555 0199"}})).await;
+    assert_eq!(c["disabledTabs"], json!({"chat": true, "phone": true}));
+    assert_eq!(
+        c["contact"],
+        json!({"email": "hi@acme.test", "phone": "+1 555 0199"})
+    );
+
+    // A key set to null is removed; an object left out is kept whole.
+    let c = update(json!({"disabledTabs": {"phone": null}, "contact": {"email": null}})).await;
+    assert_eq!(c["disabledTabs"], json!({"chat": true}));
+    assert_eq!(c["contact"], json!({"phone": "+1 555 0199"}));
+    let c = update(json!({"design": {"primaryColor": "#000000"}})).await;
+    assert_eq!(c["disabledTabs"], json!({"chat": true}));
+    assert_eq!(c["contact"], json!({"phone": "+1 555 0199"}));
+    assert_eq!(c["design"]["primaryColor"], "#000000");
+    assert_eq!(c["design"]["floatiePosition"], "right");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paths_with_a_trailing_slash_reach_the_same_operations() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let guest = app.create_guest().await;
+    let r = app
+        .post_json(
+            &format!("/api/onboarding/config/?user_uuid={guest}"),
+            &json!({"currentStep": 2}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let config: Value = app
+        .get(&format!("/api/onboarding/config/?user_uuid={guest}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["currentStep"], 2);
+    let progress = app
+        .get(&format!(
+            "/api/onboarding/progress-steps/?user_uuid={guest}"
+        ))
+        .await;
+    assert_eq!(progress.status(), 200);
+    let progress: Value = progress.json().await.unwrap();
+    assert_eq!(progress["status"], "idle");
+    // The operation's own answers still come through, named by the spec's path.
+    let e = error_of(app.get("/api/onboarding/config/?user_uuid=nope").await, 400).await;
+    assert_eq!(e["error"], "invalid_user_uuid");
+    let r = app.get(&format!("/api/guest/{guest}/")).await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_messages_name_the_value_and_what_is_accepted_in_plain_words() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let guest = app.create_guest().await;
+    let message = |e: &Value| e["message"].as_str().unwrap().to_owned();
+    let internal = [
+        "string_uuid_v4",
+        "DesignFields",
+        "ConfigUpdate",
+        "verification failed",
+        "parse",
+    ];
+    let plain = |m: &str| {
+        for word in internal {
+            assert!(!m.contains(word), "{word:?} in {m:?}");
+        }
+    };
+
+    let e = error_of(app.get("/api/onboarding/config?user_uuid=abc").await, 400).await;
+    assert_eq!(e["error"], "invalid_user_uuid");
+    let m = message(&e);
+    plain(&m);
+    assert!(m.starts_with("user_uuid is not valid (\"abc\")"), "{m}");
+    assert!(m.contains("version-4 UUID"), "{m}");
+
+    let e = error_of(app.get("/api/onboarding/config").await, 400).await;
+    assert!(message(&e).starts_with("user_uuid is required"), "{e}");
+
+    let bad = json!({"configuration": {"design": {"primaryColor": "orange"}}});
+    let e = error_of(app.post_json(&config_path(guest), &bad).await, 400).await;
+    assert_eq!(e["error"], "invalid_primary_color");
+    let m = message(&e);
+    plain(&m);
+    assert!(
+        m.starts_with("configuration.design.primaryColor is not valid (\"orange\")"),
+        "{m}"
+    );
+    assert!(m.contains("#RRGGBB or #RGB"), "{m}");
+
+    let bad = json!({"currentStep": 9});
+    let e = error_of(app.post_json(&config_path(guest), &bad).await, 400).await;
+    assert_eq!(message(&e), "currentStep must be from 1 to 3; it is 9");
+
+    let bad = json!({"configuration": {"design": {"floatiePosition": "top"}}});
+    let e = error_of(app.post_json(&config_path(guest), &bad).await, 400).await;
+    let m = message(&e);
+    plain(&m);
+    assert!(
+        m.contains("must be one of \"left\", \"right\"; it is \"top\""),
+        "{m}"
+    );
+
+    let r = app
+        .client
+        .post(app.url(&config_path(guest)))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let e = error_of(r, 400).await;
+    assert!(message(&e).starts_with("The body is not valid JSON"), "{e}");
+
+    let e = error_of(
+        app.get(&format!("/api/onboarding/analysis/abc?user_uuid={guest}"))
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(e["error"], "invalid_id");
+    assert!(
+        message(&e).starts_with("id must be a whole number; it is \"abc\""),
+        "{e}"
+    );
+
+    let e = error_of(app.get("/api/nothing-here").await, 404).await;
+    assert_eq!(
+        message(&e),
+        "There is no GET /api/nothing-here. The API is described at /docs."
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -379,7 +562,7 @@ async fn completing_applies_the_configuration_without_losing_a_field() {
 
     let update = json!({"domain": domain, "currentStep": 3, "configuration": {
         "design": {"primaryColor": "#111111", "floatieLogo": "f.png"},
-        "contact": {"email": "hi@acme.test"}, "disabledTabs": ["chat"]}});
+        "contact": {"email": "hi@acme.test"}, "disabledTabs": {"chat": true}}});
     assert_eq!(
         app.post_json(&config_path(guest), &update).await.status(),
         200
@@ -410,7 +593,7 @@ async fn completing_applies_the_configuration_without_losing_a_field() {
     assert_eq!(row.floatie_position, "right");
     assert_eq!(row.floatie_logo.as_deref(), Some("f.png"));
     assert_eq!(row.contact_methods, json!({"email": "hi@acme.test"}));
-    assert_eq!(row.disabled_contact_tabs, json!(["chat"]));
+    assert_eq!(row.disabled_contact_tabs, json!({"chat": true}));
     assert_eq!(row.onboarding_step, 3);
     assert!(row.is_completed);
     let config: Value = app.get(&config_path(guest)).await.json().await.unwrap();
@@ -441,7 +624,7 @@ async fn completing_applies_the_configuration_without_losing_a_field() {
     assert_eq!(row.secondary_color, "#222222");
     assert_eq!(row.floatie_logo.as_deref(), Some("f.png"));
     assert_eq!(row.contact_methods, json!({"email": "hi@acme.test"}));
-    assert_eq!(row.disabled_contact_tabs, json!(["chat"]));
+    assert_eq!(row.disabled_contact_tabs, json!({"chat": true}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -487,12 +670,12 @@ async fn events_are_validated_and_stored() {
         (
             json!({"eventType": "step.viewed", "guestUuid": guest, "eventData": [1, 2]}),
             400,
-            "invalid_request",
+            "invalid_event_data",
         ),
         (
             json!({"eventType": true, "guestUuid": guest}),
             400,
-            "invalid_request",
+            "invalid_event_type",
         ),
         (
             json!({"eventType": "step.viewed", "guestUuid": guest, "eventData": {"x": "y".repeat(9000)}}),
@@ -507,9 +690,13 @@ async fn events_are_validated_and_stored() {
         (
             json!({"eventType": "step.viewed", "guestUuid": V1_UUID}),
             400,
-            "invalid_request",
+            "invalid_guest_uuid",
         ),
-        (json!({"eventType": "step.viewed"}), 400, "invalid_request"),
+        (
+            json!({"eventType": "step.viewed"}),
+            400,
+            "invalid_guest_uuid",
+        ),
         (
             json!({"eventType": "ok", "guestUuid": guest}),
             400,
@@ -521,19 +708,45 @@ async fn events_are_validated_and_stored() {
             "invalid_event_type",
         ),
         (
-            json!({"eventType": "custom.", "guestUuid": guest}),
+            json!({"eventType": "custom.video_played", "guestUuid": guest}),
             400,
             "invalid_event_type",
         ),
+        (
+            json!({"eventType": "custom", "guestUuid": guest}),
+            400,
+            "invalid_custom_type",
+        ),
+        (
+            json!({"eventType": "custom", "customType": "Video Played", "guestUuid": guest}),
+            400,
+            "invalid_custom_type",
+        ),
+        (
+            json!({"eventType": "step.viewed", "customType": "x", "guestUuid": guest}),
+            400,
+            "invalid_custom_type",
+        ),
     ];
-    // The spec's pattern and the shared list agree: every UI type is taken, no service type.
-    for event_type in onboard_shared::analytics::UI_EVENT_TYPES
-        .into_iter()
-        .chain(["custom.video_played"])
-    {
-        let body = json!({"eventType": event_type, "guestUuid": guest});
+    // The spec's enum and the shared list agree: every UI type is taken, no service type.
+    for ui in UiEvent::ALL {
+        let mut body = json!({"eventType": ui.as_str(), "guestUuid": guest});
+        if ui == UiEvent::Custom {
+            body["customType"] = json!("video_played");
+        }
         let r = app.post_json("/api/stats/events", &body).await;
-        assert_eq!(r.status(), 202, "{event_type}");
+        assert_eq!(r.status(), 202, "{}", ui.as_str());
+        let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let stored = event::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let expected = match ui {
+            UiEvent::Custom => "custom.video_played",
+            other => other.as_str(),
+        };
+        assert_eq!(stored.event_type, expected);
     }
     for auto in onboard_shared::analytics::Auto::ALL {
         let body = json!({"eventType": auto.as_str(), "guestUuid": guest});

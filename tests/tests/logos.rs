@@ -306,3 +306,30 @@ async fn a_replaced_logo_is_deleted_and_a_guest_keeps_a_bounded_number_of_bytes(
     assert_eq!(refused(response, 413).await, "upload_quota_exceeded");
     assert_eq!(stored(&app), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_path_with_a_trailing_slash_reaches_the_upload() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let guest = app.create_guest().await;
+    let response = upload(
+        &app,
+        guest,
+        "floatie/",
+        "photo.jpeg",
+        "image/jpeg",
+        JPEG.to_vec(),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    let config: Value = app
+        .get(&format!("/api/onboarding/config/?user_uuid={guest}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        config["configuration"]["design"]["floatieLogo"],
+        body["filename"]
+    );
+}

@@ -20,8 +20,8 @@ pub fn funnel(stages: &[FunnelStage]) -> Markup {
                 @let y = 4.0 + row * i as f64;
                 @let w = (s.guests as f64 / most * bar_max).max(if s.guests > 0 { 2.0 } else { 0.0 });
                 g {
-                    title { (s.stage) ": " (s.guests) " guests" }
-                    text x="0" y=(y + row * 0.6) { (s.stage) }
+                    title { (s.stage.as_str()) ": " (s.guests) " guests" }
+                    text x="0" y=(y + row * 0.6) { (s.stage.as_str()) }
                     rect.bar x=(label_w) y=(y + 4.0) width=(fmt(w)) height=(row - 10.0) rx="3" {}
                     text x=(fmt(label_w + w + 6.0)) y=(y + row * 0.6) {
                         (s.guests)
@@ -49,7 +49,7 @@ pub fn completion(days: &[DailyStats], from: NaiveDate, to: NaiveDate) -> Markup
             }
             @for (i, day) in from.iter_days().take(count).enumerate() {
                 @let x = left + slot * i as f64;
-                @if let Some(stats) = days.iter().find(|d| d.day == day)
+                @if let Some(stats) = days.iter().find(|d| d.day.0 == day)
                     && let Some(rate) = stats.completion_rate {
                     @let h = plot_h * rate;
                     g {
@@ -86,7 +86,7 @@ mod tests {
         let from = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
         let to = from + Days::new(6);
         let day = |d: NaiveDate, rate: Option<f64>| DailyStats {
-            day: d,
+            day: crate::day::Day(d),
             completion_rate: rate,
             ..crate::routes::analytics::tests::empty_day(d)
         };

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use crate::{
     admin,
     error::ApiError,
+    error::ErrorCode,
     routes::{analytics, ops},
     state::AppState,
 };
@@ -135,7 +136,7 @@ async fn trigger(state: Data<&AppState>, req: &Request, kind: Path<String>) -> R
     }
     let Some(kind) = MaintenanceKind::parse(&kind.0) else {
         return error_page(ApiError::not_found(
-            "unknown_kind",
+            ErrorCode::UnknownKind,
             "The maintenance kinds are cleanup and monitor",
         ));
     };
@@ -151,7 +152,7 @@ fn asset(file: Path<String>) -> Response {
         "ops.css" => (include_str!("ops.css"), "text/css; charset=utf-8"),
         "ops.js" => (include_str!("ops.js"), "text/javascript; charset=utf-8"),
         _ => {
-            return error_page(ApiError::not_found("not_found", "No such file"));
+            return error_page(ApiError::not_found(ErrorCode::NotFound, "No such file"));
         }
     };
     Response::builder()
@@ -180,7 +181,7 @@ async fn overview(state: &AppState) -> Result<Overview, ApiError> {
     Ok(Overview {
         queues: ops::queue_overview(state).await?,
         analysis_runs: recent_analysis_runs(&state.db).await?,
-        maintenance_runs: ops::recent_runs(&state.db, None, RECENT).await?,
+        maintenance_runs: ops::recent_runs(&state.db, RECENT).await?,
         funnel: analytics::funnel(&days, range),
         days,
     })
@@ -277,7 +278,10 @@ fn same_origin(req: &Request) -> bool {
 }
 
 fn cross_site() -> ApiError {
-    ApiError::forbidden("cross_site_form", "This form was posted from another site")
+    ApiError::forbidden(
+        ErrorCode::CrossSiteForm,
+        "This form was posted from another site",
+    )
 }
 
 fn see_other(location: &str) -> poem::web::Redirect {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
+use onboard_shared::maintenance::Report;
 use poem::http::StatusCode;
 use serde_json::Value;
 
@@ -101,7 +102,7 @@ pub fn dashboard(data: &Overview, started: Option<i64>) -> Markup {
 fn queues(data: &Overview) -> Markup {
     html! {
         section #queues {
-            h2 { "Queues " span.muted { "(" (data.queues.backend) ")" } }
+            h2 { "Queues " span.muted { "(" (data.queues.backend.as_str()) ")" } }
             div.scroll {
                 table {
                     thead { tr {
@@ -110,8 +111,8 @@ fn queues(data: &Overview) -> Markup {
                     } }
                     tbody {
                         @for q in &data.queues.queues {
-                            tr data-queue=(q.name) {
-                                td { (q.name) }
+                            tr data-queue=(q.name.as_str()) {
+                                td { (q.name.as_str()) }
                                 td.num data-field="waiting" { (q.waiting) }
                                 td.num data-field="running" { (q.running) }
                                 td.num data-field="failed" { (q.failed) }
@@ -149,17 +150,17 @@ fn maintenance(data: &Overview) -> Markup {
                         } }
                         tbody {
                             @for run in &data.maintenance_runs {
-                                tr data-run=(run.id) data-kind=(run.kind) data-status=(run.status) {
+                                tr data-run=(run.id) data-kind=(run.kind.as_str()) data-status=(run.status.as_str()) {
                                     td.num { "#" (run.id) }
-                                    td { (run.kind) }
-                                    td { (run.trigger) }
-                                    td class=(format!("status-{}", run.status)) { (run.status) }
+                                    td { (run.kind.as_str()) }
+                                    td { (run.trigger.as_str()) }
+                                    td class=(format!("status-{}", run.status.as_str())) { (run.status.as_str()) }
                                     td { (time(run.queued_at)) }
                                     td {
                                         @if let Some(error) = &run.error {
                                             p.error { (error) }
                                         }
-                                        (report(&run.report))
+                                        (report(run.report.as_ref()))
                                     }
                                 }
                             }
@@ -171,9 +172,10 @@ fn maintenance(data: &Overview) -> Markup {
     }
 }
 
-fn report(report: &Value) -> Markup {
+fn report(report: Option<&Report>) -> Markup {
+    let stored = report.map(Report::to_value);
     html! {
-        @if let Some(fields) = report.as_object().filter(|f| !f.is_empty()) {
+        @if let Some(fields) = stored.as_ref().and_then(Value::as_object) {
             dl.report {
                 @for (name, value) in fields {
                     dt { (name) }
@@ -234,8 +236,8 @@ fn funnel(data: &Overview) -> Markup {
                     thead { tr { th { "Stage" } th.num { "Guests" } th.num { "Of started" } th.num { "Dropped off here" } } }
                     tbody {
                         @for s in &f.stages {
-                            tr data-stage=(s.stage) {
-                                td { (s.stage) }
+                            tr data-stage=(s.stage.as_str()) {
+                                td { (s.stage.as_str()) }
                                 td.num data-field="guests" { (s.guests) }
                                 td.num { (s.conversion.map(percent).unwrap_or_else(|| "–".into())) }
                                 td.num data-field="dropOff" { (s.drop_off) }
@@ -253,7 +255,7 @@ fn completion(data: &Overview) -> Markup {
         section #completion {
             h2 { "Completion rate by day " span.muted { (data.funnel.from) " to " (data.funnel.to) } }
             p.muted { "Of the guests whose onboarding ended that day, the share that completed (the rest were marked abandoned)." }
-            (charts::completion(&data.days, data.funnel.from, data.funnel.to))
+            (charts::completion(&data.days, data.funnel.from.0, data.funnel.to.0))
         }
     }
 }

@@ -4,23 +4,32 @@
 use std::collections::BTreeMap;
 
 use chrono::{Days, NaiveDate, Utc};
-use onboard_shared::{
-    analytics::STEP_NAMES,
-    entities::daily_stat::{self, ratio},
-};
+use onboard_shared::entities::daily_stat::{self, ratio};
 use poem::{FromRequest, Request, web::Data};
 use poem_openapi::{
-    ApiResponse, Object, OpenApi, ResponseContent,
-    param::Query,
-    payload::{Json, PlainText},
+    ApiResponse, Enum, Object, OpenApi, ResponseContent, param::Query, payload::PlainText,
     types::ToJSON,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
 use super::Tag;
-use super::ops::OpsErrors;
-use crate::{admin::AdminToken, error::ApiError, state::AppState};
+use crate::{
+    admin::AdminToken,
+    day::Day,
+    error::{ApiError, ErrorCode, operation_errors},
+    json::Json,
+    state::AppState,
+};
+
+operation_errors!(RangeErrors {
+    bad_request: "`invalid_from`, `invalid_to`: not a day written `YYYY-MM-DD`; \
+                  `invalid_range`: `from` is after `to`; `range_too_long`: the range spans \
+                  more than 366 days.",
+    Unauthorized = 401: "`unauthorized`: no bearer token was sent.",
+    Forbidden = 403: "`invalid_admin_token`: the bearer token is not the admin token; \
+                      `ops_disabled`: the service has no admin token, so the ops API is off.",
+});
 
 #[derive(Default)]
 pub struct AnalyticsApi;
@@ -44,14 +53,17 @@ impl DayRange {
         let from = from.unwrap_or(to - Days::new(DEFAULT_DAYS - 1));
         if from > to {
             return Err(ApiError::bad_request(
-                "invalid_range",
-                format!("from ({from}) is after to ({to})"),
+                ErrorCode::InvalidRange,
+                format!("from ({from}) is after to ({to}); give the earlier day as from."),
             ));
         }
         if (to - from).num_days() >= MAX_DAYS {
             return Err(ApiError::bad_request(
-                "range_too_long",
-                format!("A range may span at most {MAX_DAYS} days"),
+                ErrorCode::RangeTooLong,
+                format!(
+                    "The range from {from} to {to} spans {} days; at most {MAX_DAYS} are accepted.",
+                    (to - from).num_days() + 1
+                ),
             ));
         }
         Ok(Self { from, to })
@@ -60,9 +72,9 @@ impl DayRange {
 
 /// One day of onboarding analytics. Counts are of what happened that day (UTC).
 #[derive(Object, Clone, Debug)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct DailyStats {
-    pub day: NaiveDate,
+    pub day: Day,
     /// Events of every type.
     pub events: i64,
     /// Distinct guests with an event.
@@ -113,7 +125,7 @@ impl From<daily_stat::Model> for DailyStats {
             completion_rate: row.completion_rate(),
             analysis_success_rate: row.analysis_success_rate(),
             events_by_type: serde_json::from_value(row.events_by_type.clone()).unwrap_or_default(),
-            day: row.day,
+            day: Day(row.day),
             events: row.events,
             distinct_guests: row.distinct_guests,
             started: row.started,
@@ -139,19 +151,41 @@ impl From<daily_stat::Model> for DailyStats {
 #[derive(Object)]
 #[oai(rename_all = "camelCase")]
 pub struct DailyStatsList {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    pub from: Day,
+    pub to: Day,
     /// One entry per aggregated day, oldest first; a day not aggregated yet (or before
     /// analytics began) is absent.
     pub days: Vec<DailyStats>,
 }
 
+/// The stages of the onboarding funnel, in order.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Stage {
+    Started,
+    Design,
+    Content,
+    Contact,
+    Completed,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Started => "started",
+            Stage::Design => "design",
+            Stage::Content => "content",
+            Stage::Contact => "contact",
+            Stage::Completed => "completed",
+        }
+    }
+}
+
 /// One stage of the funnel over the range.
 #[derive(Object, Clone, Debug)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct FunnelStage {
-    /// `started`, `design`, `content`, `contact` or `completed`.
-    pub stage: String,
+    pub stage: Stage,
     /// Guests who reached the stage in the range (first reach; each guest once).
     pub guests: i64,
     /// `guests` over the guests who started; absent when none started.
@@ -163,8 +197,8 @@ pub struct FunnelStage {
 #[derive(Object)]
 #[oai(rename_all = "camelCase")]
 pub struct Funnel {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
+    pub from: Day,
+    pub to: Day,
     /// In order: started, design, content, contact, completed.
     pub stages: Vec<FunnelStage>,
 }
@@ -201,8 +235,10 @@ pub enum FunnelResponse {
 
 #[OpenApi(tag = "Tag::Ops")]
 impl AnalyticsApi {
-    /// The onboarding funnel over a range of days: guests who started, reached each step
-    /// and completed, and where they dropped off. JSON, or CSV with `Accept: text/csv`.
+    /// The onboarding funnel over a range of days
+    ///
+    /// Guests who started, reached each step and completed, and where they dropped off.
+    /// JSON, or CSV with `Accept: text/csv`.
     #[oai(path = "/api/ops/funnel", method = "get", operation_id = "getFunnel")]
     async fn funnel(
         &self,
@@ -210,12 +246,12 @@ impl AnalyticsApi {
         auth: AdminToken,
         req: &Request,
         /// First day (UTC, `YYYY-MM-DD`); default 29 days before `to`.
-        from: Query<Option<NaiveDate>>,
-        /// Last day, included; default today.
-        to: Query<Option<NaiveDate>>,
-    ) -> Result<FunnelResponse, OpsErrors> {
+        from: Query<Option<Day>>,
+        /// Last day (UTC, `YYYY-MM-DD`), included; default today.
+        to: Query<Option<Day>>,
+    ) -> Result<FunnelResponse, RangeErrors> {
         auth.check(&state)?;
-        let range = DayRange::new(from.0, to.0)?;
+        let range = DayRange::new(from.0.map(|d| d.0), to.0.map(|d| d.0))?;
         let funnel = funnel(&stored_days(&state.db, range).await?, range);
         Ok(FunnelResponse::Ok(if wants_csv(req).await {
             FunnelBody::Csv(PlainText(csv_of(&funnel.stages, "stage")))
@@ -224,8 +260,10 @@ impl AnalyticsApi {
         }))
     }
 
-    /// Daily onboarding aggregates over a range of days. JSON, or CSV with
-    /// `Accept: text/csv`.
+    /// Daily onboarding aggregates over a range of days
+    ///
+    /// One entry per day: events, guests per step, completions and drop-off, analyses.
+    /// JSON, or CSV with `Accept: text/csv`.
     #[oai(
         path = "/api/ops/stats/daily",
         method = "get",
@@ -237,19 +275,19 @@ impl AnalyticsApi {
         auth: AdminToken,
         req: &Request,
         /// First day (UTC, `YYYY-MM-DD`); default 29 days before `to`.
-        from: Query<Option<NaiveDate>>,
-        /// Last day, included; default today.
-        to: Query<Option<NaiveDate>>,
-    ) -> Result<DailyResponse, OpsErrors> {
+        from: Query<Option<Day>>,
+        /// Last day (UTC, `YYYY-MM-DD`), included; default today.
+        to: Query<Option<Day>>,
+    ) -> Result<DailyResponse, RangeErrors> {
         auth.check(&state)?;
-        let range = DayRange::new(from.0, to.0)?;
+        let range = DayRange::new(from.0.map(|d| d.0), to.0.map(|d| d.0))?;
         let days = stored_days(&state.db, range).await?;
         Ok(DailyResponse::Ok(if wants_csv(req).await {
             DailyBody::Csv(PlainText(csv_of(&days, "day")))
         } else {
             DailyBody::Json(Json(DailyStatsList {
-                from: range.from,
-                to: range.to,
+                from: Day(range.from),
+                to: Day(range.to),
                 days,
             }))
         }))
@@ -277,36 +315,31 @@ pub fn funnel(days: &[DailyStats], range: DayRange) -> Funnel {
     let sum = |f: fn(&DailyStats) -> i64| days.iter().map(f).sum::<i64>();
     let started = sum(|d| d.started);
     let stages = [
-        (STEP_NAMES[0], started, sum(|d| d.abandoned_at_start)),
+        (Stage::Started, started, sum(|d| d.abandoned_at_start)),
         (
-            STEP_NAMES[1],
+            Stage::Design,
             sum(|d| d.reached_design),
             sum(|d| d.abandoned_at_design),
         ),
         (
-            STEP_NAMES[2],
+            Stage::Content,
             sum(|d| d.reached_content),
             sum(|d| d.abandoned_at_content),
         ),
         (
-            STEP_NAMES[3],
+            Stage::Contact,
             sum(|d| d.reached_contact),
             sum(|d| d.abandoned_at_contact),
         ),
-        ("completed", sum(|d| d.completed), 0),
+        (Stage::Completed, sum(|d| d.completed), 0),
     ];
     Funnel {
-        from: range.from,
-        to: range.to,
+        from: Day(range.from),
+        to: Day(range.to),
         stages: stages
             .into_iter()
             .map(|(stage, guests, drop_off)| FunnelStage {
-                stage: if stage == STEP_NAMES[0] {
-                    "started"
-                } else {
-                    stage
-                }
-                .to_owned(),
+                stage,
                 guests,
                 conversion: ratio(guests, started),
                 drop_off,
@@ -396,7 +429,7 @@ pub(crate) mod tests {
 
     pub fn empty_day(day: NaiveDate) -> DailyStats {
         DailyStats {
-            day,
+            day: Day(day),
             events: 0,
             distinct_guests: 0,
             started: 0,

@@ -8,21 +8,25 @@ use onboard_shared::{
     runs, sites,
 };
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::Tag;
 use crate::{
-    error::{ApiError, operation_errors},
+    error::{ApiError, ErrorCode, operation_errors},
     guest_access,
     guest_id::GuestId,
+    json::Json,
     search::{Index, Page},
     state::AppState,
 };
 
 operation_errors!(SearchErrors {
-    NotFound = 404: "No guest session has this id.",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id; \
+                  `invalid_query`: `query` is missing, longer than 200 characters or has no \
+                  word to search for; `invalid_limit`, `invalid_offset`: out of range.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 
 #[derive(Default)]
@@ -32,7 +36,7 @@ pub struct ContentApi;
 const DEFAULT_LIMIT: u32 = 10;
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase")]
 pub struct ContentHit {
     pub url: String,
     pub title: String,
@@ -43,25 +47,55 @@ pub struct ContentHit {
     pub score: f64,
 }
 
+/// One page of the hits, best first.
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none, example)]
 pub struct ContentResults {
-    /// Best first.
+    /// Best first, from `offset` on.
     pub content: Vec<ContentHit>,
-    /// Pages matching the query, beyond `limit` too.
+    /// Pages matching the query, beyond this page too.
     pub total_results: u32,
-    /// Milliseconds spent answering.
+    /// The `offset` of the next page of hits, when there is one.
+    pub next_offset: Option<u32>,
+    /// Seconds spent answering.
     pub processing_time: f64,
     /// The analysis searched: the latest of the guest's current domain that succeeded,
     /// else the latest that finished; absent before any has finished.
     pub analysis_id: Option<i64>,
 }
 
+impl poem_openapi::types::Example for ContentResults {
+    fn example() -> Self {
+        ContentResults {
+            content: vec![ContentHit {
+                url: "https://www.acme.com/refunds".into(),
+                title: "Refund policy".into(),
+                snippet: "Ask for a refund within 30 days of your order…".into(),
+                score: 4.21,
+            }],
+            total_results: 3,
+            next_offset: Some(1),
+            processing_time: 0.0004,
+            analysis_id: Some(1),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum SearchResponse {
+    /// The matching pages, best first (none before an analysis has finished).
+    #[oai(status = 200)]
+    Ok(Json<ContentResults>),
+}
+
 #[OpenApi(tag = "Tag::Analysis")]
 impl ContentApi {
-    /// Search the guest's crawled pages. Words match in any form (`refunds` finds
-    /// `refund`); a page matches when it holds any query word, ranked by BM25 with its
-    /// title weighted above its body. Duplicate pages are left out.
+    /// Search the pages the analysis extracted
+    ///
+    /// Words match in any form (`refunds` finds `refund`); a page matches when it holds
+    /// any query word, ranked by BM25 with its title weighted above its body. Duplicate
+    /// pages are left out. The latest finished analysis of the guest's current domain is
+    /// searched (one still running is not); page through the hits with `offset`.
     #[oai(
         path = "/api/onboarding/content",
         method = "get",
@@ -70,6 +104,7 @@ impl ContentApi {
     async fn search(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
         /// What to look for: 1-200 characters with at least one word.
         #[oai(validator(min_length = 1, max_length = 200))]
@@ -77,29 +112,35 @@ impl ContentApi {
         /// Hits to return, 1-50 (default 10).
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]
         limit: Query<Option<u32>>,
-    ) -> Result<Json<ContentResults>, SearchErrors> {
+        /// Hits to skip, 0-10000 (default 0): the `nextOffset` of the previous page.
+        #[oai(validator(minimum(value = "0"), maximum(value = "10000")))]
+        offset: Query<Option<u32>>,
+    ) -> Result<SearchResponse, SearchErrors> {
         let started = Instant::now();
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let Some(run) = searched_run(&state, &guest).await? else {
-            return Ok(Json(ContentResults {
+            return Ok(SearchResponse::Ok(Json(ContentResults {
                 content: Vec::new(),
                 total_results: 0,
-                processing_time: elapsed_ms(started),
+                next_offset: None,
+                processing_time: elapsed_secs(started),
                 analysis_id: None,
-            }));
+            })));
         };
         let index = index_of(&state, &run).await?;
         let terms = index.terms(&query.0);
         if terms.is_empty() {
             return Err(ApiError::bad_request(
-                "invalid_query",
-                "The query has no word to search for",
+                ErrorCode::InvalidQuery,
+                "The query has no word to search for: type a word or two",
             )
             .into());
         }
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT) as usize;
-        let (hits, total) = index.search(&terms, limit);
-        Ok(Json(ContentResults {
+        let offset = offset.0.unwrap_or(0) as usize;
+        let (hits, total) = index.search(&terms, offset, limit);
+        let next = offset + hits.len();
+        Ok(SearchResponse::Ok(Json(ContentResults {
             content: hits
                 .into_iter()
                 .map(|h| ContentHit {
@@ -110,14 +151,16 @@ impl ContentApi {
                 })
                 .collect(),
             total_results: total as u32,
-            processing_time: elapsed_ms(started),
+            next_offset: (next < total).then_some(next as u32),
+            processing_time: elapsed_secs(started),
             analysis_id: Some(run.id),
-        }))
+        })))
     }
 }
 
-fn elapsed_ms(started: Instant) -> f64 {
-    (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
+/// Seconds since `started`, to the microsecond.
+fn elapsed_secs(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e6).round() / 1e6
 }
 
 /// The analysis searched: the guest's latest succeeded analysis of its current domain,

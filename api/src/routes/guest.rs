@@ -3,28 +3,44 @@ use onboard_shared::{
     analytics::{self, Auto},
     entities::guest_session,
 };
-use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Header, param::Path, payload::Json};
+use poem::{Request, http::header, web::Data};
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path};
 use sea_orm::{ActiveModelTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Tag;
-use crate::{error::operation_errors, guest_access, guest_id::GuestId, state::AppState};
+use crate::{
+    error::operation_errors, guest_access, guest_id::GuestId, json::Json, state::AppState,
+};
 
-operation_errors!(CreateGuestErrors {});
+operation_errors!(CreateGuestErrors {
+    bad_request: "`invalid_request`: the request cannot be read.",
+});
 operation_errors!(GetGuestErrors {
-    NotFound = 404: "No guest session has this id.",
+    bad_request: "`invalid_uuid`: the id is not a guest id (a version-4 UUID).",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
 });
 
 #[derive(Default)]
 pub struct GuestApi;
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", example)]
 pub struct GuestCreated {
+    /// The guest's id: the `user_uuid` of every guest-scoped request.
     pub uuid: Uuid,
+    /// When the session expires unless it is used (each use moves this forward).
     pub expires_at: DateTime<Utc>,
+}
+
+impl poem_openapi::types::Example for GuestCreated {
+    fn example() -> Self {
+        GuestCreated {
+            uuid: GuestId::EXAMPLE.0,
+            expires_at: "2026-12-06T12:00:00Z".parse().expect("a time"),
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -37,13 +53,23 @@ pub enum CreateGuestResponse {
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct OnboardingState {
+    /// Absent until the guest sets one.
     pub domain: Option<String>,
+    /// 0 before any step, 1 design, 2 content, 3 contact.
     pub current_step: i16,
+    /// When onboarding was completed.
     pub completed_at: Option<DateTime<Utc>>,
 }
 
+#[derive(ApiResponse)]
+pub enum GetGuestResponse {
+    /// The session's validity and onboarding state.
+    #[oai(status = 200)]
+    Ok(Json<GuestStatus>),
+}
+
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", example)]
 pub struct GuestStatus {
     /// False once the session has expired.
     pub valid: bool,
@@ -51,27 +77,51 @@ pub struct GuestStatus {
     pub onboarding: OnboardingState,
 }
 
+impl poem_openapi::types::Example for GuestStatus {
+    fn example() -> Self {
+        GuestStatus {
+            valid: true,
+            expires_at: "2026-12-06T12:00:00Z".parse().expect("a time"),
+            onboarding: OnboardingState {
+                domain: Some("www.acme.com".into()),
+                current_step: 2,
+                completed_at: None,
+            },
+        }
+    }
+}
+
 const MAX_HEADER_KEPT: usize = 512;
 
 #[OpenApi(tag = "Tag::Guest")]
 impl GuestApi {
-    /// Start a guest session.
+    /// Start a guest session
+    ///
+    /// An anonymous session for one onboarding: its id is the `user_uuid` of every
+    /// guest-scoped request. The browser's user agent and the page it came from are kept
+    /// with it (from the request's own headers).
     #[oai(path = "/api/guest", method = "post", operation_id = "createGuest")]
     async fn create(
         &self,
         state: Data<&AppState>,
-        #[oai(name = "User-Agent")] user_agent: Header<Option<String>>,
-        #[oai(name = "Referer")] referer: Header<Option<String>>,
+        req: &Request,
     ) -> Result<CreateGuestResponse, CreateGuestErrors> {
-        let clip =
-            |s: Option<String>| s.map(|s| s.chars().take(MAX_HEADER_KEPT).collect::<String>());
+        let header = |name: header::HeaderName| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(MAX_HEADER_KEPT).collect::<String>())
+        };
         let now = Utc::now();
         let txn = state.db.begin().await?;
         let guest = guest_session::ActiveModel::new_guest(
             Uuid::new_v4(),
             now,
             state.config.guest_ttl,
-            json!({"userAgent": clip(user_agent.0), "landingPage": clip(referer.0)}),
+            json!({
+                "userAgent": header(header::USER_AGENT),
+                "landingPage": header(header::REFERER),
+            }),
         )
         .insert(&txn)
         .await?;
@@ -91,19 +141,23 @@ impl GuestApi {
         })))
     }
 
-    /// A guest session's validity and onboarding state; records activity while valid.
+    /// A guest session's validity and onboarding state
+    ///
+    /// An expired session answers `valid: false` (not an error), so a UI can tell a
+    /// returning customer to start again; a valid one records the activity.
     #[oai(path = "/api/guest/:uuid", method = "get", operation_id = "getGuest")]
     async fn get(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         uuid: Path<GuestId>,
-    ) -> Result<Json<GuestStatus>, GetGuestErrors> {
+    ) -> Result<GetGuestResponse, GetGuestErrors> {
         let mut guest = guest_access::find(&state, uuid.0).await?;
         let valid = guest.expires_at > Utc::now();
         if valid {
             guest = guest_access::touch(&state, guest).await?;
         }
-        Ok(Json(GuestStatus {
+        Ok(GetGuestResponse::Ok(Json(GuestStatus {
             valid,
             expires_at: guest.expires_at,
             onboarding: OnboardingState {
@@ -111,6 +165,6 @@ impl GuestApi {
                 current_step: guest.onboarding_step,
                 completed_at: guest.onboarding_completed_at,
             },
-        }))
+        })))
     }
 }

@@ -1,27 +1,65 @@
 use onboard_shared::telemetry::Chain;
 use poem::web::Data;
-use poem_openapi::{
-    ApiResponse, Object, OpenApi,
-    payload::{Json, PlainText},
-};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, payload::PlainText};
 use sea_orm::ConnectionTrait;
 
 use super::Tag;
-use crate::{error::ErrorBody, state::AppState};
+use crate::{
+    error::{ErrorBody, ErrorCode},
+    json::Json,
+    state::AppState,
+};
 
 #[derive(Default)]
 pub struct HealthApi;
 
+/// `ok`: the process serves requests.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Live {
+    Ok,
+}
+
 #[derive(Object)]
 pub struct Health {
-    pub status: String,
+    pub status: Live,
+}
+
+/// `ready`, or `ok` for a dependency that answers.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum Ready {
+    Ready,
+    Ok,
 }
 
 #[derive(Object)]
 pub struct Readiness {
-    pub status: String,
-    pub database: String,
-    pub queue: String,
+    pub status: Ready,
+    pub database: Ready,
+    pub queue: Ready,
+}
+
+#[derive(ApiResponse)]
+pub enum HealthResponse {
+    /// The process serves requests.
+    #[oai(status = 200)]
+    Live(Json<Health>),
+    /// `rate_limited`: too many requests from this address (health checks pass the same
+    /// limit as every request); try again after `Retry-After` seconds.
+    #[oai(status = 429)]
+    RateLimited(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+}
+
+#[derive(ApiResponse)]
+pub enum MetricsResponse {
+    /// The metrics, in Prometheus text format.
+    #[oai(status = 200)]
+    Metrics(PlainText<String>),
+    /// `rate_limited`: too many requests from this address (health checks pass the same
+    /// limit as every request); try again after `Retry-After` seconds.
+    #[oai(status = 429)]
+    RateLimited(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
 }
 
 #[derive(ApiResponse)]
@@ -29,39 +67,47 @@ pub enum ReadyResponse {
     /// The database and the queue answer.
     #[oai(status = 200)]
     Ready(Json<Readiness>),
-    /// The database or the queue does not answer.
+    /// `rate_limited`: too many requests from this address (health checks pass the same
+    /// limit as every request); try again after `Retry-After` seconds.
+    #[oai(status = 429)]
+    RateLimited(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
+    /// `not_ready`: the database or the queue does not answer (the message says which).
     #[oai(status = 503)]
     NotReady(Json<ErrorBody>),
 }
 
 #[OpenApi(tag = "Tag::Health")]
 impl HealthApi {
-    /// Liveness: the process serves requests.
+    /// Liveness
+    ///
+    /// Answers while the process serves requests, whatever its dependencies do.
     #[oai(path = "/healthz", method = "get", operation_id = "healthz")]
-    async fn healthz(&self) -> Json<Health> {
-        Json(Health {
-            status: "ok".into(),
-        })
+    async fn healthz(&self) -> HealthResponse {
+        HealthResponse::Live(Json(Health { status: Live::Ok }))
     }
 
-    /// Metrics in Prometheus text format: requests by route and status, their latency,
-    /// analyses started, queue depth (and, with the embedded worker, the worker's).
+    /// Metrics
+    ///
+    /// Prometheus text format: requests by route and status, their latency, analyses
+    /// started, queue depth (and, with the embedded worker, the worker's).
     #[oai(path = "/metrics", method = "get", operation_id = "metrics")]
-    async fn metrics(&self, state: Data<&AppState>) -> PlainText<String> {
+    async fn metrics(&self, state: Data<&AppState>) -> MetricsResponse {
         onboard_shared::metrics::record_queue_depths(&state.queue).await;
-        PlainText(onboard_shared::metrics::render())
+        MetricsResponse::Metrics(PlainText(onboard_shared::metrics::render()))
     }
 
-    /// Readiness: the database and the queue are reachable.
+    /// Readiness
+    ///
+    /// Answers 200 when the database and the queue are reachable, 503 when one is not.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
     async fn readyz(&self, state: Data<&AppState>) -> ReadyResponse {
         let db = state.db.execute_unprepared("SELECT 1").await;
         let queue = state.queue.ping().await;
         match (db, queue) {
             (Ok(_), Ok(())) => ReadyResponse::Ready(Json(Readiness {
-                status: "ready".into(),
-                database: "ok".into(),
-                queue: "ok".into(),
+                status: Ready::Ready,
+                database: Ready::Ok,
+                queue: Ready::Ok,
             })),
             (db, queue) => {
                 let mut down = Vec::new();
@@ -74,8 +120,8 @@ impl HealthApi {
                     down.push("queue");
                 }
                 ReadyResponse::NotReady(Json(ErrorBody {
-                    error: "not_ready".into(),
-                    message: format!("unreachable: {}", down.join(", ")),
+                    error: ErrorCode::NotReady,
+                    message: format!("Not ready: {} unreachable.", down.join(" and ")),
                 }))
             }
         }

@@ -9,7 +9,7 @@ use poem::{IntoResponse, Response, web::Data};
 use poem_openapi::{
     ApiResponse, Enum, Multipart, Object, OpenApi,
     param::{Path, Query},
-    payload::{Json, Payload},
+    payload::Payload,
     registry::{MetaSchema, MetaSchemaRef},
     types::multipart::Upload,
 };
@@ -23,9 +23,10 @@ use uuid::Uuid;
 use super::Tag;
 use crate::{
     closed_form::ClosedForm,
-    error::{ApiError, operation_errors},
+    error::{ApiError, ErrorCode, operation_errors},
     guest_access,
     guest_id::GuestId,
+    json::Json,
     logo_check::{self, LogoError},
     state::AppState,
 };
@@ -34,14 +35,23 @@ use crate::{
 pub struct LogoApi;
 
 operation_errors!(UploadErrors {
-    NotFound = 404: "No guest session has this id.",
-    Gone = 410: "The guest session has expired.",
-    TooLarge = 413: "The file is larger than 5 MB (`file_too_large`), or the guest's logos \
-                     would take more than its storage allowance (`upload_quota_exceeded`).",
-    UnsupportedMediaType = 415: "The file is not a PNG, JPEG or SVG image.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id; \
+                  `invalid_kind`: the kind is not `floatie` or `launcher`; \
+                  `invalid_request`: the body is not a multipart form with one `file`; \
+                  `invalid_upload`: the upload could not be read; `invalid_image`: the image \
+                  header cannot be read; `image_too_large`: larger than 2048x2048; \
+                  `unsafe_svg`: the SVG uses something not allowed.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
+    TooLarge = 413: "`file_too_large` or `payload_too_large`: the file is larger than 5 MB; \
+                     `upload_quota_exceeded`: the guest's logos would take more than its \
+                     allowance.",
+    UnsupportedMediaType = 415: "`unsupported_image_type`: the file is not a PNG, JPEG or \
+                                 SVG image.",
 });
 operation_errors!(ServeErrors {
-    NotFound = 404: "No logo has this name.",
+    bad_request: "`invalid_filename`: the name cannot be read.",
+    NotFound = 404: "`logo_not_found`: no logo has this name.",
 });
 
 /// Which logo of the widget.
@@ -60,14 +70,30 @@ pub struct LogoUpload {
     file: Upload,
 }
 
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum UploadedStatus {
+    Uploaded,
+}
+
 #[derive(Object)]
+#[oai(example)]
 pub struct Uploaded {
     /// The stored name, now the guest's `floatieLogo` or `launcherLogo`.
     pub filename: String,
     /// Where the logo is served.
     pub preview: String,
-    /// `uploaded`.
-    pub status: String,
+    pub status: UploadedStatus,
+}
+
+impl poem_openapi::types::Example for Uploaded {
+    fn example() -> Self {
+        Uploaded {
+            filename: "0d9f4c1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f.png".into(),
+            preview: "/api/onboarding/logos/0d9f4c1e-2a3b-4c5d-8e9f-0a1b2c3d4e5f.png".into(),
+            status: UploadedStatus::Uploaded,
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -83,8 +109,12 @@ pub enum LogoResponse {
     #[oai(status = 200)]
     Image(
         LogoImage,
-        #[oai(header = "Content-Security-Policy")] String,
-        #[oai(header = "Cache-Control")] String,
+        /// A policy under which the image runs nothing.
+        #[oai(header = "Content-Security-Policy")]
+        String,
+        /// Stored names never change their content: cached for a year.
+        #[oai(header = "Cache-Control")]
+        String,
     ),
 }
 
@@ -157,14 +187,14 @@ impl From<LogoError> for ApiError {
     fn from(e: LogoError) -> Self {
         let message = e.to_string();
         match e {
-            LogoError::TooLarge => ApiError::too_large("file_too_large", message),
+            LogoError::TooLarge => ApiError::too_large(ErrorCode::FileTooLarge, message),
             LogoError::UnsupportedType => {
-                ApiError::unsupported_media_type("unsupported_image_type", message)
+                ApiError::unsupported_media_type(ErrorCode::UnsupportedImageType, message)
             }
-            LogoError::Dimensions(..) => ApiError::bad_request("image_too_large", message),
-            LogoError::UnsafeSvg(_) => ApiError::bad_request("unsafe_svg", message),
+            LogoError::Dimensions(..) => ApiError::bad_request(ErrorCode::ImageTooLarge, message),
+            LogoError::UnsafeSvg(_) => ApiError::bad_request(ErrorCode::UnsafeSvg, message),
             LogoError::Empty | LogoError::Unreadable(_) | LogoError::NoSize => {
-                ApiError::bad_request("invalid_image", message)
+                ApiError::bad_request(ErrorCode::InvalidImage, message)
             }
         }
     }
@@ -172,7 +202,12 @@ impl From<LogoError> for ApiError {
 
 #[OpenApi(tag = "Tag::Onboarding")]
 impl LogoApi {
-    /// Upload the floatie or launcher logo (multipart field `file`).
+    /// Upload the floatie or launcher logo
+    ///
+    /// A multipart form with one field, `file`: PNG or JPEG up to 2048x2048, or an SVG of
+    /// allowed elements and attributes only; at most 5 MB. The type is read from the
+    /// content. The logo replaces the guest's previous one of this kind and becomes its
+    /// `floatieLogo` or `launcherLogo`.
     #[oai(
         path = "/api/onboarding/upload-logo/:kind",
         method = "post",
@@ -181,7 +216,9 @@ impl LogoApi {
     async fn upload(
         &self,
         state: Data<&AppState>,
+        /// Which logo: `floatie` or `launcher`.
         kind: Path<LogoKind>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
         ClosedForm(body): ClosedForm<LogoUpload>,
     ) -> Result<UploadResponse, UploadErrors> {
@@ -191,7 +228,7 @@ impl LogoApi {
         }
         let bytes = body.file.into_vec().await.map_err(|e| {
             ApiError::bad_request(
-                "invalid_upload",
+                ErrorCode::InvalidUpload,
                 format!("the upload could not be read: {e}"),
             )
         })?;
@@ -212,7 +249,7 @@ impl LogoApi {
         let allowance = state.config.limits.upload_bytes_per_guest as i64;
         if kept + bytes.len() as i64 > allowance {
             return Err(ApiError::too_large(
-                "upload_quota_exceeded",
+                ErrorCode::UploadQuotaExceeded,
                 format!(
                     "Your logos may take {} MB in all; this one would make {:.1} MB",
                     allowance / (1024 * 1024),
@@ -272,11 +309,14 @@ impl LogoApi {
         Ok(UploadResponse::Created(Json(Uploaded {
             preview: format!("/api/onboarding/logos/{name}"),
             filename: name,
-            status: "uploaded".into(),
+            status: UploadedStatus::Uploaded,
         })))
     }
 
-    /// An uploaded logo, served with its stored type and a policy that runs nothing.
+    /// An uploaded logo
+    ///
+    /// Served with the type it was stored under, `nosniff`, and a policy that runs
+    /// nothing.
     #[oai(
         path = "/api/onboarding/logos/:filename",
         method = "get",
@@ -285,9 +325,10 @@ impl LogoApi {
     async fn serve(
         &self,
         state: Data<&AppState>,
+        /// The stored name, as the upload answered it.
         filename: Path<String>,
     ) -> Result<LogoResponse, ServeErrors> {
-        let not_found = || ApiError::not_found("logo_not_found", "No logo has this name");
+        let not_found = || ApiError::not_found(ErrorCode::LogoNotFound, "No logo has this name");
         if !valid_name(&filename.0) {
             return Err(not_found().into());
         }

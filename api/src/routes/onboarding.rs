@@ -7,79 +7,210 @@ use onboard_shared::{
     runs, sites, verification,
 };
 use poem::web::Data;
-use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, TransactionTrait, sea_query::Expr,
 };
 use std::collections::BTreeMap;
 
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::Tag;
 use crate::{
-    error::{ApiError, operation_errors},
+    error::{ApiError, ErrorCode, operation_errors},
     guest_access,
     guest_id::GuestId,
+    json::Json,
+    no_null::NoNull,
+    nullable::{NullableFlag, NullableText},
     state::AppState,
     strict_string::StrictString,
 };
 
 operation_errors!(ReadConfigErrors {
-    NotFound = 404: "No guest session has this id.",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id (a \
+                  version-4 UUID).",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 operation_errors!(UpdateConfigErrors {
-    NotFound = 404: "No guest session has this id.",
-    Gone = 410: "The guest session has expired.",
-    TooLarge = 413: "The body, or its contact object, is too large.",
-    UnsupportedMediaType = 415: "The body is not JSON.",
+    bad_request: "`invalid_user_uuid`; `invalid_request` (the body is not JSON of the \
+                  documented shape); a field that breaks its rule, named by its code: \
+                  `invalid_domain`, `invalid_current_step`, `invalid_configuration`, \
+                  `invalid_design`, `invalid_primary_color`, `invalid_secondary_color`, \
+                  `invalid_floatie_position`, `invalid_floatie_logo`, `invalid_launcher_logo`, \
+                  `invalid_contact`, `invalid_disabled_tabs`.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
+    TooLarge = 413: "`payload_too_large`: the body is larger than the limit; \
+                     `contact_too_large`: the contact methods are larger than 16 KiB.",
+    UnsupportedMediaType = 415: "`unsupported_media_type`: the body is not sent as \
+                                 `application/json`.",
 });
 operation_errors!(CompleteErrors {
-    Forbidden = 403: "The guest has not proved control of its domain \
-                      (`verification_required`): see `POST /api/onboarding/verification`.",
-    NotFound = 404: "No guest session has this id.",
-    Conflict = 409: "The guest has not set a domain yet.",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    Forbidden = 403: "`verification_required`: the guest has not proved control of its \
+                      domain (see `POST /api/onboarding/verification`).",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Conflict = 409: "`domain_required`: the guest has not set a domain yet.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 
 #[derive(Default)]
 pub struct OnboardingApi;
 
-/// Serialised size limit of the `contact` object.
+/// Serialised size limit of the contact methods.
 pub const MAX_CONTACT_BYTES: usize = 16 * 1024;
+/// Contact channels and hidden tabs a configuration may name, at most.
+const MAX_CONTACT_KEYS: usize = 32;
+const MAX_TABS: usize = 16;
 
+/// Where the widget's launcher sits on the page.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum FloatiePosition {
+    Left,
+    Right,
+}
+
+impl FloatiePosition {
+    fn as_str(self) -> &'static str {
+        match self {
+            FloatiePosition::Left => "left",
+            FloatiePosition::Right => "right",
+        }
+    }
+
+    fn from_stored(value: Option<&str>) -> Self {
+        match value {
+            Some("left") => FloatiePosition::Left,
+            _ => FloatiePosition::Right,
+        }
+    }
+}
+
+/// Design fields to set; each one given replaces what is set, each one left out is kept.
 #[derive(Object, Default)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none, example)]
 pub struct DesignFields {
-    /// `#RRGGBB` or `#RGB`.
+    /// The widget's main colour, `#RRGGBB` or `#RGB` (stored as `#RRGGBB`).
     #[oai(nullable, validator(pattern = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"))]
     pub primary_color: Option<StrictString>,
-    /// `#RRGGBB` or `#RGB`.
+    /// The widget's second colour, `#RRGGBB` or `#RGB`.
     #[oai(nullable, validator(pattern = r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"))]
     pub secondary_color: Option<StrictString>,
-    /// `left` or `right`.
-    #[oai(nullable, validator(pattern = r"^(left|right)$"))]
-    pub floatie_position: Option<StrictString>,
-    /// The stored name of an uploaded logo.
+    // Described by its type: a field's own description would wrap the reference in an
+    // `allOf`, which openapi-python-client cannot read for an enum.
+    pub floatie_position: NoNull<FloatiePosition>,
+    /// The stored name of an uploaded logo (as `POST /api/onboarding/upload-logo/floatie`
+    /// answered it).
     #[oai(nullable, validator(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$"))]
     pub floatie_logo: Option<StrictString>,
-    /// The stored name of an uploaded logo.
+    /// The stored name of an uploaded launcher logo.
     #[oai(nullable, validator(pattern = r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$"))]
     pub launcher_logo: Option<StrictString>,
 }
 
-/// The design as the UI shows it.
+impl poem_openapi::types::Example for DesignFields {
+    fn example() -> Self {
+        DesignFields {
+            primary_color: Some(StrictString("#FB8537".into())),
+            floatie_position: NoNull(Some(FloatiePosition::Left)),
+            ..Default::default()
+        }
+    }
+}
+
+/// A change to the configuration: each object given is merged into what is set.
+#[derive(Object, Default)]
+#[oai(rename_all = "camelCase", example)]
+pub struct ConfigurationInput {
+    pub design: NoNull<DesignFields>,
+    /// Contact methods by channel (`email`, `phone`, `chat`, …), merged key by key: a value
+    /// sets the channel, `null` removes it. Channel names are 1-32 letters, digits, `_` or
+    /// `-` starting with a letter; at most 32 channels of at most 1,024 characters each,
+    /// 16 KiB in all. The first change starts from what the configuration shows (the
+    /// analysis' suggestions, when the guest has set none).
+    pub contact: NoNull<BTreeMap<String, NullableText>>,
+    /// Contact tabs by name (`chat`, `email`, `phone`, …), `true` to hide one, merged key by
+    /// key: `null` removes the setting. At most 16 tab names of 1-32 lower-case letters,
+    /// digits, `_` or `-`, starting with a letter.
+    pub disabled_tabs: NoNull<BTreeMap<String, NullableFlag>>,
+}
+
+impl poem_openapi::types::Example for ConfigurationInput {
+    fn example() -> Self {
+        ConfigurationInput {
+            design: NoNull(Some(DesignFields::example())),
+            contact: NoNull(Some(BTreeMap::from([
+                (
+                    "email".to_owned(),
+                    NullableText(Some("help@acme.com".into())),
+                ),
+                ("phone".to_owned(), NullableText(None)),
+            ]))),
+            disabled_tabs: NoNull(Some(BTreeMap::from([(
+                "phone".to_owned(),
+                NullableFlag(Some(true)),
+            )]))),
+        }
+    }
+}
+
+/// A partial update: every field is optional, and each one given is validated.
+#[derive(Object, Default)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none, example)]
+pub struct ConfigUpdate {
+    /// The customer's domain or a URL on it; reduced to the normalised host. A new domain
+    /// cancels the analysis of the old one.
+    #[oai(nullable)]
+    pub domain: Option<StrictString>,
+    /// 1 design, 2 content, 3 contact.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "3")))]
+    pub current_step: Option<i16>,
+    pub configuration: NoNull<ConfigurationInput>,
+}
+
+impl poem_openapi::types::Example for ConfigUpdate {
+    fn example() -> Self {
+        ConfigUpdate {
+            domain: Some(StrictString("https://www.acme.com/pricing".into())),
+            current_step: Some(1),
+            configuration: NoNull(Some(ConfigurationInput::example())),
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum UpdatedStatus {
+    Updated,
+}
+
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(example)]
+pub struct Updated {
+    pub status: UpdatedStatus,
+}
+
+impl poem_openapi::types::Example for Updated {
+    fn example() -> Self {
+        Updated {
+            status: UpdatedStatus::Updated,
+        }
+    }
+}
+
+/// The design as the widget will show it.
+#[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none, example)]
 pub struct DesignView {
     /// `#RRGGBB`.
-    pub primary_color: Option<String>,
+    pub primary_color: String,
     /// `#RRGGBB`.
-    pub secondary_color: Option<String>,
-    /// `left` or `right`.
-    pub floatie_position: Option<String>,
+    pub secondary_color: String,
+    pub floatie_position: FloatiePosition,
     /// The stored name of an uploaded logo (served at `/api/onboarding/logos/{name}`).
     pub floatie_logo: Option<String>,
     /// The stored name of an uploaded logo or, until the user sets one, the absolute URL of
@@ -87,75 +218,123 @@ pub struct DesignView {
     pub launcher_logo: Option<String>,
 }
 
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct ConfigurationInput {
-    #[oai(nullable)]
-    pub design: Option<DesignFields>,
-    /// Contact methods, a JSON object of at most 16 KiB.
-    #[oai(nullable)]
-    pub contact: Option<BTreeMap<String, Value>>,
-    /// Contact tabs to hide: at most 16 names of lower-case letters, digits, `_` or `-`.
-    #[oai(
-        nullable,
-        validator(max_items = 16, pattern = r"^[a-z][a-z0-9_-]{0,31}$")
-    )]
-    pub disabled_tabs: Option<Vec<StrictString>>,
+impl poem_openapi::types::Example for DesignView {
+    fn example() -> Self {
+        DesignView {
+            primary_color: "#FB8537".into(),
+            secondary_color: "#4884FA".into(),
+            floatie_position: FloatiePosition::Right,
+            floatie_logo: None,
+            launcher_logo: Some("https://www.acme.com/logo.svg".into()),
+        }
+    }
 }
 
+/// The configuration in effect: what the user set, else what the analysis suggests, else
+/// the defaults.
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct ConfigUpdate {
-    /// The customer's domain or a URL on it; reduced to the normalised host.
-    #[oai(nullable)]
-    pub domain: Option<StrictString>,
-    /// 1 design, 2 content, 3 contact.
-    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "3")))]
-    pub current_step: Option<i16>,
-    #[oai(nullable)]
-    pub configuration: Option<ConfigurationInput>,
-}
-
-#[derive(Object)]
-pub struct Updated {
-    /// `updated`.
-    pub status: String,
-}
-
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", example)]
 pub struct EffectiveConfiguration {
     pub design: DesignView,
-    pub contact: Value,
-    pub disabled_tabs: Vec<String>,
+    /// Contact methods by channel.
+    pub contact: BTreeMap<String, String>,
+    /// Contact tabs by name, `true` when hidden.
+    pub disabled_tabs: BTreeMap<String, bool>,
+}
+
+impl poem_openapi::types::Example for EffectiveConfiguration {
+    fn example() -> Self {
+        EffectiveConfiguration {
+            design: DesignView::example(),
+            contact: BTreeMap::from([("email".into(), "help@acme.com".into())]),
+            disabled_tabs: BTreeMap::from([("phone".into(), true)]),
+        }
+    }
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none, example)]
 pub struct OnboardingConfig {
+    /// Absent until the guest sets one.
     pub domain: Option<String>,
+    /// 0 before any step, 1 design, 2 content, 3 contact.
     pub current_step: i16,
-    /// What the user set, else what the analysis suggests, else the defaults.
     pub configuration: EffectiveConfiguration,
     pub is_completed: bool,
 }
 
+impl poem_openapi::types::Example for OnboardingConfig {
+    fn example() -> Self {
+        OnboardingConfig {
+            domain: Some("www.acme.com".into()),
+            current_step: 1,
+            configuration: EffectiveConfiguration::example(),
+            is_completed: false,
+        }
+    }
+}
+
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum CompletedStatus {
+    Completed,
+}
+
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", example)]
 pub struct Completed {
-    /// `completed`.
-    pub status: String,
+    pub status: CompletedStatus,
     pub site_id: i64,
     pub domain: String,
+    /// When onboarding was first completed (completing again keeps it).
     pub completed_at: DateTime<Utc>,
+}
+
+impl poem_openapi::types::Example for Completed {
+    fn example() -> Self {
+        Completed {
+            status: CompletedStatus::Completed,
+            site_id: 42,
+            domain: "www.acme.com".into(),
+            completed_at: "2026-11-29T12:00:00Z".parse().expect("a time"),
+        }
+    }
+}
+
+#[derive(ApiResponse)]
+pub enum ReadConfigResponse {
+    /// The guest's configuration, with the analysis' suggestions and the defaults filled in.
+    #[oai(status = 200)]
+    Ok(Json<OnboardingConfig>),
+}
+
+#[derive(ApiResponse)]
+pub enum UpdateConfigResponse {
+    /// The update is stored.
+    #[oai(status = 200)]
+    Ok(Json<Updated>),
+}
+
+#[derive(ApiResponse)]
+pub enum CompleteResponse {
+    /// The configuration is applied to the site, and onboarding is complete.
+    #[oai(status = 200)]
+    Ok(Json<Completed>),
 }
 
 impl From<Design> for DesignView {
     fn from(d: Design) -> Self {
+        let defaults = Design::defaults();
         DesignView {
-            primary_color: d.primary_color,
-            secondary_color: d.secondary_color,
-            floatie_position: d.floatie_position,
+            primary_color: d
+                .primary_color
+                .or(defaults.primary_color)
+                .unwrap_or_default(),
+            secondary_color: d
+                .secondary_color
+                .or(defaults.secondary_color)
+                .unwrap_or_default(),
+            floatie_position: FloatiePosition::from_stored(d.floatie_position.as_deref()),
             floatie_logo: d.floatie_logo,
             launcher_logo: d.launcher_logo,
         }
@@ -164,7 +343,11 @@ impl From<Design> for DesignView {
 
 #[OpenApi(tag = "Tag::Onboarding")]
 impl OnboardingApi {
-    /// The guest's onboarding configuration, with suggestions and defaults filled in.
+    /// The guest's onboarding configuration
+    ///
+    /// What the guest set, else what the analysis of its current domain suggests, else the
+    /// defaults, field by field; the domain, the step the guest is at, and whether
+    /// onboarding is complete.
     #[oai(
         path = "/api/onboarding/config",
         method = "get",
@@ -173,14 +356,15 @@ impl OnboardingApi {
     async fn get_config(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
-    ) -> Result<Json<OnboardingConfig>, ReadConfigErrors> {
+    ) -> Result<ReadConfigResponse, ReadConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let user = TempConfiguration::from_json(&guest.temp_configuration);
         let suggested =
             suggestions_for(&state.db, guest.uuid, guest.onboarding_domain.as_deref()).await?;
         let effective = onboarding::effective(&user, &suggested);
-        Ok(Json(OnboardingConfig {
+        Ok(ReadConfigResponse::Ok(Json(OnboardingConfig {
             domain: guest.onboarding_domain,
             current_step: guest.onboarding_step,
             configuration: EffectiveConfiguration {
@@ -189,11 +373,14 @@ impl OnboardingApi {
                 disabled_tabs: effective.disabled_tabs,
             },
             is_completed: guest.onboarding_completed_at.is_some(),
-        }))
+        })))
     }
 
-    /// Partly update the guest's domain, step and configuration. Every field is optional;
-    /// each one given is validated.
+    /// Update the guest's domain, step and configuration
+    ///
+    /// A partial update: every field is optional and each one given is validated. Design
+    /// fields replace what is set; the contact methods and the hidden tabs are merged key
+    /// by key (`null` removes a key). A new domain cancels the analysis of the old one.
     #[oai(
         path = "/api/onboarding/config",
         method = "post",
@@ -202,9 +389,10 @@ impl OnboardingApi {
     async fn update_config(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
         body: Json<ConfigUpdate>,
-    ) -> Result<Json<Updated>, UpdateConfigErrors> {
+    ) -> Result<UpdateConfigResponse, UpdateConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let update = body.0;
         let domain = update
@@ -215,8 +403,17 @@ impl OnboardingApi {
             .map(|d| d.to_string());
         let mut config = TempConfiguration::from_json(&guest.temp_configuration);
         let design_before = config.design.clone();
-        if let Some(input) = update.configuration {
-            apply(&mut config, input)?;
+        if let Some(input) = update.configuration.into_option() {
+            // A first contact change starts from what the guest sees: the suggestions.
+            let suggested = match (&config.contact, &input.contact.0) {
+                (None, Some(_)) => {
+                    suggestions_for(&state.db, guest.uuid, guest.onboarding_domain.as_deref())
+                        .await?
+                        .contact
+                }
+                _ => None,
+            };
+            apply(&mut config, input, suggested)?;
         }
         let design_changed = design_before.changed_fields(&config.design);
 
@@ -290,15 +487,18 @@ impl OnboardingApi {
         if domain_changed {
             state.progress_changed(guest.uuid).await;
         }
-        Ok(Json(Updated {
-            status: "updated".into(),
-        }))
+        Ok(UpdateConfigResponse::Ok(Json(Updated {
+            status: UpdatedStatus::Updated,
+        })))
     }
 
-    /// Apply the guest's configuration to its site and mark onboarding complete. Fields the
-    /// guest did not set keep the site's current values (or the analysis' suggestions). The
-    /// guest must have proved control of the domain (`POST /api/onboarding/verification`):
-    /// a site's live configuration belongs to whoever controls its domain.
+    /// Apply the configuration to the site and complete onboarding
+    ///
+    /// Fields the guest did not set keep the site's current values (or the analysis'
+    /// suggestions). The guest must have proved control of the domain
+    /// (`POST /api/onboarding/verification`): a site's live configuration belongs to
+    /// whoever controls its domain. Completing again applies the configuration again and
+    /// keeps the first completion's time.
     #[oai(
         path = "/api/onboarding/complete",
         method = "post",
@@ -307,19 +507,20 @@ impl OnboardingApi {
     async fn complete(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
-    ) -> Result<Json<Completed>, CompleteErrors> {
+    ) -> Result<CompleteResponse, CompleteErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let domain = guest.onboarding_domain.clone().ok_or_else(|| {
             ApiError::conflict(
-                "domain_required",
+                ErrorCode::DomainRequired,
                 "Set a domain before completing onboarding",
             )
         })?;
         let db = &state.db;
         if !verification::is_verified(db, guest.uuid, &domain).await? {
             return Err(ApiError::forbidden(
-                "verification_required",
+                ErrorCode::VerificationRequired,
                 format!(
                     "Prove that you control {domain} before applying a configuration to its \
                      site: get a token with POST /api/onboarding/verification, put it on the \
@@ -348,14 +549,21 @@ impl OnboardingApi {
             .contact
             .clone()
             .or(suggested.contact.clone())
-            .or_else(|| existing.as_ref().map(|e| e.contact_methods.clone()))
-            .unwrap_or_else(|| Value::Object(Default::default()));
+            .or_else(|| {
+                existing
+                    .as_ref()
+                    .map(|e| onboarding::contact_of(&e.contact_methods))
+            })
+            .unwrap_or_default();
         let tabs = user
             .disabled_tabs
             .clone()
-            .map(|t| serde_json::to_value(t).expect("tabs serialise"))
-            .or_else(|| existing.as_ref().map(|e| e.disabled_contact_tabs.clone()))
-            .unwrap_or_else(|| Value::Array(Vec::new()));
+            .or_else(|| {
+                existing
+                    .as_ref()
+                    .map(|e| onboarding::tabs_of(&e.disabled_contact_tabs))
+            })
+            .unwrap_or_default();
         let step = if guest.onboarding_step > 0 {
             guest.onboarding_step
         } else {
@@ -385,8 +593,8 @@ impl OnboardingApi {
             .unwrap_or_default());
         row.floatie_logo = Set(design.floatie_logo);
         row.launcher_logo = Set(design.launcher_logo);
-        row.contact_methods = Set(contact);
-        row.disabled_contact_tabs = Set(tabs);
+        row.contact_methods = Set(serde_json::to_value(contact).expect("a map serialises"));
+        row.disabled_contact_tabs = Set(serde_json::to_value(tabs).expect("a map serialises"));
         row.onboarding_step = Set(step);
         row.is_completed = Set(true);
         row.updated_at = Set(now);
@@ -421,12 +629,12 @@ impl OnboardingApi {
             .await?;
         }
         txn.commit().await?;
-        Ok(Json(Completed {
-            status: "completed".into(),
+        Ok(CompleteResponse::Ok(Json(Completed {
+            status: CompletedStatus::Completed,
             site_id: site.id,
             domain,
             completed_at: guest.onboarding_completed_at.unwrap_or(now),
-        }))
+        })))
     }
 }
 
@@ -440,11 +648,16 @@ fn design_of(row: &oc::Model) -> Design {
     }
 }
 
-/// Validates the given configuration fields and merges them into what the guest has set.
-/// Applies validated input (the schema's validators have checked each field's form) to the
-/// guest's configuration, normalising colours.
-fn apply(config: &mut TempConfiguration, input: ConfigurationInput) -> Result<(), ApiError> {
-    if let Some(design) = input.design {
+/// Merges validated input (the schema's validators have checked each field's form) into
+/// the guest's configuration: design fields replace what is set (colours normalised), the
+/// contact methods and hidden tabs merge key by key, a first contact change starting from
+/// `suggested`.
+fn apply(
+    config: &mut TempConfiguration,
+    input: ConfigurationInput,
+    suggested: Option<onboarding::Contact>,
+) -> Result<(), ApiError> {
+    if let Some(design) = input.design.into_option() {
         let color = |value: Option<StrictString>| value.as_deref().and_then(normalise_hex_color);
         if let Some(c) = color(design.primary_color) {
             config.design.primary_color = Some(c);
@@ -452,8 +665,8 @@ fn apply(config: &mut TempConfiguration, input: ConfigurationInput) -> Result<()
         if let Some(c) = color(design.secondary_color) {
             config.design.secondary_color = Some(c);
         }
-        if design.floatie_position.is_some() {
-            config.design.floatie_position = design.floatie_position.map(Into::into);
+        if let Some(position) = design.floatie_position.into_option() {
+            config.design.floatie_position = Some(position.as_str().to_owned());
         }
         if design.floatie_logo.is_some() {
             config.design.floatie_logo = design.floatie_logo.map(Into::into);
@@ -462,20 +675,86 @@ fn apply(config: &mut TempConfiguration, input: ConfigurationInput) -> Result<()
             config.design.launcher_logo = design.launcher_logo.map(Into::into);
         }
     }
-    if let Some(contact) = input.contact {
-        let contact = Value::Object(contact.into_iter().collect());
-        if contact.to_string().len() > MAX_CONTACT_BYTES {
+    if let Some(patch) = input.contact.into_option() {
+        check_names(
+            patch.keys(),
+            "contact",
+            ErrorCode::InvalidContact,
+            r"[a-zA-Z0-9_-]",
+        )?;
+        let mut contact = config.contact.take().or(suggested).unwrap_or_default();
+        onboarding::merge(
+            &mut contact,
+            patch.into_iter().map(|(k, v)| (k, v.0)).collect(),
+        );
+        if contact.len() > MAX_CONTACT_KEYS {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidContact,
+                format!("Contact methods name at most {MAX_CONTACT_KEYS} channels"),
+            ));
+        }
+        if serde_json::to_string(&contact).map_or(0, |s| s.len()) > MAX_CONTACT_BYTES {
             return Err(ApiError::too_large(
-                "contact_too_large",
-                format!("contact must be at most {MAX_CONTACT_BYTES} bytes of JSON"),
+                ErrorCode::ContactTooLarge,
+                format!(
+                    "The contact methods take more than {} KiB; shorten or remove some",
+                    MAX_CONTACT_BYTES / 1024
+                ),
             ));
         }
         config.contact = Some(contact);
     }
-    if input.disabled_tabs.is_some() {
-        config.disabled_tabs = input
-            .disabled_tabs
-            .map(|tabs| tabs.into_iter().map(Into::into).collect());
+    if let Some(patch) = input.disabled_tabs.into_option() {
+        check_names(
+            patch.keys(),
+            "disabledTabs",
+            ErrorCode::InvalidDisabledTabs,
+            r"[a-z0-9_-]",
+        )?;
+        let mut tabs = config.disabled_tabs.take().unwrap_or_default();
+        onboarding::merge(
+            &mut tabs,
+            patch.into_iter().map(|(k, v)| (k, v.0)).collect(),
+        );
+        if tabs.len() > MAX_TABS {
+            return Err(ApiError::bad_request(
+                ErrorCode::InvalidDisabledTabs,
+                format!("disabledTabs names at most {MAX_TABS} tabs"),
+            ));
+        }
+        config.disabled_tabs = Some(tabs);
+    }
+    Ok(())
+}
+
+/// Channel and tab names: 1-32 characters, a letter first, then the characters `rest`
+/// allows (a regex class, for the message).
+fn check_names<'a>(
+    names: impl Iterator<Item = &'a String>,
+    field: &str,
+    code: ErrorCode,
+    rest: &str,
+) -> Result<(), ApiError> {
+    let lower_only = rest.starts_with("[a-z0");
+    for name in names {
+        let ok = (1..=32).contains(&name.len())
+            && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && name.chars().all(|c| {
+                c.is_ascii_digit()
+                    || c == '_'
+                    || c == '-'
+                    || c.is_ascii_lowercase()
+                    || !lower_only && c.is_ascii_uppercase()
+            });
+        if !ok {
+            return Err(ApiError::bad_request(
+                code,
+                format!(
+                    "{field}: {name:?} is not a valid name; names are 1 to 32 letters, digits, \
+                     `_` or `-`, starting with a lower-case letter"
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use onboard_shared::{
     entities::maintenance_run,
-    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob, Trigger, VerificationJob},
-    maintenance::{self, EnqueueError},
+    jobs::{
+        AnalysisJob, CleanupJob, JobKind, MaintenanceKind, MonitorJob, Trigger, VerificationJob,
+    },
+    maintenance::{self, EnqueueError, MaintenanceStatus, Report},
     queue::QueueCounts,
     runs,
 };
@@ -13,40 +15,65 @@ use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi,
     param::{Path, Query},
-    payload::Json,
+    types::Example,
 };
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
-use serde_json::Value;
 
 use super::Tag;
 use crate::{
     admin::{self, AdminToken},
-    error::{ApiError, operation_errors},
+    error::{ApiError, ErrorCode, operation_errors},
+    json::Json,
     state::AppState,
 };
 
 operation_errors!(OpsErrors {
-    Unauthorized = 401: "No bearer token was sent.",
-    Forbidden = 403: "The bearer token is not the admin token, or the ops API is off.",
+    bad_request: "`invalid_request`: the request is malformed.",
+    Unauthorized = 401: "`unauthorized`: no bearer token was sent.",
+    Forbidden = 403: "`invalid_admin_token`: the bearer token is not the admin token; \
+                      `ops_disabled`: the service has no admin token, so the ops API is off.",
 });
-operation_errors!(OpsRunErrors {
-    Unauthorized = 401: "No bearer token was sent.",
-    Forbidden = 403: "The bearer token is not the admin token, or the ops API is off.",
-    NotFound = 404: "No maintenance run has this id.",
+operation_errors!(StartErrors {
+    bad_request: "`invalid_kind`: the kind is not `cleanup` or `monitor`.",
+    Unauthorized = 401: "`unauthorized`: no bearer token was sent.",
+    Forbidden = 403: "`invalid_admin_token`: the bearer token is not the admin token; \
+                      `ops_disabled`: the service has no admin token, so the ops API is off.",
+});
+operation_errors!(RunErrors {
+    bad_request: "`invalid_id`: the id is not a whole number.",
+    Unauthorized = 401: "`unauthorized`: no bearer token was sent.",
+    Forbidden = 403: "`invalid_admin_token`: the bearer token is not the admin token; \
+                      `ops_disabled`: the service has no admin token, so the ops API is off.",
+    NotFound = 404: "`run_not_found`: no maintenance run has this id.",
+});
+operation_errors!(ListRunsErrors {
+    bad_request: "`invalid_kind`: the kind is not `cleanup` or `monitor`; `invalid_limit`: \
+                  not a number from 1 to 100; `invalid_offset`: not a number from 0.",
+    Unauthorized = 401: "`unauthorized`: no bearer token was sent.",
+    Forbidden = 403: "`invalid_admin_token`: the bearer token is not the admin token; \
+                      `ops_disabled`: the service has no admin token, so the ops API is off.",
 });
 
 #[derive(Default)]
 pub struct OpsApi;
 
 #[derive(Object)]
+#[oai(example)]
 pub struct SessionsRevoked {
     /// Sessions that were open and are now ended.
     pub revoked: u64,
 }
 
+impl Example for SessionsRevoked {
+    fn example() -> Self {
+        SessionsRevoked { revoked: 2 }
+    }
+}
+
 /// Runs listed when `limit` is not given.
 const DEFAULT_LISTED: u64 = 20;
 
+/// The maintenance kinds an operator may start.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[oai(rename_all = "lowercase")]
 pub enum Kind {
@@ -64,12 +91,21 @@ impl From<Kind> for MaintenanceKind {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase")]
+#[oai(rename_all = "camelCase", example)]
 pub struct RunQueued {
     pub run_id: i64,
-    pub kind: String,
-    /// `queued`.
-    pub status: String,
+    pub kind: MaintenanceKind,
+    pub status: MaintenanceStatus,
+}
+
+impl Example for RunQueued {
+    fn example() -> Self {
+        RunQueued {
+            run_id: 7,
+            kind: MaintenanceKind::Cleanup,
+            status: MaintenanceStatus::Queued,
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -80,38 +116,61 @@ pub enum TriggerResponse {
 }
 
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none, example)]
 pub struct MaintenanceRunView {
     pub id: i64,
-    /// `cleanup` or `monitor`.
-    pub kind: String,
-    /// `cron`, `api` or `cli`.
-    pub trigger: String,
+    pub kind: MaintenanceKind,
+    pub trigger: Trigger,
     /// The schedule slot of a cron run.
     pub slot: Option<String>,
-    /// `queued`, `running`, `succeeded` or `failed`.
-    pub status: String,
-    /// What the run did, in counts (cleanup: guests, runs, pages, uploads and files
-    /// deleted, queue entries pruned; monitor: runs reset, re-enqueued and failed, the
-    /// completion rate).
-    pub report: Value,
+    pub status: MaintenanceStatus,
+    // Described by its type (see `FloatiePosition` in the onboarding routes for why).
+    pub report: Option<Report>,
+    /// Why the run failed.
     pub error: Option<String>,
     pub queued_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+impl Example for MaintenanceRunView {
+    fn example() -> Self {
+        MaintenanceRunView {
+            id: 7,
+            kind: MaintenanceKind::Cleanup,
+            trigger: Trigger::Cron,
+            slot: Some("2026-11-29T03:00:00Z".into()),
+            status: MaintenanceStatus::Succeeded,
+            report: Some(Report::Cleanup(maintenance::CleanupReport {
+                guests_deleted: 12,
+                ops_sessions_expired: 1,
+                maintenance_runs_pruned: 40,
+                logo_files_deleted: 3,
+                queue_entries_vacuumed: 120,
+            })),
+            error: None,
+            queued_at: "2026-11-29T03:00:00Z".parse().expect("a time"),
+            started_at: Some("2026-11-29T03:00:01Z".parse().expect("a time")),
+            finished_at: Some("2026-11-29T03:00:02Z".parse().expect("a time")),
+        }
+    }
+}
+
 #[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct MaintenanceRuns {
     /// Newest first.
     pub runs: Vec<MaintenanceRunView>,
+    /// Runs there are (of the kind asked for), all pages together.
+    pub total: u64,
+    /// The `offset` of the next page; absent on the last page.
+    pub next_offset: Option<u64>,
 }
 
 #[derive(Object)]
 #[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
 pub struct QueueView {
-    /// `analysis`, `cleanup` or `monitor`.
-    pub name: String,
+    pub name: JobKind,
     /// Waiting to be picked up, scheduled retries included.
     pub waiting: u64,
     pub running: u64,
@@ -120,20 +179,39 @@ pub struct QueueView {
     /// Given up by the backend.
     pub dead: u64,
     /// Seconds since the oldest run of this queue still `queued` in the database was
-    /// queued; absent when none is.
+    /// queued; absent when none is (and always for `verification`).
     pub oldest_waiting_seconds: Option<u64>,
+}
+
+/// The queue backend.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum QueueBackend {
+    Redis,
+    Sqlite,
+}
+
+impl QueueBackend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueBackend::Redis => "redis",
+            QueueBackend::Sqlite => "sqlite",
+        }
+    }
 }
 
 #[derive(Object)]
 pub struct Queues {
-    /// `redis` or `sqlite`.
-    pub backend: String,
+    pub backend: QueueBackend,
     pub queues: Vec<QueueView>,
 }
 
 #[OpenApi(tag = "Tag::Ops")]
 impl OpsApi {
-    /// Start a maintenance run now (for external cron, or by hand).
+    /// Start a maintenance run now
+    ///
+    /// For an external cron, or by hand: records a run of the kind and queues its job.
+    /// Read its report with `getMaintenanceRun`.
     #[oai(
         path = "/api/ops/jobs/:kind",
         method = "post",
@@ -143,18 +221,21 @@ impl OpsApi {
         &self,
         state: Data<&AppState>,
         auth: AdminToken,
+        /// `cleanup` or `monitor`.
         kind: Path<Kind>,
-    ) -> Result<TriggerResponse, OpsErrors> {
+    ) -> Result<TriggerResponse, StartErrors> {
         auth.check(&state)?;
         let run = start(&state, kind.0.into()).await?;
         Ok(TriggerResponse::Accepted(Json(RunQueued {
             run_id: run.id,
-            kind: run.kind.as_str().to_owned(),
-            status: run.status.as_str().to_owned(),
+            kind: run.kind,
+            status: run.status,
         })))
     }
 
-    /// A maintenance run and its report.
+    /// A maintenance run and its report
+    ///
+    /// Where the run is and, once it has succeeded, what it did.
     #[oai(
         path = "/api/ops/runs/:id",
         method = "get",
@@ -164,19 +245,25 @@ impl OpsApi {
         &self,
         state: Data<&AppState>,
         auth: AdminToken,
+        /// The run's id, as `startMaintenance` answered it.
         id: Path<i64>,
-    ) -> Result<Json<MaintenanceRunView>, OpsRunErrors> {
+    ) -> Result<Json<MaintenanceRunView>, RunErrors> {
         auth.check(&state)?;
         let run = maintenance_run::Entity::find_by_id(id.0)
             .one(&state.db)
             .await?
             .ok_or_else(|| {
-                ApiError::not_found("run_not_found", format!("No maintenance run {}", id.0))
+                ApiError::not_found(
+                    ErrorCode::RunNotFound,
+                    format!("There is no maintenance run {}.", id.0),
+                )
             })?;
         Ok(Json(run.into()))
     }
 
-    /// Recent maintenance runs, newest first.
+    /// Maintenance runs, newest first
+    ///
+    /// A page of runs (of one kind, when given) with the total; page on with `offset`.
     #[oai(
         path = "/api/ops/runs",
         method = "get",
@@ -191,15 +278,29 @@ impl OpsApi {
         /// Runs to list, 1-100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
-    ) -> Result<Json<MaintenanceRuns>, OpsErrors> {
+        /// Runs to skip, newest first (default 0): the `nextOffset` of the previous page.
+        offset: Query<Option<u64>>,
+    ) -> Result<Json<MaintenanceRuns>, ListRunsErrors> {
         auth.check(&state)?;
         let kind = kind.0.map(MaintenanceKind::from);
-        let runs = recent_runs(&state.db, kind, limit.0.unwrap_or(DEFAULT_LISTED)).await?;
-        Ok(Json(MaintenanceRuns { runs }))
+        let (offset, limit) = (offset.0.unwrap_or(0), limit.0.unwrap_or(DEFAULT_LISTED));
+        let runs: Vec<MaintenanceRunView> = maintenance::recent(&state.db, kind, offset, limit)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let total = maintenance::count(&state.db, kind).await?;
+        let next = offset + runs.len() as u64;
+        Ok(Json(MaintenanceRuns {
+            runs,
+            total,
+            next_offset: (next < total).then_some(next),
+        }))
     }
 
-    /// Sign out every operators' page session (for example after the admin token may have
-    /// been seen). Answers how many were open.
+    /// Sign out every operators' page session
+    ///
+    /// For example after the admin token may have been seen. Answers how many were open.
     #[oai(
         path = "/api/ops/sessions",
         method = "delete",
@@ -215,8 +316,10 @@ impl OpsApi {
         Ok(Json(SessionsRevoked { revoked }))
     }
 
-    /// Per queue: jobs waiting, running, failed and dead, and the age of the oldest
-    /// waiting run.
+    /// The job queues
+    ///
+    /// Per queue: jobs waiting, running, failed and dead, and the age of the oldest waiting
+    /// run.
     #[oai(path = "/api/ops/queues", method = "get", operation_id = "getQueues")]
     async fn queues(
         &self,
@@ -234,27 +337,35 @@ pub async fn queue_overview(state: &AppState) -> Result<Queues, ApiError> {
     let now = Utc::now();
     let age = |at: Option<DateTime<Utc>>| at.map(|t| (now - t).num_seconds().max(0) as u64);
     let oldest_analysis = runs::queries::oldest_queued_at(&state.db).await?;
-    let mut queues = vec![view::<AnalysisJob>(
-        queue.counts::<AnalysisJob>().await?,
-        age(oldest_analysis),
-    )];
-    for kind in MaintenanceKind::ALL {
-        let oldest = maintenance::oldest_queued_at(&state.db, kind).await?;
-        let counts = match kind {
-            MaintenanceKind::Cleanup => queue.counts::<CleanupJob>().await?,
-            MaintenanceKind::Monitor => queue.counts::<MonitorJob>().await?,
-        };
-        queues.push(QueueView {
-            name: kind.as_str().to_owned(),
-            ..view::<CleanupJob>(counts, age(oldest))
-        });
-    }
-    queues.push(view::<VerificationJob>(
-        queue.counts::<VerificationJob>().await?,
-        None,
-    ));
+    let oldest_cleanup = maintenance::oldest_queued_at(&state.db, MaintenanceKind::Cleanup).await?;
+    let oldest_monitor = maintenance::oldest_queued_at(&state.db, MaintenanceKind::Monitor).await?;
+    let queues = vec![
+        view(
+            JobKind::Analysis,
+            queue.counts::<AnalysisJob>().await?,
+            age(oldest_analysis),
+        ),
+        view(
+            JobKind::Cleanup,
+            queue.counts::<CleanupJob>().await?,
+            age(oldest_cleanup),
+        ),
+        view(
+            JobKind::Monitor,
+            queue.counts::<MonitorJob>().await?,
+            age(oldest_monitor),
+        ),
+        view(
+            JobKind::Verification,
+            queue.counts::<VerificationJob>().await?,
+            None,
+        ),
+    ];
     Ok(Queues {
-        backend: queue.kind().to_owned(),
+        backend: match queue.kind() {
+            "redis" => QueueBackend::Redis,
+            _ => QueueBackend::Sqlite,
+        },
         queues,
     })
 }
@@ -274,22 +385,21 @@ pub async fn start(
         .ok_or_else(ApiError::internal)
 }
 
-/// The latest maintenance runs (of one kind, when given), newest first.
+/// The latest maintenance runs, newest first.
 pub async fn recent_runs(
     db: &DatabaseConnection,
-    kind: Option<MaintenanceKind>,
     limit: u64,
 ) -> Result<Vec<MaintenanceRunView>, DbErr> {
-    Ok(maintenance::recent(db, kind, limit)
+    Ok(maintenance::recent(db, None, 0, limit)
         .await?
         .into_iter()
         .map(Into::into)
         .collect())
 }
 
-fn view<J: Job>(counts: QueueCounts, oldest_waiting_seconds: Option<u64>) -> QueueView {
+fn view(name: JobKind, counts: QueueCounts, oldest_waiting_seconds: Option<u64>) -> QueueView {
     QueueView {
-        name: J::NAME.to_owned(),
+        name,
         waiting: counts.waiting,
         running: counts.running,
         failed: counts.failed,
@@ -302,11 +412,11 @@ impl From<maintenance_run::Model> for MaintenanceRunView {
     fn from(run: maintenance_run::Model) -> Self {
         MaintenanceRunView {
             id: run.id,
-            kind: run.kind.as_str().to_owned(),
-            trigger: run.trigger.as_str().to_owned(),
+            report: Report::read(run.kind, &run.report),
+            kind: run.kind,
+            trigger: run.trigger,
             slot: run.slot,
-            status: run.status.as_str().to_owned(),
-            report: run.report,
+            status: run.status,
             error: run.error_message,
             queued_at: run.queued_at,
             started_at: run.started_at,

@@ -8,36 +8,43 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use onboard_shared::{
     entities::{domain_verification, guest_session},
-    verification::{self, CheckStart, FILE_PATH, Status},
+    verification::{self, CheckStart, FILE_PATH, Method, Status},
 };
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Query};
 use sea_orm::EntityTrait;
 
 use super::Tag;
 use crate::{
-    error::{ApiError, operation_errors},
+    error::{ApiError, ErrorCode, operation_errors},
     guest_access,
     guest_id::GuestId,
+    json::Json,
     state::AppState,
 };
 
 operation_errors!(IssueErrors {
-    NotFound = 404: "No guest session has this id.",
-    Conflict = 409: "The guest has not set a domain yet (`domain_required`).",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Conflict = 409: "`domain_required`: the guest has not set a domain yet.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 operation_errors!(ReadErrors {
-    NotFound = 404: "No guest session has this id, or no verification was issued for its \
-                     domain (`verification_not_found`).",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id; \
+                     `verification_not_found`: no token was issued for the guest's domain.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 operation_errors!(CheckErrors {
-    NotFound = 404: "No guest session has this id, or no verification was issued for its \
-                     domain (`verification_not_found`).",
-    Conflict = 409: "The guest has not set a domain yet (`domain_required`).",
-    Gone = 410: "The guest session has expired.",
-    Unprocessable = 422: "The site does not carry the token (`verification_failed`); the \
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    rate_limited: "`too_many_checks`: the last check ended less than 5 seconds ago; \
+                   `rate_limited`: too many requests from this address. Try again after \
+                   `Retry-After` seconds.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id; \
+                     `verification_not_found`: no token was issued for the guest's domain.",
+    Conflict = 409: "`domain_required`: the guest has not set a domain yet.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
+    Unprocessable = 422: "`verification_failed`: the site does not carry the token; the \
                           message says what was looked for and what the site answered.",
 });
 
@@ -47,17 +54,37 @@ pub struct VerificationApi;
 /// How often a waiting check reads its row.
 const POLL: Duration = Duration::from_millis(100);
 
+/// Where a verification is.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum VerificationStatus {
+    /// Issued, never checked.
+    Pending,
+    Checking,
+    Verified,
+    Failed,
+}
+
+/// How control of the domain was shown; present once verified.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[oai(rename_all = "lowercase")]
+pub enum VerificationMethod {
+    /// The `<meta>` tag on the home page.
+    Meta,
+    /// The file under `/.well-known/`.
+    File,
+}
+
 #[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none, example)]
 pub struct VerificationView {
     /// The domain this verification is for (the guest's current domain).
     pub domain: String,
     /// The guest's token for this domain.
     pub token: String,
-    /// `pending` (never checked), `checking`, `verified` or `failed`.
-    pub status: String,
-    /// How control was shown once verified: `meta` or `file`.
-    pub method: Option<String>,
+    pub status: VerificationStatus,
+    // Described by its type (see `FloatiePosition` in the onboarding routes for why).
+    pub method: Option<VerificationMethod>,
     /// What the last failed check looked for and what the site answered.
     pub detail: Option<String>,
     /// Put this tag in the `<head>` of the site's home page …
@@ -68,6 +95,23 @@ pub struct VerificationView {
     pub verified_at: Option<DateTime<Utc>>,
 }
 
+impl poem_openapi::types::Example for VerificationView {
+    fn example() -> Self {
+        let token = "onboard-3b1f0c2d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f";
+        VerificationView {
+            domain: "www.acme.com".into(),
+            token: token.into(),
+            status: VerificationStatus::Pending,
+            method: None,
+            detail: None,
+            meta_tag: verification::meta_tag(token),
+            file_path: FILE_PATH.into(),
+            checked_at: None,
+            verified_at: None,
+        }
+    }
+}
+
 impl From<domain_verification::Model> for VerificationView {
     fn from(v: domain_verification::Model) -> Self {
         VerificationView {
@@ -75,8 +119,16 @@ impl From<domain_verification::Model> for VerificationView {
             file_path: FILE_PATH.to_owned(),
             domain: v.domain,
             token: v.token,
-            status: v.status.as_str().to_owned(),
-            method: v.method.map(|m| m.as_str().to_owned()),
+            status: match v.status {
+                Status::Pending => VerificationStatus::Pending,
+                Status::Checking => VerificationStatus::Checking,
+                Status::Verified => VerificationStatus::Verified,
+                Status::Failed => VerificationStatus::Failed,
+            },
+            method: v.method.map(|m| match m {
+                Method::Meta => VerificationMethod::Meta,
+                Method::File => VerificationMethod::File,
+            }),
             detail: v.detail,
             checked_at: v.checked_at,
             verified_at: v.verified_at,
@@ -95,6 +147,13 @@ pub enum IssueResponse {
 }
 
 #[derive(ApiResponse)]
+pub enum ReadResponse {
+    /// The verification of the guest's current domain.
+    #[oai(status = 200)]
+    Ok(Json<VerificationView>),
+}
+
+#[derive(ApiResponse)]
 pub enum CheckResponse {
     /// The domain is verified.
     #[oai(status = 200)]
@@ -106,9 +165,11 @@ pub enum CheckResponse {
 
 #[OpenApi(tag = "Tag::Onboarding")]
 impl VerificationApi {
-    /// Get a token that proves control of the guest's domain. Put it on the site as a
-    /// `<meta>` tag in the home page's `<head>` or as a file under `/.well-known/`, then ask
-    /// for a check. Applying a configuration to a site (`complete`) needs a verified token.
+    /// Get a token that proves control of the guest's domain
+    ///
+    /// Put it on the site as a `<meta>` tag in the home page's `<head>`, or on a line of
+    /// the file under `/.well-known/`, then ask for a check. Applying a configuration to a
+    /// site (`complete`) needs a verified token. Asking again returns the same token.
     #[oai(
         path = "/api/onboarding/verification",
         method = "post",
@@ -117,6 +178,7 @@ impl VerificationApi {
     async fn issue(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
     ) -> Result<IssueResponse, IssueErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
@@ -129,7 +191,9 @@ impl VerificationApi {
         })
     }
 
-    /// The guest's verification of its current domain.
+    /// The guest's verification of its current domain
+    ///
+    /// The token, the places to put it, and the state of the last check.
     #[oai(
         path = "/api/onboarding/verification",
         method = "get",
@@ -138,16 +202,21 @@ impl VerificationApi {
     async fn read(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
-    ) -> Result<Json<VerificationView>, ReadErrors> {
+    ) -> Result<ReadResponse, ReadErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
-        Ok(Json(current(&state, &guest).await?.into()))
+        Ok(ReadResponse::Ok(Json(
+            current(&state, &guest).await?.into(),
+        )))
     }
 
-    /// Check now whether the site carries the guest's token. Answers within a few seconds:
-    /// 200 when verified, 422 `verification_failed` naming what was looked for, or 202
-    /// while the check is still running. A check may be repeated 5 seconds after the last
-    /// one ended.
+    /// Check now whether the site carries the guest's token
+    ///
+    /// Answers within a few seconds: 200 when verified, 422 `verification_failed` naming
+    /// what was looked for, or 202 while the check is still running (read its result with
+    /// `GET /api/onboarding/verification`). A check may be repeated 5 seconds after the
+    /// last one ended.
     #[oai(
         path = "/api/onboarding/verification/check",
         method = "post",
@@ -156,6 +225,7 @@ impl VerificationApi {
     async fn check(
         &self,
         state: Data<&AppState>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
     ) -> Result<CheckResponse, CheckErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
@@ -171,7 +241,7 @@ impl VerificationApi {
             CheckStart::Verified(row) => return Ok(CheckResponse::Verified(Json(row.into()))),
             CheckStart::TooSoon(_, wait) => {
                 return Err(ApiError::too_many(
-                    "too_many_checks",
+                    ErrorCode::TooManyChecks,
                     format!(
                         "The last check ended a moment ago; check again in {} s",
                         wait.as_secs().max(1)
@@ -193,7 +263,7 @@ impl VerificationApi {
         match row.status {
             Status::Verified => Ok(CheckResponse::Verified(Json(row.into()))),
             Status::Failed => Err(ApiError::unprocessable(
-                "verification_failed",
+                ErrorCode::VerificationFailed,
                 row.detail
                     .unwrap_or_else(|| "The site does not carry the token".to_owned()),
             )
@@ -206,7 +276,7 @@ impl VerificationApi {
 fn domain_of(guest: &guest_session::Model) -> Result<&str, ApiError> {
     guest.onboarding_domain.as_deref().ok_or_else(|| {
         ApiError::conflict(
-            "domain_required",
+            ErrorCode::DomainRequired,
             "Set a domain with POST /api/onboarding/config first",
         )
     })
@@ -214,7 +284,7 @@ fn domain_of(guest: &guest_session::Model) -> Result<&str, ApiError> {
 
 fn not_issued(domain: &str) -> ApiError {
     ApiError::not_found(
-        "verification_not_found",
+        ErrorCode::VerificationNotFound,
         format!(
             "No verification token for {domain} yet; get one with POST /api/onboarding/verification"
         ),

@@ -106,8 +106,9 @@ impl Index {
             .collect()
     }
 
-    /// Every page matching any term, best first (ties in crawl order), and how many matched.
-    pub fn search(&self, terms: &[String], limit: usize) -> (Vec<Hit>, usize) {
+    /// The pages matching any term, best first (ties in crawl order), from `offset` on,
+    /// at most `limit`; and how many matched in all.
+    pub fn search(&self, terms: &[String], offset: usize, limit: usize) -> (Vec<Hit>, usize) {
         // The terms are already cut; scoring reads only which terms a query holds.
         let query = Embedding(
             terms
@@ -131,6 +132,7 @@ impl Index {
         let wanted: HashSet<String> = terms.iter().cloned().collect();
         let hits = ranked
             .into_iter()
+            .skip(offset)
             .take(limit)
             .map(|(i, score)| {
                 let page = &self.pages[i];
@@ -174,7 +176,7 @@ mod tests {
     }
 
     fn urls(index: &Index, query: &str) -> Vec<String> {
-        let (hits, _) = index.search(&index.terms(query), 10);
+        let (hits, _) = index.search(&index.terms(query), 0, 10);
         hits.into_iter().map(|h| h.url).collect()
     }
 
@@ -230,8 +232,10 @@ mod tests {
             .map(|i| page(&format!("/p{i}"), "Shipping", "We ship parcels daily."))
             .collect();
         let index = Index::build(pages, Some("en"));
-        let (hits, total) = index.search(&index.terms("shipped"), 5);
+        let (hits, total) = index.search(&index.terms("shipped"), 0, 5);
         assert_eq!((hits.len(), total), (5, 30));
+        let (rest, _) = index.search(&index.terms("shipped"), 28, 5);
+        assert_eq!(rest.len(), 2, "the last page");
         assert_eq!(hits[0].snippet, "We ship parcels daily.");
         assert!(index.terms("?? --").is_empty());
     }

@@ -25,6 +25,11 @@ impl ActiveModelBehavior for ActiveModel {}
 /// Where a maintenance run is, as stored in `maintenance_runs.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[cfg_attr(
+    feature = "openapi",
+    derive(poem_openapi::Enum),
+    oai(rename_all = "lowercase")
+)]
 pub enum MaintenanceStatus {
     #[sea_orm(string_value = "queued")]
     Queued,

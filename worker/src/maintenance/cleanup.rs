@@ -14,10 +14,10 @@ use onboard_shared::{
     },
     jobs::{AnalysisJob, CleanupJob, MonitorJob, VerificationJob},
     logo_store::{LocalDir, LogoStore},
+    maintenance::CleanupReport,
     progress_feed::Notice,
 };
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
-use serde_json::{Value, json};
 use tracing::warn;
 
 use crate::context::JobContext;
@@ -25,7 +25,7 @@ use crate::context::JobContext;
 /// Rows deleted per statement, so a large backlog never holds a long lock.
 const BATCH: u64 = 500;
 
-pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
+pub async fn run(ctx: &JobContext) -> Result<CleanupReport, DbErr> {
     let idle_before =
         Utc::now() - chrono::Duration::from_std(ctx.config.guest_ttl).unwrap_or_default();
     let logos = LocalDir::for_config(&ctx.config);
@@ -116,13 +116,13 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
         .exec(&ctx.db)
         .await?
         .rows_affected;
-    Ok(json!({
-        "guestsDeleted": guests_deleted,
-        "opsSessionsExpired": ops_sessions_expired,
-        "maintenanceRunsPruned": maintenance_pruned,
-        "logoFilesDeleted": files_deleted,
-        "queueEntriesVacuumed": vacuumed,
-    }))
+    Ok(CleanupReport {
+        guests_deleted,
+        ops_sessions_expired,
+        maintenance_runs_pruned: maintenance_pruned,
+        logo_files_deleted: files_deleted,
+        queue_entries_vacuumed: vacuumed as u64,
+    })
 }
 
 /// An unreferenced file younger than this may be an upload whose row is being written.

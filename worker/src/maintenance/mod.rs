@@ -6,7 +6,11 @@ pub mod daily_stats;
 pub mod monitor;
 pub mod schedule;
 
-use onboard_shared::{jobs::MaintenanceKind, maintenance, telemetry::Chain};
+use onboard_shared::{
+    jobs::MaintenanceKind,
+    maintenance::{self, Report},
+    telemetry::Chain,
+};
 use sea_orm::DbErr;
 use tracing::{info, warn};
 
@@ -30,8 +34,8 @@ pub async fn run(
         return Ok(());
     }
     let result = match kind {
-        MaintenanceKind::Cleanup => cleanup::run(ctx).await,
-        MaintenanceKind::Monitor => monitor::run(ctx).await,
+        MaintenanceKind::Cleanup => cleanup::run(ctx).await.map(Report::Cleanup),
+        MaintenanceKind::Monitor => monitor::run(ctx).await.map(Report::Monitor),
     };
     let outcome = result.map_err(|e| {
         warn!(error = %Chain(&e), "maintenance run failed");

@@ -6,9 +6,17 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
-use onboard_shared::{entities::site_insight, onboarding::normalise_hex_color, untrusted};
+use onboard_shared::{
+    entities::site_insight,
+    insights::{
+        ChatFound, ColorRole, ColorSuggestion, FaqPair, Found, QualitySummary, SocialFound,
+        SupportChannels,
+    },
+    onboarding::normalise_hex_color,
+    untrusted,
+};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{
     crawl::fetch::Fetcher,
@@ -64,11 +72,11 @@ pub struct Findings {
     social: BTreeMap<String, (&'static str, String)>,
     help: BTreeMap<String, String>,
     forms: Vec<String>,
-    faq: Vec<Value>,
+    faq: Vec<FaqPair>,
     questions_seen: HashSet<String>,
-    categories: BTreeMap<&'static str, u32>,
-    languages: BTreeMap<String, u32>,
-    flags: BTreeMap<String, u32>,
+    categories: BTreeMap<&'static str, u64>,
+    languages: BTreeMap<String, u64>,
+    flags: BTreeMap<String, u64>,
     /// The first page's language: the home page's, when it was crawled.
     home_language: Option<String>,
     pages: usize,
@@ -114,8 +122,11 @@ impl Findings {
                 && self.faq.len() < MAX_FAQ_PAIRS
                 && self.questions_seen.insert(question.to_lowercase())
             {
-                self.faq
-                    .push(json!({"question": question, "answer": answer, "page": at}));
+                self.faq.push(FaqPair {
+                    question,
+                    answer,
+                    page: at.clone(),
+                });
             }
         }
         *self.categories.entry(a.category.as_str()).or_default() += 1;
@@ -148,26 +159,51 @@ impl Findings {
     ) -> Result<site_insight::Model, DbErr> {
         // The most confident colours: the first two become the primary and secondary
         // suggestions.
-        let colors: Vec<Value> = brand
+        let colors: Vec<ColorSuggestion> = brand
             .map(|b| b.colors.as_slice())
             .unwrap_or_default()
             .iter()
             .filter_map(|c| normalise_hex_color(&c.color).map(|color| (color, c)))
             .take(5)
             .enumerate()
-            .map(|(i, (color, c))| {
-                let role = match i {
-                    0 => "primary",
-                    1 => "secondary",
-                    _ => "other",
-                };
-                json!({"color": color, "source": c.source, "confidence": c.confidence, "role": role})
+            .map(|(i, (color, c))| ColorSuggestion {
+                color,
+                source: c.source.to_owned(),
+                confidence: c.confidence,
+                role: match i {
+                    0 => ColorRole::Primary,
+                    1 => ColorRole::Secondary,
+                    _ => ColorRole::Other,
+                },
             })
             .collect();
-        let found = |m: BTreeMap<String, String>| -> Value {
+        let found = |m: BTreeMap<String, String>| -> Vec<Found> {
             m.into_iter()
-                .map(|(value, page)| json!({"value": value, "page": page}))
+                .map(|(value, page)| Found { value, page })
                 .collect()
+        };
+        let channels = SupportChannels {
+            emails: found(self.emails),
+            phones: found(self.phones),
+            chat: self
+                .chat
+                .into_iter()
+                .map(|(provider, page)| ChatFound {
+                    provider: provider.to_owned(),
+                    page,
+                })
+                .collect(),
+            social: self
+                .social
+                .into_iter()
+                .map(|(url, (network, page))| SocialFound {
+                    network: network.to_owned(),
+                    url,
+                    page,
+                })
+                .collect(),
+            help_centres: found(self.help),
+            contact_forms: self.forms,
         };
         // The home page's language, else the most common one.
         let language = self.home_language.clone().or_else(|| {
@@ -176,40 +212,39 @@ impl Findings {
                 .max_by_key(|(_, n)| **n)
                 .map(|(l, _)| l.clone())
         });
-        let n = self.pages.max(1);
+        let n = self.pages.max(1) as u64;
+        let quality = QualitySummary {
+            pages: self.pages as u64,
+            mean_score: self.score_sum / n,
+            good_pages: u64::from(self.good),
+            flagged: self.flags,
+            mean_words: self.words as u64 / n,
+            languages: self.languages,
+        };
         site_insight::ActiveModel {
             run_id: Set(run_id),
             site_id: Set(site_id),
-            suggested_colors: Set(Value::Array(colors)),
+            suggested_colors: Set(json(&colors)),
             logo_url: Set(brand
                 .and_then(|b| b.logo.as_ref())
                 .and_then(|l| untrusted::http_url(&l.url, None))),
             favicon_url: Set(brand
                 .and_then(|b| b.favicon.as_deref())
                 .and_then(|f| untrusted::http_url(f, None))),
-            support_channels: Set(json!({
-                "emails": found(self.emails),
-                "phones": found(self.phones),
-                "chat": self.chat.into_iter().map(|(provider, page)| json!({"provider": provider, "page": page})).collect::<Vec<_>>(),
-                "social": self.social.into_iter().map(|(url, (network, page))| json!({"network": network, "url": url, "page": page})).collect::<Vec<_>>(),
-                "helpCentres": found(self.help),
-                "contactForms": self.forms,
-            })),
-            content_categories: Set(json!(self.categories)),
+            support_channels: Set(json(&channels)),
+            content_categories: Set(json(&self.categories)),
             language: Set(language),
-            quality_summary: Set(json!({
-                "pages": self.pages,
-                "meanScore": self.score_sum / n as u64,
-                "goodPages": self.good,
-                "flagged": self.flags,
-                "meanWords": self.words / n,
-                "languages": self.languages,
-            })),
-            faq_pairs: Set(Some(Value::Array(self.faq))),
+            quality_summary: Set(json(&quality)),
+            faq_pairs: Set(Some(json(&self.faq))),
             created_at: Set(Utc::now()),
             ..Default::default()
         }
         .insert(db)
         .await
     }
+}
+
+/// A shape as its JSON column stores it.
+fn json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("insight shapes serialise")
 }

@@ -17,16 +17,16 @@ pub mod maintenance_runs;
 pub mod stuck_runs;
 
 use chrono::Utc;
-use onboard_shared::metrics::{
-    COMPLETION_RATE, GUESTS_ABANDONED, RUNS_REENQUEUED, RUNS_RESET, RUNS_TIMED_OUT,
+use onboard_shared::{
+    maintenance::MonitorReport,
+    metrics::{COMPLETION_RATE, GUESTS_ABANDONED, RUNS_REENQUEUED, RUNS_RESET, RUNS_TIMED_OUT},
 };
 use sea_orm::DbErr;
-use serde_json::{Value, json};
 
 use super::{abandonment, daily_stats};
 use crate::context::JobContext;
 
-pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
+pub async fn run(ctx: &JobContext) -> Result<MonitorReport, DbErr> {
     let now = Utc::now();
     let jobs = &ctx.config.jobs;
 
@@ -45,18 +45,18 @@ pub async fn run(ctx: &JobContext) -> Result<Value, DbErr> {
     if let Some(rate) = completion.rate {
         metrics::gauge!(COMPLETION_RATE).set(rate);
     }
-    Ok(json!({
-        "runsReset": stuck.reset,
-        "runsFailed": stuck.failed,
-        "runsRepushed": lost.repushed,
-        "runsAdmitted": lost.admitted,
-        "maintenanceInterrupted": recovered.interrupted,
-        "maintenanceRepushed": recovered.repushed,
-        "maintenanceSuperseded": recovered.superseded,
-        "guestsStarted24h": completion.started,
-        "guestsCompleted24h": completion.completed,
-        "completionRate24h": completion.rate,
-        "guestsAbandoned": abandoned,
-        "statsDaysAggregated": stats_days,
-    }))
+    Ok(MonitorReport {
+        runs_reset: stuck.reset,
+        runs_failed: stuck.failed,
+        runs_repushed: lost.repushed,
+        runs_admitted: lost.admitted,
+        maintenance_interrupted: recovered.interrupted,
+        maintenance_repushed: recovered.repushed,
+        maintenance_superseded: recovered.superseded,
+        guests_started_24h: completion.started,
+        guests_completed_24h: completion.completed,
+        completion_rate_24h: completion.rate,
+        guests_abandoned: abandoned,
+        stats_days_aggregated: stats_days,
+    })
 }

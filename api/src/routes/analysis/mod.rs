@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use onboard_shared::{
     entities::{analysis_run, crawled_page, guest_session, site, site_insight},
     progress::{self, Step, StepName, StepStatus},
@@ -6,42 +6,61 @@ use onboard_shared::{
 };
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi,
+    ApiResponse, OpenApi,
     param::{Header, Path, Query},
-    payload::Json,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::Value;
 use uuid::Uuid;
 
-use std::net::IpAddr;
+use std::{collections::HashMap, net::IpAddr};
 
 use super::Tag;
 use crate::{
-    error::{ApiError, operation_errors},
+    error::{ApiError, ErrorCode, operation_errors},
     guest_access,
     guest_id::GuestId,
+    json::Json,
     rate_limit::ClientIp,
     state::AppState,
 };
 
+mod views;
+
+pub use views::*;
+
 operation_errors!(StartErrors {
-    NotFound = 404: "No guest session has this id.",
-    Conflict = 409: "The guest has not set a domain yet.",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    rate_limited: "`too_many_analyses`: the client address, or the domain, has as many \
+                   analyses under way as allowed; `rate_limited`: too many requests from this \
+                   address. Try again after `Retry-After` seconds.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Conflict = 409: "`domain_required`: the guest has not set a domain yet; \
+                     `analysis_conflict`: an analysis changed state while starting, try again.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 operation_errors!(ProgressErrors {
-    NotFound = 404: "No guest session has this id.",
-    Conflict = 409: "An analysis changed state while starting; poll again.",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    rate_limited: "`too_many_analyses`: starting the analysis lazily found the client \
+                   address or the domain at its bound; `rate_limited`: too many requests from \
+                   this address. Try again after `Retry-After` seconds.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Conflict = 409: "`analysis_conflict`: an analysis changed state while starting; poll \
+                     again.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 operation_errors!(CancelErrors {
-    NotFound = 404: "No guest session has this id, or no analysis of this guest has this id.",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id; \
+                  `invalid_id`: the analysis id is not a number.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id; `analysis_not_found`: \
+                     no analysis of this guest has this id.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 operation_errors!(ResultErrors {
-    NotFound = 404: "No guest session has this id, or no analysis of this guest has this id.",
-    Gone = 410: "The guest session has expired.",
+    bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id; \
+                  `invalid_id`: the analysis id is not a number.",
+    NotFound = 404: "`guest_not_found`: no guest session has this id; `analysis_not_found`: \
+                     no analysis of this guest has this id.",
+    Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 
 #[derive(Default)]
@@ -50,14 +69,6 @@ pub struct AnalysisApi;
 /// Pages listed in an analysis result, at most.
 const MAX_LISTED_PAGES: u64 = 500;
 
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct AnalysisStarted {
-    pub analysis_id: i64,
-    /// `queued`, `running`, …
-    pub status: String,
-}
-
 #[derive(ApiResponse)]
 pub enum StartResponse {
     /// The analysis is queued or already under way (starting is idempotent).
@@ -65,111 +76,46 @@ pub enum StartResponse {
     Accepted(Json<AnalysisStarted>),
 }
 
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct StepView {
-    /// `Domain Validation`, `Content Crawling`, `AI Processing` or `Integration Setup`.
-    pub name: String,
-    /// `pending`, `in_progress`, `completed`, `failed` or `skipped`.
-    pub status: String,
-    /// 0 to 100.
-    pub progress: u8,
-    pub detail: Option<String>,
-}
-
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct PageCounts {
-    pub discovered: i32,
-    pub crawled: i32,
-    pub failed: i32,
-    pub skipped: i32,
-}
-
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct ProgressView {
-    /// Absent until a domain is set.
-    pub analysis_id: Option<i64>,
-    /// `idle` before any analysis, else the run's status.
-    pub status: String,
-    pub steps: Vec<StepView>,
-    /// The mean of the steps' progress.
-    pub percent: u8,
-    /// 1-based index of the step under way; 0 before the first.
-    pub current_step: i16,
-    pub is_complete: bool,
-    pub is_analyzing: bool,
-    pub error: Option<String>,
-    /// Seconds: while crawling, from the pages left in the crawl budget at the observed
-    /// pace; otherwise from the elapsed time and the percentage.
-    pub estimated_time_remaining: Option<u64>,
-    pub pages: PageCounts,
-}
-
 #[derive(ApiResponse)]
 pub enum ProgressResponse {
     /// The progress, with an `ETag` to send back as `If-None-Match`.
     #[oai(status = 200)]
-    Ok(Json<ProgressView>, #[oai(header = "ETag")] String),
+    Ok(
+        Json<ProgressView>,
+        /// A weak validator of what the progress shows.
+        #[oai(header = "ETag")]
+        String,
+    ),
     /// Nothing changed since the `ETag` sent in `If-None-Match`.
     #[oai(status = 304)]
-    NotModified(#[oai(header = "ETag")] String),
+    NotModified(
+        /// The same validator.
+        #[oai(header = "ETag")]
+        String,
+    ),
 }
 
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct PageView {
-    pub url: String,
-    pub depth: i32,
-    pub status_code: Option<i32>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub language: Option<String>,
-    pub category: Option<String>,
-    pub word_count: i32,
-    pub quality_score: Option<i16>,
-    /// Why the page was not crawled, or failed.
-    pub skip_reason: Option<String>,
+#[derive(ApiResponse)]
+pub enum CancelResponse {
+    /// The analysis' status after the cancel: `cancelled`, or how it had already ended.
+    #[oai(status = 200)]
+    Ok(Json<AnalysisStarted>),
 }
 
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct InsightsView {
-    /// `[{color, source, confidence, role}]`
-    pub suggested_colors: Value,
-    pub logo_url: Option<String>,
-    pub favicon_url: Option<String>,
-    /// Emails, phones and other channels, each with the page it was found on.
-    pub support_channels: Value,
-    /// Category → page count.
-    pub content_categories: Value,
-    pub language: Option<String>,
-    pub quality: Value,
-    /// `[{question, answer, page}]` from the site's FAQ pages.
-    pub faq: Value,
-}
-
-#[derive(Object)]
-#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
-pub struct AnalysisResult {
-    pub analysis_id: i64,
-    pub domain: String,
-    pub status: String,
-    pub error: Option<String>,
-    pub queued_at: DateTime<Utc>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub pages: PageCounts,
-    /// Present once Integration Setup has run.
-    pub insights: Option<InsightsView>,
-    pub page_list: Vec<PageView>,
+#[derive(ApiResponse)]
+pub enum ResultResponse {
+    /// The analysis with its insights and its pages.
+    #[oai(status = 200)]
+    Ok(Json<AnalysisResult>),
 }
 
 #[OpenApi(tag = "Tag::Analysis")]
 impl AnalysisApi {
-    /// Start analysing the guest's domain. While an analysis is queued or running, this
-    /// returns that one.
+    /// Start analysing the guest's domain
+    ///
+    /// While an analysis is queued or running, this returns that one (starting is
+    /// idempotent). A new analysis is refused while the client address or the domain has
+    /// as many under way as the service allows.
     #[oai(
         path = "/api/onboarding/analysis",
         method = "post",
@@ -179,6 +125,7 @@ impl AnalysisApi {
         &self,
         state: Data<&AppState>,
         client: Data<&ClientIp>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
     ) -> Result<StartResponse, StartErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
@@ -186,8 +133,11 @@ impl AnalysisApi {
         Ok(StartResponse::Accepted(Json(AnalysisStarted::from(run))))
     }
 
-    /// Live progress of the guest's latest analysis; polled by the UI every 2 seconds.
-    /// Starts an analysis when a domain is set and none exists yet.
+    /// Live progress of the guest's latest analysis
+    ///
+    /// Polled by the UI every 2 seconds; send the last `ETag` as `If-None-Match` to get a
+    /// 304 while nothing changed. Starts an analysis when a domain is set and none exists
+    /// yet.
     #[oai(
         path = "/api/onboarding/progress-steps",
         method = "get",
@@ -197,8 +147,11 @@ impl AnalysisApi {
         &self,
         state: Data<&AppState>,
         client: Data<&ClientIp>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
-        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+        /// The `ETag` of the last answer.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
     ) -> Result<ProgressResponse, ProgressErrors> {
         // Most polls are answered from memory; see `progress_cache`.
         let cached = state
@@ -243,8 +196,10 @@ impl AnalysisApi {
         Ok(ProgressResponse::Ok(Json(view), etag))
     }
 
-    /// Cancel an analysis of this guest. A queued or running analysis ends `cancelled`
-    /// within seconds; a finished one is left as it is. Answers the analysis' status.
+    /// Cancel an analysis of this guest
+    ///
+    /// A queued or running analysis ends `cancelled` within seconds; a finished one is left
+    /// as it is. Answers the analysis' status.
     #[oai(
         path = "/api/onboarding/analysis/:id",
         method = "delete",
@@ -253,9 +208,11 @@ impl AnalysisApi {
     async fn cancel(
         &self,
         state: Data<&AppState>,
+        /// The analysis' id.
         id: Path<i64>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
-    ) -> Result<Json<AnalysisStarted>, CancelErrors> {
+    ) -> Result<CancelResponse, CancelErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         if runs::cancel::cancel_active(&state.db, guest.uuid, Some(id.0), "Cancelled by the user")
             .await?
@@ -264,10 +221,14 @@ impl AnalysisApi {
             state.progress_changed(guest.uuid).await;
         }
         let run = guest_run(&state, guest.uuid, id.0).await?;
-        Ok(Json(AnalysisStarted::from(run)))
+        Ok(CancelResponse::Ok(Json(AnalysisStarted::from(run))))
     }
 
-    /// The result of an analysis of this guest: insights, quality and the pages.
+    /// The result of an analysis of this guest
+    ///
+    /// What it found (brand colours, logo, support channels, categories, language, FAQ
+    /// pairs, the quality of the pages) and every URL it recorded with why it was skipped
+    /// or failed.
     #[oai(
         path = "/api/onboarding/analysis/:id",
         method = "get",
@@ -276,9 +237,11 @@ impl AnalysisApi {
     async fn result(
         &self,
         state: Data<&AppState>,
+        /// The analysis' id.
         id: Path<i64>,
+        /// The guest session's id (a version-4 UUID).
         user_uuid: Query<GuestId>,
-    ) -> Result<Json<AnalysisResult>, ResultErrors> {
+    ) -> Result<ResultResponse, ResultErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
         let db = &state.db;
         let run = guest_run(&state, guest.uuid, id.0).await?;
@@ -291,24 +254,19 @@ impl AnalysisApi {
             .filter(site_insight::Column::RunId.eq(run.id))
             .one(db)
             .await?
-            .map(|i| InsightsView {
-                suggested_colors: i.suggested_colors,
-                logo_url: i.logo_url,
-                favicon_url: i.favicon_url,
-                support_channels: i.support_channels,
-                content_categories: i.content_categories,
-                language: i.language,
-                quality: i.quality_summary,
-                faq: i.faq_pairs.unwrap_or_else(|| Value::Array(Vec::new())),
-            });
-        let page_list = crawled_page::Entity::find()
+            .map(InsightsView::of);
+        let rows = crawled_page::Entity::find()
             .filter(crawled_page::Column::RunId.eq(run.id))
             .order_by_asc(crawled_page::Column::Id)
             .limit(MAX_LISTED_PAGES)
             .all(db)
-            .await?
+            .await?;
+        // A duplicate names the URL of its original, which the crawl recorded before it.
+        let urls: HashMap<i64, String> = rows.iter().map(|p| (p.id, p.url.clone())).collect();
+        let page_list = rows
             .into_iter()
             .map(|p| PageView {
+                duplicate_of: p.duplicate_of.and_then(|id| urls.get(&id).cloned()),
                 url: p.url,
                 depth: p.depth,
                 status_code: p.status_code,
@@ -321,18 +279,18 @@ impl AnalysisApi {
                 skip_reason: p.skip_reason,
             })
             .collect();
-        Ok(Json(AnalysisResult {
+        Ok(ResultResponse::Ok(Json(AnalysisResult {
             analysis_id: run.id,
             domain,
             pages: counts(&run),
-            status: run.status.as_str().to_owned(),
+            status: run.status.into(),
             error: run.error_message,
             queued_at: run.queued_at,
             started_at: run.started_at,
             completed_at: run.completed_at,
             insights,
             page_list,
-        }))
+        })))
     }
 }
 
@@ -340,7 +298,7 @@ impl From<analysis_run::Model> for AnalysisStarted {
     fn from(run: analysis_run::Model) -> Self {
         AnalysisStarted {
             analysis_id: run.id,
-            status: run.status.as_str().to_owned(),
+            status: run.status.into(),
         }
     }
 }
@@ -355,7 +313,7 @@ async fn guest_run(
         .await?
         .ok_or_else(|| {
             ApiError::not_found(
-                "analysis_not_found",
+                ErrorCode::AnalysisNotFound,
                 format!("No analysis {id} for this guest"),
             )
         })
@@ -395,8 +353,8 @@ fn step_views(steps: Vec<Step>) -> Vec<StepView> {
     steps
         .into_iter()
         .map(|s| StepView {
-            name: s.name,
-            status: s.status.as_str().to_owned(),
+            name: AnalysisStep::of_label(&s.name),
+            status: s.status.into(),
             progress: s.progress,
             detail: s.detail,
         })
@@ -412,7 +370,7 @@ fn etag_of(run: &analysis_run::Model) -> String {
 fn idle_view() -> ProgressView {
     ProgressView {
         analysis_id: None,
-        status: "idle".into(),
+        status: ProgressStatus::Idle,
         steps: step_views(progress::initial_steps()),
         percent: 0,
         current_step: 0,
@@ -448,7 +406,7 @@ fn progress_view(run: &analysis_run::Model, steps: &[Step], crawl_budget: usize)
     };
     ProgressView {
         analysis_id: Some(run.id),
-        status: run.status.as_str().to_owned(),
+        status: run.status.into(),
         steps: step_views(steps.to_vec()),
         percent,
         current_step: run.current_step,

@@ -5,9 +5,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr, sea_query::Expr,
 };
 use serde_json::Value;
+
+pub mod report;
+
+pub use report::{CleanupReport, MonitorReport, Report};
 
 use crate::{
     entities::maintenance_run::{self, Column},
@@ -92,10 +96,10 @@ pub async fn claim<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool, DbErr> {
 pub async fn finish<C: ConnectionTrait>(
     db: &C,
     id: i64,
-    outcome: Result<Value, String>,
+    outcome: Result<Report, String>,
 ) -> Result<(), DbErr> {
     let (status, report, error) = match outcome {
-        Ok(report) => (MaintenanceStatus::Succeeded, report, None),
+        Ok(report) => (MaintenanceStatus::Succeeded, report.to_value(), None),
         Err(error) => (
             MaintenanceStatus::Failed,
             Value::Object(Default::default()),
@@ -179,11 +183,29 @@ pub async fn oldest_queued_at<C: ConnectionTrait>(
 pub async fn recent<C: ConnectionTrait>(
     db: &C,
     kind: Option<MaintenanceKind>,
+    offset: u64,
     limit: u64,
 ) -> Result<Vec<maintenance_run::Model>, DbErr> {
-    let mut query = maintenance_run::Entity::find();
-    if let Some(kind) = kind {
-        query = query.filter(Column::Kind.eq(kind));
+    of_kind(kind)
+        .order_by_desc(Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// How many runs (of one kind, when given) there are.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    kind: Option<MaintenanceKind>,
+) -> Result<u64, DbErr> {
+    of_kind(kind).count(db).await
+}
+
+fn of_kind(kind: Option<MaintenanceKind>) -> sea_orm::Select<maintenance_run::Entity> {
+    let query = maintenance_run::Entity::find();
+    match kind {
+        Some(kind) => query.filter(Column::Kind.eq(kind)),
+        None => query,
     }
-    query.order_by_desc(Column::Id).limit(limit).all(db).await
 }
