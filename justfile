@@ -51,3 +51,7 @@ bench what="crawl":
 # schemathesis against the running api's own spec (all checks, fixed seed).
 fuzz:
     bash scripts/fuzz.sh
+
+# Lint openapi.yaml, generate the TypeScript and Python clients and walk the flow with both.
+clients:
+    bash clients/check.sh
