@@ -48,7 +48,7 @@ operation_errors!(RunErrors {
 });
 operation_errors!(ListRunsErrors {
     bad_request: "`invalid_kind`: the kind is not `cleanup` or `monitor`; `invalid_limit`: \
-                  not a number from 1 to 100; `invalid_offset`: not a number from 0.",
+                  not a number from 1 to 100; `invalid_offset`: not a number from 0 to 1000000.",
     Unauthorized = 401: "`unauthorized`: no bearer token was sent.",
     Forbidden = 403: "`invalid_admin_token`: the bearer token is not the admin token; \
                       `ops_disabled`: the service has no admin token, so the ops API is off.",
@@ -278,7 +278,8 @@ impl OpsApi {
         /// Runs to list, 1-100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u64>>,
-        /// Runs to skip, newest first (default 0): the `nextOffset` of the previous page.
+        /// Runs to skip, 0-1000000 (default 0): the `nextOffset` of the previous page.
+        #[oai(validator(minimum(value = "0"), maximum(value = "1000000")))]
         offset: Query<Option<u64>>,
     ) -> Result<Json<MaintenanceRuns>, ListRunsErrors> {
         auth.check(&state)?;
