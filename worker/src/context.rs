@@ -34,6 +34,9 @@ pub struct JobContext {
     /// Jobs whose handler failed since this process started (the queue retries them; the
     /// test harness fails a test that leaves any).
     pub failed_jobs: std::sync::atomic::AtomicU64,
+    /// Turns for writing a batch of page rows: one at a time per process (see
+    /// `pipeline::store`).
+    pub page_writes: Arc<tokio::sync::Semaphore>,
 }
 
 impl JobContext {
@@ -45,6 +48,7 @@ impl JobContext {
         onboard_shared::metrics::handle();
         Ok(Self {
             fetcher: Fetcher::new(&config.crawl)?,
+            page_writes: Arc::new(tokio::sync::Semaphore::new(1)),
             content_selectors: Arc::new(SiteSelectors::compile(&config.crawl.content_selectors)?),
             db,
             queue,

@@ -221,7 +221,7 @@ async fn steps(
     progress
         .start(StepName::ContentCrawling, "Finding pages")
         .await?;
-    let mut writer = PageWriter::start(ctx.db.clone(), run.id).await?;
+    let mut writer = PageWriter::start(ctx.db.clone(), ctx.page_writes.clone(), run.id).await?;
     crawl_with_progress(ctx, home, progress, &mut writer).await?;
     // A site whose robots.txt shuts us out is not analysed: nothing to try again.
     if writer.shut_out_by_robots() {
