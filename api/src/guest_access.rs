@@ -1,14 +1,13 @@
 //! A guest-scoped request names its guest by a v4 UUID ([`GuestId`]); the session must exist and be
-//! unexpired. Activity slides the expiry forward, written at most once a minute so the
-//! 2-second progress poll stays a read.
+//! unexpired. Activity slides the expiry forward, written off the request path at most once
+//! a minute (`guest_activity`), so the 2-second progress poll stays a read.
 
-use chrono::{Duration, Utc};
 use onboard_shared::entities::guest_session;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::EntityTrait;
 
-use crate::{error::ApiError, error::ErrorCode, guest_id::GuestId, state::AppState};
-
-const TOUCH_EVERY: Duration = Duration::seconds(60);
+use crate::{
+    error::ApiError, error::ErrorCode, guest_activity::Seen, guest_id::GuestId, state::AppState,
+};
 
 pub async fn find(state: &AppState, id: GuestId) -> Result<guest_session::Model, ApiError> {
     let uuid = id.0;
@@ -20,46 +19,24 @@ pub async fn find(state: &AppState, id: GuestId) -> Result<guest_session::Model,
         })
 }
 
-/// The guest, if it exists and has not expired; its activity is recorded.
+/// The guest, if it exists and has not expired; its activity is noted (see
+/// `guest_activity`).
 pub async fn active(state: &AppState, id: GuestId) -> Result<guest_session::Model, ApiError> {
-    let mut guest = find(state, id).await?;
-    let now = Utc::now();
-    if guest.expires_at <= now {
-        return Err(ApiError::gone(
+    let guest = find(state, id).await?;
+    match state.activity.seen(&guest) {
+        Some(seen) => Ok(with(guest, seen)),
+        None => Err(ApiError::gone(
             ErrorCode::GuestExpired,
             "This guest session has expired; start a new one with POST /api/guest",
-        ));
+        )),
     }
-    if now - guest.last_activity_at >= TOUCH_EVERY {
-        guest = touch(state, guest).await?;
-    }
-    Ok(guest)
 }
 
-/// Whether a guest read a moment ago can stand in for a fresh read: unexpired, with its
-/// activity recorded recently enough.
-pub fn still_fresh(guest: &guest_session::Model) -> bool {
-    let now = Utc::now();
-    guest.expires_at > now && now - guest.last_activity_at < TOUCH_EVERY
-}
-
-pub async fn touch(
-    state: &AppState,
-    guest: guest_session::Model,
-) -> Result<guest_session::Model, ApiError> {
-    let now = Utc::now();
-    let expires_at = now + Duration::from_std(state.config.guest_ttl).unwrap_or_default();
-    guest_session::Entity::update(guest_session::ActiveModel {
-        uuid: Set(guest.uuid),
-        last_activity_at: Set(now),
-        expires_at: Set(expires_at),
-        ..Default::default()
-    })
-    .exec(&state.db)
-    .await?;
-    Ok(guest_session::Model {
-        last_activity_at: now,
-        expires_at,
+/// The guest as this process knows it: its row with the activity noted since.
+pub fn with(guest: guest_session::Model, seen: Seen) -> guest_session::Model {
+    guest_session::Model {
+        last_activity_at: seen.last_activity_at,
+        expires_at: seen.expires_at,
         ..guest
-    })
+    }
 }

@@ -10,6 +10,7 @@ mod cors;
 mod day;
 pub mod error;
 mod guest_access;
+pub mod guest_activity;
 mod guest_id;
 mod input_errors;
 mod json;
@@ -148,8 +149,16 @@ pub async fn bind(
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .unwrap_or(addr);
+    let activity = state.activity.clone();
     let server = Server::new_with_acceptor(acceptor)
         .idle_timeout(state.config.http_idle_timeout)
         .run_with_graceful_shutdown(app(state), shutdown, Some(Duration::from_secs(10)));
-    Ok((local, server))
+    Ok((local, async move {
+        let served = server.await;
+        // The activity the last requests noted, before the process goes.
+        if let Err(e) = activity.flush().await {
+            tracing::warn!(error = %e, "writing guest activity at shutdown failed");
+        }
+        served
+    }))
 }

@@ -1,11 +1,11 @@
-//! What every handler reads: the database, the queue and the configuration.
+//! What every handler reads: the database, the queue, the configuration and the caches.
 
 use std::sync::Arc;
 
 use onboard_shared::{Config, JobQueue, logo_store::LocalDir};
 use sea_orm::DatabaseConnection;
 
-use crate::{progress_cache::ProgressCache, search};
+use crate::{guest_activity::Activity, progress_cache::ProgressCache, search};
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -14,6 +14,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub logos: LocalDir,
     pub progress: Arc<ProgressCache>,
+    pub activity: Arc<Activity>,
     pub search: Arc<search::Indexes>,
 }
 
@@ -23,7 +24,9 @@ impl AppState {
         let logos = LocalDir::for_config(&config);
         let search_budget = config.limits.search_cache_bytes;
         let progress = ProgressCache::new(queue.progress_feed().clone());
+        let activity = Activity::new(db.clone(), config.guest_ttl);
         Self {
+            activity,
             db,
             queue,
             config,

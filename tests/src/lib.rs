@@ -43,6 +43,8 @@ pub struct TestApp {
     /// With [`TestAppBuilder::proxied`]: the proxies to PostgreSQL, then Redis, as configured.
     pub proxies: Vec<proxy::Proxy>,
     stop: CancellationToken,
+    /// Stops only the api's server (a child of `stop`), and the server's task.
+    api: (CancellationToken, Option<JoinHandle<std::io::Result<()>>>),
     workers: Vec<(CancellationToken, Option<JoinHandle<()>>)>,
     /// The contexts of the worker pools started here, for the jobs that failed in them.
     contexts: Vec<Arc<JobContext>>,
@@ -141,13 +143,14 @@ impl TestAppBuilder {
         let stop = CancellationToken::new();
 
         let state = onboard_api::AppState::new(db.clone(), queue.clone(), config.clone());
+        let api_stop = stop.child_token();
         let (addr, server) = onboard_api::bind("127.0.0.1:0".parse().unwrap(), state, {
-            let stop = stop.clone();
+            let stop = api_stop.clone();
             async move { stop.cancelled().await }
         })
         .await
         .expect("bind api");
-        tokio::spawn(server);
+        let api = (api_stop, Some(tokio::spawn(server)));
 
         let mut app = TestApp {
             addr,
@@ -161,6 +164,7 @@ impl TestAppBuilder {
             vars,
             proxies,
             stop,
+            api,
             workers: Vec::new(),
             contexts: Vec::new(),
             data_dir,
@@ -191,6 +195,18 @@ impl TestApp {
     pub fn job_context(&self) -> JobContext {
         JobContext::new(self.db.clone(), self.queue.clone(), self.config.clone())
             .expect("job context")
+    }
+
+    /// Stops the api's server as a shutdown signal would, and waits until it has stopped.
+    pub async fn stop_api(&mut self) {
+        self.api.0.cancel();
+        if let Some(server) = self.api.1.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(15), server)
+                .await
+                .expect("the api stopped in time")
+                .expect("the api's task")
+                .expect("the api served");
+        }
     }
 
     /// Starts a set of worker pools (as one worker process would); returns its index.

@@ -152,11 +152,13 @@ impl GuestApi {
         /// The guest session's id (a version-4 UUID).
         uuid: Path<GuestId>,
     ) -> Result<GetGuestResponse, GetGuestErrors> {
-        let mut guest = guest_access::find(&state, uuid.0).await?;
-        let valid = guest.expires_at > Utc::now();
-        if valid {
-            guest = guest_access::touch(&state, guest).await?;
-        }
+        let guest = guest_access::find(&state, uuid.0).await?;
+        let seen = state.activity.seen(&guest);
+        let valid = seen.is_some();
+        let guest = match seen {
+            Some(seen) => guest_access::with(guest, seen),
+            None => guest,
+        };
         Ok(GetGuestResponse::Ok(Json(GuestStatus {
             valid,
             expires_at: guest.expires_at,

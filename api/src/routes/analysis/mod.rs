@@ -157,7 +157,7 @@ impl AnalysisApi {
         let cached = state
             .progress
             .get(user_uuid.0.0)
-            .filter(|hit| guest_access::still_fresh(&hit.guest));
+            .filter(|hit| state.activity.seen(&hit.guest).is_some());
         let (loaded, loaded_steps);
         let (run, steps) = match &cached {
             Some(hit) => (hit.run.as_ref(), hit.steps.as_slice()),
