@@ -94,7 +94,6 @@ TIMELINE = os.environ.get("TIMELINE")
 def sample_cpu(path, stop, database=None):
     """CPU seconds per process name, and with PostgreSQL what its sessions wait on, every
     100 ms, until `stop` is set (with TIMELINE)."""
-    import threading  # noqa: F401  (run in a thread by the caller)
     tick = os.sysconf("SC_CLK_TCK")
     with open(path, "w") as out:
         while not stop.is_set():
