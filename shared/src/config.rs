@@ -32,6 +32,9 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Origins the onboarding UI may call from, besides the registered sites' own.
     pub cors_origins: Vec<String>,
+    /// Origins that may show the reference onboarding page at `/` in a frame
+    /// (`frame-ancestors`); none by default.
+    pub embed_origins: Vec<Origin>,
     /// Requests per minute per client IP: reads (GET, the progress poll) and writes.
     pub rate_limit_reads: u32,
     pub rate_limit_writes: u32,
@@ -77,6 +80,30 @@ impl FromStr for CookieSecure {
             "false" | "never" => Ok(CookieSecure::Never),
             _ => Err("expected auto, true or false".into()),
         }
+    }
+}
+
+/// A web origin (`https://app.example.com`, a port if not the scheme's own), as a CSP
+/// source names it: parsed, so nothing but an origin can reach a response header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Origin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(s).map_err(|e| e.to_string())?;
+        let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+        if !matches!(url.scheme(), "http" | "https") || !bare || !url.username().is_empty() {
+            return Err("expected an origin such as https://app.example.com".into());
+        }
+        Ok(Origin(url.origin().ascii_serialization()))
     }
 }
 
@@ -223,6 +250,7 @@ impl Config {
                 .into_iter()
                 .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
                 .collect(),
+            embed_origins: vars.list("ONBOARD_EMBED_ORIGINS")?,
             worker_metrics_listen: vars.parsed(
                 "ONBOARD_WORKER_METRICS_LISTEN",
                 "127.0.0.1:9091".parse().unwrap(),
@@ -471,5 +499,30 @@ mod tests {
         );
         let error = Config::from_vars([("ONBOARD_CONTENT_SELECTORS", "acme.test")]).unwrap_err();
         assert_eq!(error.name, "ONBOARD_CONTENT_SELECTORS");
+    }
+
+    #[test]
+    fn embedding_origins_are_origins_and_nothing_else() {
+        let config = Config::from_vars([(
+            "ONBOARD_EMBED_ORIGINS",
+            "https://App.Example.com/, http://127.0.0.1:3000",
+        )])
+        .unwrap();
+        let origins: Vec<&str> = config.embed_origins.iter().map(Origin::as_str).collect();
+        assert_eq!(
+            origins,
+            ["https://app.example.com", "http://127.0.0.1:3000"]
+        );
+        // A path, a wildcard or a policy smuggled into the header is refused at start.
+        for bad in [
+            "https://app.example.com/page",
+            "*",
+            "https://a.test; script-src *",
+            "javascript:alert(1)",
+            "https://user@a.test",
+        ] {
+            let error = Config::from_vars([("ONBOARD_EMBED_ORIGINS", bad)]).unwrap_err();
+            assert_eq!(error.name, "ONBOARD_EMBED_ORIGINS", "{bad}");
+        }
     }
 }
