@@ -18,6 +18,7 @@ mod logo_check;
 mod no_null;
 mod nullable;
 mod observe;
+mod onboarding_page;
 mod ops_page;
 mod progress_cache;
 mod rate_limit;
@@ -113,9 +114,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         state.config.rate_limit_writes,
         state.config.trusted_proxies.clone(),
     );
-    ops_page::add_routes(Route::new().nest("/", api))
+    onboarding_page::add_routes(ops_page::add_routes(Route::new().nest("/", api)))
         .at("/openapi.yaml", get(spec).data(yaml))
         .nest("/docs", docs)
+        .around(onboarding_page::at_root)
         .data(state)
         .around(move |ep, req| input_errors::explain(ep, req, schemas.clone()))
         .around(move |ep, req| body_limit::limit(ep, req, max_body))
