@@ -2,9 +2,10 @@
 # The clients check (`just clients`, and CI after the Rust suites): lint openapi.yaml with
 # Redocly, generate the TypeScript client (openapi-typescript + openapi-fetch) and the
 # Python client (openapi-python-client) from it, compile the TypeScript flow with
-# `tsc --strict`, then run both flows against the api started on the embedded default and a
-# local website. Tools are pinned: npm ones in package.json (installed into node_modules),
-# PyPI ones below (installed into .venv); both folders are ignored and reused.
+# `tsc --strict` and type-check the reference page at `/` with `tsc --checkJs`, then run
+# both flows against the api started on the embedded default and a local website. Tools
+# are pinned: npm ones in package.json (installed into node_modules), PyPI ones below
+# (installed into .venv); both folders are ignored and reused.
 set -euo pipefail
 cd "$(dirname "$0")"
 OPENAPI_PYTHON_CLIENT=0.29.1
@@ -42,6 +43,24 @@ if grep -n '@ts-' typescript/flow.ts \
   exit 1
 fi
 npx tsc -p typescript
+
+echo "== clients: the reference page (tsc --checkJs --strict)"
+# The page at `/` is plain ES modules with JSDoc types over the same generated types; it
+# serves a copy of openapi-fetch, which must be the pinned package's file unchanged.
+PAGE=../api/src/onboarding_page/assets
+if ! cmp -s node_modules/openapi-fetch/dist/index.mjs "$PAGE/vendor/openapi-fetch.mjs"; then
+  echo "$PAGE/vendor/openapi-fetch.mjs differs from the pinned openapi-fetch; copy" \
+    "node_modules/openapi-fetch/dist/index.mjs there" >&2
+  exit 1
+fi
+# No escape from the types: no @ts- directive, no JSDoc cast `/** @type {T} */ (x)`, no
+# `any` in a JSDoc type.
+if grep -nE '@ts-|\*/ *\(|\{[^}]*\bany\b[^}]*\}' "$PAGE"/*.js; then
+  echo "the reference page escapes the generated types" >&2
+  exit 1
+fi
+npx tsc -p "$PAGE"
+npx prettier --check "$PAGE"/*.js "$PAGE"/*.css "$PAGE"/*.html
 
 echo "== clients: run both flows against the api on the embedded default"
 cargo build -q -p onboard-api

@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set, on PostgreSQL and Redis. [`TestSite`]
 //! serves a website from inside the test and records every request it receives.
 
+pub mod browser;
 pub mod proxy;
 pub mod site;
 
