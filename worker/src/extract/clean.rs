@@ -73,14 +73,15 @@ fn boilerplate_role(role: &str) -> bool {
 /// What one lower-case word of a class or id (split at spaces, `-` and `_`) marks.
 fn by_word(word: &str) -> Option<Kind> {
     match word {
+        // A class word is never proof on its own: a theme may put it on the element that
+        // wraps the whole page (`div.m-advertisement-off-canvas--pusher`), so every word
+        // marks furniture, which the DOM stage keeps when it holds most of the page. "ads"
+        // and "subscribe" also name classified listings and paywalled article bodies,
+        // "footer" and "sidebar" content wrappers in some themes.
         "breadcrumb" | "breadcrumbs" | "cookie" | "cookies" | "consent" | "gdpr" | "newsletter"
-        | "advert" | "advertisement" | "adsbygoogle" => Some(Kind::Boilerplate),
-        // "ads" and "subscribe" also name classified listings and paywalled article bodies,
-        // "footer" and "sidebar" content wrappers in some themes: the DOM stage measures.
-        "footer" | "sidebar" | "subscribe" | "subscription" | "signup" | "ads" | "sponsored"
-        | "popup" | "modal" | "skip" | "masthead" | "topbar" | "disclaimer" => {
-            Some(Kind::Furniture)
-        }
+        | "advert" | "advertisement" | "adsbygoogle" | "footer" | "sidebar" | "subscribe"
+        | "subscription" | "signup" | "ads" | "sponsored" | "popup" | "modal" | "skip"
+        | "masthead" | "topbar" | "disclaimer" => Some(Kind::Furniture),
         // A "menu" class is also found on content wrappers, a "share" one on an article's
         // body: furniture only when the element is mostly links.
         "nav" | "navbar" | "navigation" | "menu" | "submenu" | "megamenu" | "share" | "sharing"

@@ -185,4 +185,41 @@ mod tests {
         assert_eq!(page.title.as_deref(), Some("Deep"));
         assert_eq!(page.content.text, "At the bottom of it all.");
     }
+
+    #[test]
+    fn a_head_that_is_never_closed_ends_at_the_body() {
+        let html = "<html><head><title>Reference</title><meta name=description content=Ref>\
+                    <body><h1>Functions</h1><p>Every function the library offers, with the \
+                    arguments it takes and what it returns.</p></body></html>";
+        let page = analyse(html, &base(), None, &[]);
+        assert_eq!(page.title.as_deref(), Some("Reference"));
+        assert!(
+            page.content.text.contains("Every function the library offers"),
+            "{:?}",
+            page.content.text
+        );
+        assert!(!page.content.text.contains("Reference"));
+    }
+
+    #[test]
+    fn a_boilerplate_class_word_on_the_page_wrapper_keeps_the_page() {
+        let article = "<p>Our widgets are made by hand in a small workshop, tested one by one \
+                       and shipped within two days of your order, wherever you live.</p>"
+            .repeat(6);
+        let html = format!(
+            "<html><head><title>Widgets</title></head><body>\
+             <div class=\"m-advertisement-off-canvas--pusher\">\
+             <nav><a href=/>Home</a> <a href=/shop>Shop</a></nav>\
+             <h1>How we make widgets</h1>{article}\
+             <div class=\"advertisement\">Buy the Widget Pro now</div></div></body></html>"
+        );
+        let page = analyse(&html, &base(), None, &[]);
+        assert!(
+            page.content.text.contains("made by hand in a small workshop"),
+            "{:?}",
+            page.content.text
+        );
+        // The small advertisement inside it is still furniture.
+        assert!(!page.content.text.contains("Widget Pro"), "{:?}", page.content.text);
+    }
 }
