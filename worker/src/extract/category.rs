@@ -137,6 +137,55 @@ const WORDS: &[(Category, &[&str])] = &[
     ),
 ];
 
+/// Words that name a category only with a second sign of it ("15.3. Parallel Plans" is no
+/// pricing page, "Open questions" no FAQ): the other of URL and title naming the same
+/// category, or the content (prices, question/answer pairs).
+const WEAK: &[&str] = &[
+    "plans",
+    "price",
+    "prices",
+    "questions",
+    "features",
+    "solutions",
+    "mission",
+    "team",
+    "stories",
+    "posts",
+    "article",
+    "articles",
+];
+
+/// The category a source names, and whether only by a weak word. A strong word wins over
+/// a weak one of a category that comes first.
+fn named_by(matches: impl Fn(&str) -> bool) -> Option<(Category, bool)> {
+    let mut weak = None;
+    for (category, words) in WORDS {
+        for word in *words {
+            if matches(word) {
+                if !WEAK.contains(word) {
+                    return Some((*category, false));
+                }
+                weak.get_or_insert((*category, true));
+            }
+        }
+    }
+    weak
+}
+
+/// A price in the text: a currency sign next to a digit.
+fn has_price(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices(['$', '€', '£']).any(|(i, sign)| {
+        let after = bytes.get(i + sign.len()).is_some_and(u8::is_ascii_digit);
+        let before = i > 0
+            && bytes[..i]
+                .trim_ascii_end()
+                .last()
+                .is_some_and(u8::is_ascii_digit);
+        after || before
+    })
+}
+
 /// What the category is decided from.
 pub struct Input<'a> {
     pub url: &'a Url,
@@ -180,36 +229,42 @@ pub fn categorise(input: &Input) -> Category {
         .host_str()
         .and_then(|h| h.split('.').next())
         .is_some_and(|h| matches!(h, "help" | "support" | "docs" | "kb"));
-    if let Some(category) = WORDS
-        .iter()
-        .find(|(_, words)| words.iter().any(|w| segments.contains(w)))
-        .map(|(c, _)| *c)
-    {
-        return category;
-    }
+    let by_url = named_by(|w| segments.contains(&w));
     // The title and the first heading, whole phrases.
     let named = |s: &str| {
         let s = s.to_lowercase();
-        WORDS
-            .iter()
-            .find(|(_, words)| {
-                words.iter().any(|w| {
-                    s.split(|c: char| !c.is_alphanumeric() && c != '-')
-                        .any(|part| part == *w)
-                        || (w.contains(' ') && s.contains(w))
-                })
-            })
-            .map(|(c, _)| *c)
+        named_by(|w| {
+            s.split(|c: char| !c.is_alphanumeric() && c != '-')
+                .any(|part| part == w)
+                || (w.contains(' ') && s.contains(w))
+        })
     };
     let title_part = input
         .title
         .map(|t| t.split(['|', '–', '—', ':']).next().unwrap_or(t));
-    if let Some(category) = title_part
+    let by_title = title_part
         .into_iter()
         .chain(input.headings.first().map(String::as_str))
-        .find_map(named)
-    {
-        return category;
+        .find_map(named);
+    // A strong word decides, the URL's before the title's.
+    for found in [by_url, by_title] {
+        if let Some((category, false)) = found {
+            return category;
+        }
+    }
+    for (found, other) in [(by_url, by_title), (by_title, by_url)] {
+        let Some((category, true)) = found else {
+            continue;
+        };
+        let seconded = other.is_some_and(|(c, _)| c == category)
+            || match category {
+                Category::Pricing => has_price(input.text),
+                Category::Faq => input.faq_pairs >= 1,
+                _ => false,
+            };
+        if seconded {
+            return category;
+        }
     }
     if help_host {
         return Category::Help;
@@ -258,11 +313,16 @@ pub fn faq_pairs(doc: &Html, metadata: &Metadata) -> Vec<(String, String)> {
     if pairs.is_empty() {
         for heading in doc.select(&HEADINGS) {
             let question = squash(heading.text());
+            // A documentation generator's permalink mark after the question ("…?¶").
+            let question = question
+                .trim_end_matches(|c: char| {
+                    matches!(c, '¶' | '§' | '#' | '🔗') || c.is_whitespace()
+                })
+                .to_owned();
             if !question.ends_with('?') {
                 continue;
             }
-            let answer = following_text(heading);
-            if !answer.is_empty() {
+            if let Some(answer) = following_prose(heading) {
                 pairs.push((question, answer));
             }
         }
@@ -270,9 +330,13 @@ pub fn faq_pairs(doc: &Html, metadata: &Metadata) -> Vec<(String, String)> {
     pairs
 }
 
-/// The text of the siblings after a heading, up to the next heading.
-fn following_text(heading: ElementRef) -> String {
+static LINKS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a").expect("static"));
+
+/// The text of the siblings after a heading, up to the next heading, when it is prose: a
+/// chapter heading ending in "?" followed by its table of contents answers nothing.
+fn following_prose(heading: ElementRef) -> Option<String> {
     let mut parts = Vec::new();
+    let mut linked = 0;
     for sibling in heading.next_siblings().filter_map(ElementRef::wrap) {
         if matches!(
             sibling.value().name(),
@@ -280,9 +344,20 @@ fn following_text(heading: ElementRef) -> String {
         ) {
             break;
         }
+        linked += sibling
+            .select(&LINKS)
+            .map(|a| squash(a.text()).chars().count())
+            .sum::<usize>()
+            + if sibling.value().name() == "a" {
+                squash(sibling.text()).chars().count()
+            } else {
+                0
+            };
         parts.push(squash(sibling.text()));
     }
-    parts.join(" ").trim().to_owned()
+    let answer = parts.join(" ").trim().to_owned();
+    let chars = answer.chars().count();
+    (chars > 0 && linked * 2 < chars).then_some(answer)
 }
 
 fn squash<'a>(text: impl Iterator<Item = &'a str>) -> String {
@@ -388,6 +463,71 @@ mod tests {
                 "How do refunds work?".to_string(),
                 "Within 30 days. In full.".to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn one_weak_word_is_not_a_category() {
+        // A documentation chapter about query plans is no pricing page.
+        let chapter = "<title>15.3. Parallel Plans</title><h1>15.3. Parallel Plans</h1>\
+                       <p>The planner may choose a parallel plan for a query.</p>";
+        assert_eq!(category_of("https://a.test/x", chapter), Category::Other);
+        assert_eq!(
+            category_of("https://a.test/docs/15/parallel-plans.html", chapter),
+            Category::Help
+        );
+        // Seconded by prices, or by the other of URL and title, it is.
+        assert_eq!(
+            category_of(
+                "https://a.test/x",
+                "<title>Plans</title><p>Basic $9 a month.</p>"
+            ),
+            Category::Pricing
+        );
+        assert_eq!(
+            category_of("https://a.test/plans", "<title>Our plans</title><p>x</p>"),
+            Category::Pricing
+        );
+        assert_eq!(
+            category_of("https://a.test/x", "<title>Plans and pricing</title>"),
+            Category::Pricing
+        );
+    }
+
+    #[test]
+    fn a_question_heading_over_a_table_of_contents_is_no_faq() {
+        let doc = Html::parse_document(
+            "<h2>What is parallel query?</h2><ul><li><a href=a>15.1. How It Works</a></li>\
+             <li><a href=b>15.2. When Can It Be Used?</a></li><li><a href=c>15.3. Plans</a></li>\
+             </ul><h2>Next</h2>",
+        );
+        assert!(faq_pairs(&doc, &Metadata::default()).is_empty());
+    }
+
+    #[test]
+    fn question_sections_with_permalink_marks_are_faq_pairs() {
+        let url = Url::parse("https://docs.a.test/faq.html").unwrap();
+        let (scan, doc) = crate::extract::prepare(
+            "<main><section id=cancel><h2>Can I cancel at any time?<a class=headerlink \
+             href=#cancel title='Permalink to this heading'>¶</a></h2><p>Yes, from your \
+             account page, and nothing more is charged.</p></section>\
+             <section id=export><h3>How do I export my data?<a class=headerlink \
+             href=#export>¶</a></h3><p>Use the export button in the settings.</p></section></main>",
+            &url,
+            false,
+        );
+        assert_eq!(
+            faq_pairs(&doc, &scan.metadata),
+            [
+                (
+                    "Can I cancel at any time?".to_string(),
+                    "Yes, from your account page, and nothing more is charged.".to_string()
+                ),
+                (
+                    "How do I export my data?".to_string(),
+                    "Use the export button in the settings.".to_string()
+                )
+            ]
         );
     }
 }

@@ -57,16 +57,27 @@ pub fn detect(facts: &PageFacts, markup: &Markup, base: &Url, metadata: &Metadat
         }
     }
 
+    // A profile is an account: one path segment (`github.com/acme`), or a network's kind
+    // of account and its name (`linkedin.com/company/acme`). A repository, a file in it, a
+    // post or a share link ("/sharer", "/intent") is not the site's profile.
     let profile = |url: &Url| -> Option<&'static str> {
         let host = url.host_str()?.trim_start_matches("www.");
         let (_, network) = SOCIAL_HOSTS.iter().find(|(h, _)| host == *h)?;
-        // A profile has a path; share links ("/sharer", "/intent") are not profiles.
-        let path = url.path().trim_matches('/');
-        (!path.is_empty()
-            && !["share", "sharer", "intent", "home"]
-                .iter()
-                .any(|p| path.starts_with(p)))
-        .then_some(*network)
+        let segments: Vec<&str> = url.path_segments()?.filter(|s| !s.is_empty()).collect();
+        let account = match segments.as_slice() {
+            [name] => ![
+                "share", "sharer", "intent", "home", "search", "login", "watch", "hashtag",
+                "explore", "results", "feed", "embed",
+            ]
+            .contains(&name.to_ascii_lowercase().as_str()),
+            [kind, _] => matches!(
+                (*network, kind.to_ascii_lowercase().as_str()),
+                ("linkedin", "company" | "in" | "school" | "showcase")
+                    | ("youtube", "c" | "channel" | "user")
+            ),
+            _ => false,
+        };
+        account.then_some(*network)
     };
     let site = base
         .host_str()
@@ -189,5 +200,24 @@ mod tests {
         assert!(found.contact_form);
         let login_only = detect_in("<form><input name=email><input type=password></form>");
         assert!(!login_only.contact_form);
+    }
+
+    #[test]
+    fn a_profile_is_an_account_not_a_repository_or_a_post() {
+        let found = detect_in(
+            r#"<a href="https://github.com/someone/tool/blob/main/README.md">a file</a>
+               <a href="https://github.com/someone/tool">a repository</a>
+               <a href="https://twitter.com/acme/status/1">a post</a>
+               <a href="https://www.youtube.com/watch?v=x">a video</a>
+               <a href="https://github.com/acme">GitHub</a>
+               <a href="https://www.youtube.com/c/acme">YouTube</a>"#,
+        );
+        assert_eq!(
+            found.social,
+            [
+                ("github", "https://github.com/acme".to_string()),
+                ("youtube", "https://www.youtube.com/c/acme".to_string())
+            ]
+        );
     }
 }

@@ -86,7 +86,10 @@ fn by_word(word: &str) -> Option<Kind> {
         // body: furniture only when the element is mostly links.
         "nav" | "navbar" | "navigation" | "menu" | "submenu" | "megamenu" | "share" | "sharing"
         | "social" | "related" | "recommended" | "pagination" | "pager" | "toc" | "tags"
-        | "promo" | "banner" => Some(Kind::FurnitureIfLinks),
+        | "promo" | "banner" | "navlinks" | "topnav" | "subnav" => Some(Kind::FurnitureIfLinks),
+        // A page's own previous/up/next bar (DocBook's, among generators): its titles make
+        // it look like text, but it is never most of a page.
+        "navheader" | "navfooter" => Some(Kind::Furniture),
         _ => None,
     }
 }
@@ -141,6 +144,9 @@ pub fn classify_tag<'a>(name: &str, attr: impl Fn(&str) -> Option<Cow<'a, str>>)
     if attr("role").is_some_and(|r| boilerplate_role(&r.trim().to_ascii_lowercase())) {
         return Kind::Boilerplate;
     }
+    if name == "a" && is_permalink(&attr) {
+        return Kind::Never;
+    }
     // The strongest mark among the words of class and id.
     let mut kind = Kind::Content;
     let mut buffer = [0u8; MAX_WORD];
@@ -164,6 +170,28 @@ pub fn classify_tag<'a>(name: &str, attr: impl Fn(&str) -> Option<Cow<'a, str>>)
         }
     }
     kind
+}
+
+/// A heading's permalink mark (`<a class="headerlink" href="#id">¶</a>`, as documentation
+/// generators add): a link into the page itself that its class calls an anchor. Its "¶"
+/// or "#" would otherwise end every heading and snippet.
+fn is_permalink<'a>(attr: &impl Fn(&str) -> Option<Cow<'a, str>>) -> bool {
+    attr("href").is_some_and(|h| h.trim_start().starts_with('#'))
+        && attr("class").is_some_and(|class| {
+            class.split_whitespace().any(|c| {
+                matches!(
+                    c.to_ascii_lowercase().as_str(),
+                    "headerlink"
+                        | "permalink"
+                        | "anchor"
+                        | "anchorjs-link"
+                        | "hash-link"
+                        | "header-anchor"
+                        | "heading-anchor"
+                        | "anchor-link"
+                )
+            })
+        })
 }
 
 /// Of two marks, the one that removes more surely.

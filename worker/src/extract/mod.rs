@@ -194,7 +194,9 @@ mod tests {
         let page = analyse(html, &base(), None, &[]);
         assert_eq!(page.title.as_deref(), Some("Reference"));
         assert!(
-            page.content.text.contains("Every function the library offers"),
+            page.content
+                .text
+                .contains("Every function the library offers"),
             "{:?}",
             page.content.text
         );
@@ -215,11 +217,44 @@ mod tests {
         );
         let page = analyse(&html, &base(), None, &[]);
         assert!(
-            page.content.text.contains("made by hand in a small workshop"),
+            page.content
+                .text
+                .contains("made by hand in a small workshop"),
             "{:?}",
             page.content.text
         );
         // The small advertisement inside it is still furniture.
-        assert!(!page.content.text.contains("Widget Pro"), "{:?}", page.content.text);
+        assert!(
+            !page.content.text.contains("Widget Pro"),
+            "{:?}",
+            page.content.text
+        );
+    }
+
+    #[test]
+    fn a_documentation_page_loses_its_navigation_bar_and_permalink_marks() {
+        let bar = |class: &str| {
+            format!(
+                "<div class=\"{class}\"><table><tr><th colspan=5>15.3. Parallel Plans</th></tr>\
+                 <tr><td><a href=a.html>Prev</a></td><td><a href=b.html>Up</a></td>\
+                 <th>Chapter 15. Parallel Query</th><td><a href=index.html>Home</a></td>\
+                 <td><a href=c.html>Next</a></td></tr></table></div>"
+            )
+        };
+        let html = format!(
+            "<html><head><title>15.3. Parallel Plans</title></head><body>{}\
+             <div class=sect1><h2 id=plans>15.3. Parallel Plans<a class=headerlink href=#plans>¶</a></h2>\
+             <p>Because each worker executes the parallel portion of the plan to completion, \
+             it is not possible to simply take an ordinary query plan and run it using \
+             multiple workers.</p></div>{}</body></html>",
+            bar("navheader"),
+            bar("navfooter")
+        );
+        let page = analyse(&html, &base(), None, &[]);
+        let text = &page.content.text;
+        assert!(text.contains("Because each worker executes"), "{text:?}");
+        for chrome in ["Prev", "Next", "Home", "Chapter 15", "¶"] {
+            assert!(!text.contains(chrome), "{chrome} in {text:?}");
+        }
     }
 }

@@ -589,7 +589,13 @@ mod tests {
             assert!(!html.contains(gone), "{gone} left in {html}");
         }
         // A class word is furniture, measured by the DOM stage, never removed unmeasured.
-        for kept in ["<header", "<form", "cookie-banner", "Green and black", "<main"] {
+        for kept in [
+            "<header",
+            "<form",
+            "cookie-banner",
+            "Green and black",
+            "<main",
+        ] {
             assert!(html.contains(kept), "{kept} missing from {html}");
         }
     }
