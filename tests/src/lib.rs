@@ -82,6 +82,14 @@ impl TestAppBuilder {
     }
 
     pub async fn spawn(self) -> TestApp {
+        // Dropping the app blocks its thread while another runtime cleans up with the app's
+        // own pools; on a current-thread runtime those pools cannot run, and a connection
+        // being opened at that moment waits out its 60-second timeout (twice, seen here).
+        assert_eq!(
+            tokio::runtime::Handle::current().runtime_flavor(),
+            tokio::runtime::RuntimeFlavor::MultiThread,
+            "TestApp needs #[tokio::test(flavor = \"multi_thread\")]"
+        );
         init_logs();
         onboard_worker::crawl::fetch::install_tls_provider();
         let id = Uuid::new_v4().simple().to_string();

@@ -19,7 +19,7 @@ async fn admin(app: &TestApp, method: Method, path: &str, token: Option<&str>) -
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ops_api_answers_only_the_admin_token() {
     let app = TestApp::builder()
         .var("ONBOARD_ADMIN_TOKEN", TOKEN)

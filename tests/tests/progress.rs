@@ -7,7 +7,7 @@ use onboard_shared::{JobQueue, entities::analysis_run, runs::RunStatus};
 use onboard_tests::TestApp;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
     let app = TestApp::builder().without_worker().spawn().await;
     let guest = app.create_guest().await;
