@@ -60,6 +60,28 @@ pub async fn home_brand(fetcher: &Fetcher, home: &PageAnalysis, base: &url::Url)
     found
 }
 
+#[derive(Debug)]
+struct Profile {
+    network: &'static str,
+    page: String,
+    pages: u32,
+    on_home: bool,
+}
+
+/// The site's own profiles: a link the site repeats in its chrome (on the home page, or
+/// on two pages or more), not one a single page cites (someone else's repository).
+fn social_profiles(found: BTreeMap<String, Profile>, pages: usize) -> Vec<SocialFound> {
+    found
+        .into_iter()
+        .filter(|(_, p)| p.on_home || p.pages >= 2 || pages <= 1)
+        .map(|(url, p)| SocialFound {
+            network: p.network.to_owned(),
+            url,
+            page: p.page,
+        })
+        .collect()
+}
+
 /// What the crawled pages show, gathered one page at a time. Every value came from a
 /// crawled page: each passes the untrusted-value rules (http(s) URLs only, valid emails
 /// and phone numbers, plain bounded text) as it is taken.
@@ -69,7 +91,9 @@ pub struct Findings {
     emails: BTreeMap<String, String>,
     phones: BTreeMap<String, String>,
     chat: BTreeMap<&'static str, String>,
-    social: BTreeMap<String, (&'static str, String)>,
+    /// Each profile with its network, the first page it was found on, and on how many
+    /// pages, and whether on the first page crawled (the home page's chrome).
+    social: BTreeMap<String, Profile>,
     help: BTreeMap<String, String>,
     forms: Vec<String>,
     faq: Vec<FaqPair>,
@@ -98,11 +122,16 @@ impl Findings {
         for provider in &a.channels.chat {
             self.chat.entry(provider).or_insert_with(|| at.clone());
         }
+        let home = self.pages == 0;
         for (network, url) in &a.channels.social {
             if let Some(url) = untrusted::http_url(url, None) {
-                self.social
-                    .entry(url)
-                    .or_insert_with(|| (network, at.clone()));
+                let profile = self.social.entry(url).or_insert_with(|| Profile {
+                    network,
+                    page: at.clone(),
+                    pages: 0,
+                    on_home: home,
+                });
+                profile.pages += 1;
             }
         }
         for centre in &a.channels.help_centres {
@@ -193,15 +222,7 @@ impl Findings {
                     page,
                 })
                 .collect(),
-            social: self
-                .social
-                .into_iter()
-                .map(|(url, (network, page))| SocialFound {
-                    network: network.to_owned(),
-                    url,
-                    page,
-                })
-                .collect(),
+            social: social_profiles(self.social, self.pages),
             help_centres: found(self.help),
             contact_forms: self.forms,
         };
@@ -247,4 +268,50 @@ impl Findings {
 /// A shape as its JSON column stores it.
 fn json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("insight shapes serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::analyse;
+
+    fn add(findings: &mut Findings, url: &str, body: &str) {
+        let url = url::Url::parse(url).unwrap();
+        let html = format!("<html><head><title>Page</title></head><body>{body}</body></html>");
+        findings.add(&url, &analyse(&html, &url, None, &[]));
+    }
+
+    #[test]
+    fn a_profile_is_one_the_site_repeats_not_one_a_page_cites() {
+        let mut findings = Findings::default();
+        let chrome = "<footer><a href=\"https://github.com/acme\">GitHub</a></footer>";
+        add(
+            &mut findings,
+            "https://acme.test/",
+            &format!("<p>Home</p>{chrome}"),
+        );
+        add(
+            &mut findings,
+            "https://acme.test/blog/tools",
+            "<p>We like <a href=\"https://github.com/someone\">someone's tools</a>.</p>",
+        );
+        add(
+            &mut findings,
+            "https://acme.test/about",
+            "<footer><a href=\"https://twitter.com/acme\">Twitter</a></footer>",
+        );
+        add(
+            &mut findings,
+            "https://acme.test/contact",
+            "<footer><a href=\"https://twitter.com/acme\">Twitter</a></footer>",
+        );
+        let urls: Vec<String> = social_profiles(findings.social, findings.pages)
+            .into_iter()
+            .map(|p| p.url)
+            .collect();
+        assert_eq!(
+            urls,
+            ["https://github.com/acme", "https://twitter.com/acme"]
+        );
+    }
 }
