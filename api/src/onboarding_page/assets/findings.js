@@ -113,56 +113,25 @@ function showColors(colors, handlers) {
 
 /** @param {Schemas["SupportChannels"] | undefined} channels */
 function showChannels(channels) {
-  /** @type {HTMLElement[]} */
-  const items = [];
-  for (const found of channels?.emails ?? []) {
-    items.push(
-      el("li", { attrs: { "data-channel": "email" } }, [
-        el("strong", { text: "Email " }),
-        el("span", { text: found.value }),
-      ]),
-    );
-  }
-  for (const found of channels?.phones ?? []) {
-    items.push(
-      el("li", { attrs: { "data-channel": "phone" } }, [
-        el("strong", { text: "Phone " }),
-        el("span", { text: found.value }),
-      ]),
-    );
-  }
-  for (const found of channels?.chat ?? []) {
-    items.push(
-      el("li", { attrs: { "data-channel": "chat" } }, [
-        el("strong", { text: "Chat " }),
-        el("span", { text: found.provider }),
-      ]),
-    );
-  }
-  for (const found of channels?.helpCentres ?? []) {
-    items.push(
-      el("li", { attrs: { "data-channel": "help" } }, [
-        el("strong", { text: "Help centre " }),
-        safeLink(found.value),
-      ]),
-    );
-  }
-  for (const page of channels?.contactForms ?? []) {
-    items.push(
-      el("li", { attrs: { "data-channel": "form" } }, [
-        el("strong", { text: "Contact form " }),
-        safeLink(page),
-      ]),
-    );
-  }
-  for (const found of channels?.social ?? []) {
-    items.push(
-      el("li", { attrs: { "data-channel": "social" } }, [
-        el("strong", { text: `${found.network} ` }),
-        safeLink(found.url),
-      ]),
-    );
-  }
+  /**
+   * One channel: its kind, and its value as text or as a link.
+   * @param {string} kind
+   * @param {string} label
+   * @param {Node} value
+   */
+  const line = (kind, label, value) =>
+    el("li", { attrs: { "data-channel": kind } }, [el("strong", { text: `${label} ` }), value]);
+  const text = (/** @type {string} */ value) => el("span", { text: value });
+  const items = [
+    ...(channels?.emails ?? []).map((found) => line("email", "Email", text(found.value))),
+    ...(channels?.phones ?? []).map((found) => line("phone", "Phone", text(found.value))),
+    ...(channels?.chat ?? []).map((found) => line("chat", "Chat", text(found.provider))),
+    ...(channels?.helpCentres ?? []).map((found) =>
+      line("help", "Help centre", safeLink(found.value)),
+    ),
+    ...(channels?.contactForms ?? []).map((page) => line("form", "Contact form", safeLink(page))),
+    ...(channels?.social ?? []).map((found) => line("social", found.network, safeLink(found.url))),
+  ];
   if (items.length === 0) {
     items.push(el("li", { className: "hint", text: "No contact channels found." }));
   }
