@@ -21,6 +21,8 @@ async fn main() -> anyhow::Result<()> {
         ("ONBOARD_CRAWL_CONCURRENCY", concurrency.as_str()),
         ("ONBOARD_CRAWL_MAX_PAGES", "5000"),
         ("ONBOARD_CRAWL_MAX_DEPTH", "10"),
+        // Every link a page has, as Scrapy follows them (production takes 20 per page).
+        ("ONBOARD_CRAWL_URLS_PER_PAGE", "1000"),
         ("ONBOARD_CRAWL_DELAY_MS", "0"),
     ])?;
     let fetcher = Fetcher::new(&config.crawl)?;
