@@ -138,8 +138,8 @@ const WORDS: &[(Category, &[&str])] = &[
 ];
 
 /// Words that name a category only with a second sign of it ("15.3. Parallel Plans" is no
-/// pricing page, "Open questions" no FAQ): the other of URL and title naming the same
-/// category, or the content (prices, question/answer pairs).
+/// pricing page, "Open questions" no FAQ): a strong word of the same category in the other
+/// of URL and title, or the content (prices, question/answer pairs).
 const WEAK: &[&str] = &[
     "plans",
     "price",
@@ -256,7 +256,9 @@ pub fn categorise(input: &Input) -> Category {
         let Some((category, true)) = found else {
             continue;
         };
-        let seconded = other.is_some_and(|(c, _)| c == category)
+        // The URL and the title often repeat one word ("parallel-plans.html", "Parallel
+        // Plans"): only a strong word, or the content, seconds a weak one.
+        let seconded = other.is_some_and(|(c, weak)| c == category && !weak)
             || match category {
                 Category::Pricing => has_price(input.text),
                 Category::Faq => input.faq_pairs >= 1,
@@ -484,8 +486,19 @@ mod tests {
             ),
             Category::Pricing
         );
+        // The URL repeating the title's weak word is no second sign.
         assert_eq!(
-            category_of("https://a.test/plans", "<title>Our plans</title><p>x</p>"),
+            category_of(
+                "https://a.test/parallel-plans.html",
+                "<title>15.3. Parallel Plans</title><p>x</p>"
+            ),
+            Category::Other
+        );
+        assert_eq!(
+            category_of(
+                "https://a.test/plans",
+                "<title>Our plans</title><p>Pro: €29 a month.</p>"
+            ),
             Category::Pricing
         );
         assert_eq!(
