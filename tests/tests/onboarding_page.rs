@@ -125,7 +125,10 @@ async fn the_page_holds_no_guest_data_and_unknown_files_are_json_404s() {
     let guest = app.create_guest().await;
     app.set_domain(guest, "acme.test").await;
     // The same bytes whoever asks: the page reads its guest through the API.
-    let page = app.get("/").await.text().await.unwrap();
+    let response = app.get("/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"domain-form\""), "the page itself");
     assert!(!page.contains(&guest.to_string()));
     assert!(!page.contains("acme.test"));
 
