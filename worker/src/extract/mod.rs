@@ -246,13 +246,18 @@ mod tests {
              <div class=sect1><h2 id=plans>15.3. Parallel Plans<a class=headerlink href=#plans>¶</a></h2>\
              <p>Because each worker executes the parallel portion of the plan to completion, \
              it is not possible to simply take an ordinary query plan and run it using \
-             multiple workers.</p></div>{}</body></html>",
+             multiple workers.</p><h2 id=costs>15.3.1. Costs<a class=headerlink href=#costs>¶</a>\
+             </h2><p>The planner weighs the cost of starting workers against the rows each \
+             of them is expected to read, and only then chooses a parallel plan.</p>\
+             </div>{}</body></html>",
             bar("navheader"),
             bar("navfooter")
         );
         let page = analyse(&html, &base(), None, &[]);
         let text = &page.content.text;
         assert!(text.contains("Because each worker executes"), "{text:?}");
+        // The headings stay, without their marks.
+        assert!(text.contains("15.3.1. Costs\nThe planner"), "{text:?}");
         for chrome in ["Prev", "Next", "Home", "Chapter 15", "¶"] {
             assert!(!text.contains(chrome), "{chrome} in {text:?}");
         }
