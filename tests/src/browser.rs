@@ -97,6 +97,17 @@ pub async fn shown(client: &Client, css: &str) -> Element {
     }
 }
 
+/// The text of the element a selector matches now (no waiting).
+pub async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Where a test's screenshots go: `<tmp>/<name>`, `tmp` being the test's
 /// `env!("CARGO_TARGET_TMPDIR")`.
 pub fn output_dir(tmp: &str, name: &str) -> PathBuf {

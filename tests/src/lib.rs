@@ -292,6 +292,11 @@ impl TestApp {
             .expect("request")
     }
 
+    /// A GET whose answer is JSON, read whole.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.expect("a JSON answer")
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url(path))

@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, Utc};
 use onboard_shared::entities::guest_session;
 use onboard_tests::TestApp;
 use sea_orm::{ActiveValue::Set, EntityTrait};
-use serde_json::Value;
 use uuid::Uuid;
 
 /// Makes the guest's last recorded activity `idle` old, its expiry `left` away.
@@ -97,12 +96,7 @@ async fn the_guest_endpoint_shows_the_slid_expiry_at_once() {
     age(&app, guest, Duration::minutes(2), Duration::hours(1)).await;
 
     let before = Utc::now();
-    let status: Value = app
-        .get(&format!("/api/guest/{guest}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status = app.get_json(&format!("/api/guest/{guest}")).await;
     assert_eq!(status["valid"], true);
     let shown: DateTime<Utc> = status["expiresAt"].as_str().unwrap().parse().unwrap();
     assert!(shown >= before + ttl(&app), "{status}");
@@ -145,12 +139,7 @@ async fn an_expired_session_is_not_revived_by_a_request() {
         ))
         .await;
     assert_eq!(poll.status(), 410);
-    let status: Value = app
-        .get(&format!("/api/guest/{expired}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status = app.get_json(&format!("/api/guest/{expired}")).await;
     assert_eq!(status["valid"], false);
 
     a_flush_passes(&app).await;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 use onboard_tests::{
     TestApp, TestSite,
-    browser::{browser, browser_with, chromedriver, output_dir, shown},
+    browser::{browser, browser_with, chromedriver, output_dir, shown, text},
     site::{Page, company_site},
 };
 
@@ -105,13 +105,7 @@ async fn an_operator_signs_in_sees_a_run_and_triggers_a_cleanup() {
         .unwrap();
     client.refresh().await.unwrap();
     wait_for(&client, "tr[data-stage=started] td[data-field=guests]").await;
-    let started = client
-        .find(Locator::Css("tr[data-stage=started] td[data-field=guests]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let started = text(&client, "tr[data-stage=started] td[data-field=guests]").await;
     assert_eq!(started, "1");
 
     let dir = output_dir(env!("CARGO_TARGET_TMPDIR"), "ops-browser");
@@ -317,13 +311,7 @@ async fn a_customer_onboards_through_the_reference_page() {
         .click()
         .await
         .unwrap();
-    let chosen = client
-        .find(Locator::Id("primary-value"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let chosen = text(&client, "#primary-value").await;
     assert_eq!(chosen, color);
     let painted = client
         .execute(
@@ -356,13 +344,7 @@ async fn a_customer_onboards_through_the_reference_page() {
     screenshot(&client, &dir, "4-logo-refused.png").await;
     file.send_keys(logo.to_str().unwrap()).await.unwrap();
     shown(&client, "#preview-logo").await;
-    let logo_error = client
-        .find(Locator::Id("logo-error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let logo_error = text(&client, "#logo-error").await;
     assert_eq!(logo_error, "");
     screenshot(&client, &dir, "5-design.png").await;
     click(&client, "#step-1 button[type=submit]").await;
@@ -426,12 +408,9 @@ async fn a_customer_onboards_through_the_reference_page() {
     screenshot(&client, &dir, "8-done.png").await;
 
     // What the page saved is what the API holds.
-    let config: serde_json::Value = app
-        .get(&format!("/api/onboarding/config?user_uuid={guest}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let config = app
+        .get_json(&format!("/api/onboarding/config?user_uuid={guest}"))
+        .await;
     assert_eq!(config["isCompleted"], true);
     assert_eq!(config["configuration"]["design"]["primaryColor"], color);
     assert!(config["configuration"]["design"]["floatieLogo"].is_string());
