@@ -25,24 +25,19 @@ export function showFindings(result, handlers) {
     logo.append("Logo on your site: ", safeLink(insights.logoUrl));
   }
   showChannels(insights?.supportChannels);
+  const faq = (insights?.faq ?? [])
+    .slice(0, 8)
+    .map((pair) =>
+      el("li", {}, [
+        el("details", {}, [el("summary", { text: pair.question }), el("p", { text: pair.answer })]),
+      ]),
+    );
   fill(
     byId("faq", HTMLElement),
-    (insights?.faq ?? [])
-      .slice(0, 8)
-      .map((pair) =>
-        el("li", {}, [
-          el("details", {}, [
-            el("summary", { text: pair.question }),
-            el("p", { text: pair.answer }),
-          ]),
-        ]),
-      ),
+    faq.length > 0
+      ? faq
+      : [el("li", { className: "hint", text: "No questions and answers found." })],
   );
-  if (!insights?.faq.length) {
-    fill(byId("faq", HTMLElement), [
-      el("li", { className: "hint", text: "No questions and answers found." }),
-    ]);
-  }
   const categories = Object.entries(insights?.contentCategories ?? {}).sort((a, b) => b[1] - a[1]);
   fill(
     byId("categories", HTMLElement),
