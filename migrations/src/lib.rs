@@ -7,6 +7,7 @@ mod m20261122_000002_insight_faq;
 mod m20261123_000003_run_admission;
 mod m20261123_000004_analytics;
 mod m20261129_000005_guest_bounds;
+mod m20261130_000006_webhooks_flags;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_run_admission::Migration),
             Box::new(m20261123_000004_analytics::Migration),
             Box::new(m20261129_000005_guest_bounds::Migration),
+            Box::new(m20261130_000006_webhooks_flags::Migration),
         ]
     }
 }

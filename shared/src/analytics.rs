@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::{
     entities::{analysis_run, event},
     runs::RunStatus,
+    webhooks,
 };
 
 /// Events the service records by itself; the UI may not send these types.
@@ -59,6 +60,16 @@ impl Auto {
             Auto::AnalysisCancelled => "analysis.cancelled",
             Auto::OnboardingCompleted => "onboarding.completed",
             Auto::OnboardingAbandoned => "onboarding.abandoned",
+        }
+    }
+
+    /// The webhook event an automatic event also is, for the operators' endpoints.
+    pub fn webhook(self) -> Option<webhooks::EventType> {
+        match self {
+            Auto::OnboardingCompleted => Some(webhooks::EventType::OnboardingCompleted),
+            Auto::AnalysisSucceeded => Some(webhooks::EventType::AnalysisSucceeded),
+            Auto::AnalysisFailed => Some(webhooks::EventType::AnalysisFailed),
+            _ => None,
         }
     }
 }
@@ -173,7 +184,8 @@ pub struct Abandoned {
     pub idle_seconds: f64,
 }
 
-/// Writes one automatic event.
+/// Writes one automatic event, and the webhook event it is (if any) in the outbox: both
+/// on the caller's connection, so in the transaction of the change they record.
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     kind: Auto,
@@ -182,12 +194,17 @@ pub async fn record<C: ConnectionTrait>(
     data: impl Serialize,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let data = serde_json::to_value(data).unwrap_or(Value::Null);
+    if let Some(webhook) = kind.webhook() {
+        let subject = webhooks::outbox::Subject { guest, site_id };
+        webhooks::outbox::record(db, webhook, subject, data.clone(), at).await?;
+    }
     event::ActiveModel {
         event_type: Set(kind.as_str().to_owned()),
         guest_uuid: Set(guest),
         site_id: Set(site_id),
         session_id: Set(None),
-        data: Set(serde_json::to_value(data).unwrap_or(Value::Null)),
+        data: Set(data),
         created_at: Set(at),
         ..Default::default()
     }

@@ -58,6 +58,24 @@ pub struct Config {
     pub limits: GuestLimits,
     pub jobs: JobsConfig,
     pub crawl: CrawlConfig,
+    pub webhooks: WebhookConfig,
+}
+
+/// How events are delivered to the operators' endpoints.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// CIDRs an endpoint may be on although not publicly routable (an intranet receiver).
+    pub allow_cidrs: Vec<IpNet>,
+    /// An attempt counts as delivered only on a 2xx within this long.
+    pub timeout: Duration,
+    /// The first retry's delay; each next one doubles it (with jitter), up to six hours.
+    pub retry_base: Duration,
+    /// How long a delivery is retried before it is given up.
+    pub retry_for: Duration,
+    /// Failed attempts in a row after which an endpoint is disabled.
+    pub disable_after: u32,
+    /// Deliveries one worker sends at once.
+    pub concurrency: usize,
 }
 
 /// Whether the operators' page cookie is marked `Secure`.
@@ -318,6 +336,14 @@ impl Config {
                 help_subdomains: vars.parsed("ONBOARD_CRAWL_HELP_SUBDOMAINS", true)?,
                 content_selectors: vars.selectors("ONBOARD_CONTENT_SELECTORS")?,
                 deadline: vars.secs("ONBOARD_CRAWL_DEADLINE_SECS", 300)?,
+            },
+            webhooks: WebhookConfig {
+                allow_cidrs: vars.list("ONBOARD_WEBHOOK_ALLOW_CIDRS")?,
+                timeout: vars.positive_secs("ONBOARD_WEBHOOK_TIMEOUT_SECS", 10)?,
+                retry_base: vars.millis("ONBOARD_WEBHOOK_RETRY_BASE_MS", 5000)?,
+                retry_for: vars.positive_secs("ONBOARD_WEBHOOK_RETRY_FOR_SECS", 24 * 3600)?,
+                disable_after: vars.positive("ONBOARD_WEBHOOK_DISABLE_AFTER", 30)? as u32,
+                concurrency: vars.positive("ONBOARD_WEBHOOK_CONCURRENCY", 4)?,
             },
         })
     }

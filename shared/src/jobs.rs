@@ -24,6 +24,7 @@ pub enum JobKind {
     Cleanup,
     Monitor,
     Verification,
+    Webhooks,
 }
 
 impl JobKind {
@@ -34,6 +35,7 @@ impl JobKind {
             JobKind::Cleanup => "cleanup",
             JobKind::Monitor => "monitor",
             JobKind::Verification => "verification",
+            JobKind::Webhooks => "webhooks",
         }
     }
 }
@@ -76,6 +78,16 @@ pub struct VerificationJob {
 
 impl Job for VerificationJob {
     const NAME: &'static str = JobKind::Verification.as_str();
+}
+
+/// Make one attempt of one `webhook_deliveries` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookJob {
+    pub delivery_id: i64,
+}
+
+impl Job for WebhookJob {
+    const NAME: &'static str = JobKind::Webhooks.as_str();
 }
 
 /// The full queue name of a job kind under a deployment's prefix.

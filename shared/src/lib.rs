@@ -1,11 +1,13 @@
 //! What the api and the worker share: configuration, entities, job payloads, the queue
 //! handle and the progress model.
 
+pub mod alerts;
 pub mod analytics;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod entities;
+pub mod flags;
 pub mod insights;
 pub mod jobs;
 pub mod progress;
@@ -23,6 +25,7 @@ pub mod sites;
 pub mod telemetry;
 pub mod untrusted;
 pub mod verification;
+pub mod webhooks;
 
 /// Connecting both backends failed.
 #[derive(Debug, thiserror::Error)]

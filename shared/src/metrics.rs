@@ -55,16 +55,7 @@ pub fn handle() -> &'static PrometheusHandle {
 
 /// Reads the queue's counts into the depth gauges (at scrape time, so they are current).
 pub async fn record_queue_depths(queue: &crate::JobQueue) {
-    use crate::jobs::{AnalysisJob, CleanupJob, Job, MonitorJob, VerificationJob};
-    let counts = [
-        (AnalysisJob::NAME, queue.counts::<AnalysisJob>().await),
-        (CleanupJob::NAME, queue.counts::<CleanupJob>().await),
-        (MonitorJob::NAME, queue.counts::<MonitorJob>().await),
-        (
-            VerificationJob::NAME,
-            queue.counts::<VerificationJob>().await,
-        ),
-    ];
+    let counts = queue.counts_by_kind().await;
     for (name, counts) in counts {
         let Ok(c) = counts else { continue };
         for (state, n) in [
@@ -73,7 +64,7 @@ pub async fn record_queue_depths(queue: &crate::JobQueue) {
             ("failed", c.failed),
             ("dead", c.dead),
         ] {
-            metrics::gauge!(QUEUE_DEPTH, "queue" => name, "state" => state).set(n as f64);
+            metrics::gauge!(QUEUE_DEPTH, "queue" => name.as_str(), "state" => state).set(n as f64);
         }
     }
 }

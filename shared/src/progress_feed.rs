@@ -1,4 +1,4 @@
-//! Notices that a guest's progress changed, so the api can answer the 2-second progress poll
+//! Notices that a guest's progress (or a feature flag) changed, so the api can answer the 2-second progress poll
 //! from memory and drop an entry the moment anyone writes the run or the guest.
 //!
 //! With Redis the notices travel over Redis pub/sub (every api replica hears every worker);
@@ -25,11 +25,15 @@ const BACKLOG: usize = 4096;
 const RESUBSCRIBE_EVERY: Duration = Duration::from_secs(1);
 /// The payload that means "anything may have changed".
 const ALL: &str = "*";
+/// The payload that means "a feature flag changed".
+const FLAGS: &str = "flags";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     /// This guest's session or one of its runs changed.
     Guest(Uuid),
+    /// A feature flag changed (the flag caches listen for it).
+    Flags,
     /// Anything may have changed (a bulk write, or notices were missed).
     All,
 }
@@ -109,6 +113,7 @@ impl ProgressFeed {
             Transport::Redis { conn, channel, .. } => {
                 let payload = match notice {
                     Notice::Guest(uuid) => uuid.to_string(),
+                    Notice::Flags => FLAGS.to_owned(),
                     Notice::All => ALL.to_owned(),
                 };
                 let result: redis::RedisResult<i64> =
@@ -164,11 +169,12 @@ async fn forward_redis(
                     live.store(true, Ordering::SeqCst);
                     let mut messages = pubsub.on_message();
                     while let Some(message) = messages.next().await {
-                        let notice = message
-                            .get_payload::<String>()
-                            .ok()
-                            .and_then(|p| p.parse().ok())
-                            .map_or(Notice::All, Notice::Guest);
+                        let payload = message.get_payload::<String>().unwrap_or_default();
+                        let notice = match payload.parse() {
+                            Ok(uuid) => Notice::Guest(uuid),
+                            Err(_) if payload == FLAGS => Notice::Flags,
+                            Err(_) => Notice::All,
+                        };
                         let _ = local.send(notice);
                     }
                     live.store(false, Ordering::SeqCst);

@@ -15,7 +15,7 @@ use apalis_sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteS
 
 use crate::{
     config::Config,
-    jobs::{self, Job},
+    jobs::{self, Job, JobKind},
     progress_feed::ProgressFeed,
 };
 
@@ -386,6 +386,34 @@ impl JobQueue {
                 })
             }
         }
+    }
+
+    /// Every job kind's counts, in the registry's order (a kind whose counts could not be
+    /// read carries its error).
+    pub async fn counts_by_kind(&self) -> Vec<(JobKind, Result<QueueCounts, QueueError>)> {
+        use crate::jobs::{AnalysisJob, CleanupJob, MonitorJob, VerificationJob, WebhookJob};
+        vec![
+            (JobKind::Analysis, self.counts::<AnalysisJob>().await),
+            (JobKind::Cleanup, self.counts::<CleanupJob>().await),
+            (JobKind::Monitor, self.counts::<MonitorJob>().await),
+            (
+                JobKind::Verification,
+                self.counts::<VerificationJob>().await,
+            ),
+            (JobKind::Webhooks, self.counts::<WebhookJob>().await),
+        ]
+    }
+
+    /// Vacuums every job kind's queue; the finished jobs removed, or each failure.
+    pub async fn vacuum_all(&self) -> Vec<Result<usize, QueueError>> {
+        use crate::jobs::{AnalysisJob, CleanupJob, MonitorJob, VerificationJob, WebhookJob};
+        vec![
+            self.vacuum::<AnalysisJob>().await,
+            self.vacuum::<CleanupJob>().await,
+            self.vacuum::<MonitorJob>().await,
+            self.vacuum::<VerificationJob>().await,
+            self.vacuum::<WebhookJob>().await,
+        ]
     }
 
     /// Takes the lock `name` for every process sharing this Redis queue, for at most `ttl`;

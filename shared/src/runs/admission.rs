@@ -208,3 +208,21 @@ pub async fn repush_older_than<C: ConnectionTrait>(
         .await?
         .rows_affected)
 }
+
+/// Puts a queued run whose job was delivered back to waiting as a row, for while the
+/// `analysis` kill switch is off: admission pushes it again once the switch is on. Moves
+/// `queued_at`, so that push is not dropped as a duplicate of this one.
+pub async fn hold<C: ConnectionTrait>(db: &C, run_id: i64) -> Result<bool, DbErr> {
+    Ok(analysis_run::Entity::update_many()
+        .col_expr(
+            analysis_run::Column::PushedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(analysis_run::Column::QueuedAt, Expr::value(Utc::now()))
+        .filter(analysis_run::Column::Id.eq(run_id))
+        .filter(analysis_run::Column::Status.eq(RunStatus::Queued))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
