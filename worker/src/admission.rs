@@ -6,7 +6,7 @@
 use onboard_shared::telemetry::Chain;
 use std::{sync::Arc, time::Duration};
 
-use onboard_shared::runs;
+use onboard_shared::{flags, runs};
 use tracing::{debug, info, warn};
 
 use crate::context::JobContext;
@@ -24,8 +24,7 @@ pub async fn run(ctx: Arc<JobContext>) {
             _ = ctx.shutdown.stop.cancelled() => return,
             _ = ticker.tick() => {}
         }
-        match runs::admission::admit(&ctx.db, &ctx.queue, ctx.config.limits.slots_per_client).await
-        {
+        match admit(&ctx).await {
             Ok(admitted) => {
                 if failing {
                     info!("admission works again");
@@ -44,4 +43,12 @@ pub async fn run(ctx: Arc<JobContext>) {
             Err(error) => debug!(error = %Chain(&error), "admission still failing"),
         }
     }
+}
+
+/// Admits queued runs unless the `analysis` kill switch is off (then they wait as rows).
+pub async fn admit(ctx: &JobContext) -> Result<u64, runs::RunError> {
+    if !ctx.flags.switch_on(flags::ANALYSIS).await? {
+        return Ok(0);
+    }
+    runs::admission::admit(&ctx.db, &ctx.queue, ctx.config.limits.slots_per_client).await
 }

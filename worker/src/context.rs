@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use onboard_shared::{Config, JobQueue};
+use onboard_shared::{Config, JobQueue, flags::cache::FlagCache};
 use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     crawl::fetch::{FetchError, Fetcher},
     extract::site_selectors::{InvalidSelector, SiteSelectors},
+    webhooks::send::Sender,
 };
 
 /// Why a worker cannot start from its configuration.
@@ -27,6 +28,10 @@ pub struct JobContext {
     pub queue: JobQueue,
     pub config: Arc<Config>,
     pub fetcher: Fetcher,
+    /// The guarded client webhook attempts go out through.
+    pub webhooks: Sender,
+    /// The feature flags as last read (the `analysis` kill switch).
+    pub flags: Arc<FlagCache>,
     pub content_selectors: Arc<SiteSelectors>,
     /// Unique per process (host, pid and a random suffix), as apalis requires.
     pub name: String,
@@ -48,6 +53,8 @@ impl JobContext {
         onboard_shared::metrics::handle();
         Ok(Self {
             fetcher: Fetcher::new(&config.crawl)?,
+            webhooks: Sender::new(&config.webhooks, &config.crawl.user_agent)?,
+            flags: FlagCache::new(db.clone(), queue.progress_feed().clone()),
             page_writes: Arc::new(tokio::sync::Semaphore::new(1)),
             content_selectors: Arc::new(SiteSelectors::compile(&config.crawl.content_selectors)?),
             db,

@@ -11,5 +11,6 @@ pub mod metrics_endpoint;
 pub mod pipeline;
 pub mod runner;
 pub mod verification;
+pub mod webhooks;
 
 pub use context::JobContext;

@@ -1,4 +1,4 @@
-//! The apalis Monitor: four pools (analysis, cleanup, monitor, verification), each with its own
+//! The apalis Monitor: five pools (analysis, cleanup, monitor, verification, webhooks), each with its own
 //! concurrency, named per process, with a timeout on every job and CPU-heavy work kept off
 //! the worker's own task (docs/architecture.md, §3).
 
@@ -8,12 +8,14 @@ use std::{future::Future, sync::Arc};
 use apalis::prelude::*;
 use onboard_shared::{
     config::JobsConfig,
-    jobs::{AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob, VerificationJob},
+    jobs::{
+        AnalysisJob, CleanupJob, Job, MaintenanceKind, MonitorJob, VerificationJob, WebhookJob,
+    },
     metrics::{JOB_DURATION, JOBS},
 };
 use tracing::{info, warn};
 
-use crate::{context::JobContext, maintenance, pipeline, verification};
+use crate::{context::JobContext, maintenance, pipeline, verification, webhooks};
 
 async fn handle_analysis(job: AnalysisJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
     measured::<AnalysisJob, _>(&ctx, pipeline::run(&ctx, job.run_id)).await
@@ -40,6 +42,10 @@ async fn handle_verification(
     ctx: Data<Arc<JobContext>>,
 ) -> Result<(), BoxDynError> {
     measured::<VerificationJob, _>(&ctx, verification::run(&ctx, job.verification_id)).await
+}
+
+async fn handle_webhook(job: WebhookJob, ctx: Data<Arc<JobContext>>) -> Result<(), BoxDynError> {
+    measured::<WebhookJob, _>(&ctx, webhooks::deliver(&ctx, job.delivery_id)).await
 }
 
 /// Runs a handler, counting it by queue and outcome and timing it.
@@ -132,13 +138,21 @@ macro_rules! pools {
             |j: &JobsConfig| j.monitor_concurrency,
             handle_monitor
         );
-        pool!(
+        let m = pool!(
             m,
             $ctx,
             $storage,
             VerificationJob,
             |j: &JobsConfig| j.verification_concurrency,
             handle_verification
+        );
+        pool!(
+            m,
+            $ctx,
+            $storage,
+            WebhookJob,
+            |_: &JobsConfig| $ctx.config.webhooks.concurrency,
+            handle_webhook
         )
     }};
 }
@@ -165,6 +179,7 @@ pub async fn run(
     info!(worker = %ctx.name, queue = ctx.queue.kind(), "worker pools starting");
     tokio::spawn(crate::admission::run(ctx.clone()));
     tokio::spawn(maintenance::schedule::run(ctx.clone()));
+    tokio::spawn(webhooks::dispatch::run(ctx.clone()));
     monitor
         // Backstop: whatever is still running well after the grace period is dropped.
         .with_terminator(async move {

@@ -438,3 +438,59 @@ async fn a_worker_process_exports_its_metrics_on_its_own_port() {
         .unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_webhook_survives_kill_9_of_the_worker_sending_it() {
+    use onboard_shared::{
+        entities::{webhook_delivery, webhook_endpoint::Format},
+        webhooks::{EventType, endpoints},
+    };
+    use onboard_tests::receiver::{Receiver, Reply};
+
+    let (app, site) = slow_analysis_app(&[
+        ("ONBOARD_WEBHOOK_ALLOW_CIDRS", "127.0.0.1/32"),
+        ("ONBOARD_WEBHOOK_TIMEOUT_SECS", "5"),
+    ])
+    .await;
+    let receiver = Receiver::start().await;
+    // The first attempt is held unanswered: the worker making it dies meanwhile.
+    receiver.plan([Reply::Slow(Duration::from_secs(60))]);
+    let endpoint = endpoints::create(
+        &app.db,
+        endpoints::NewEndpoint {
+            url: receiver.url("/hook"),
+            description: String::new(),
+            event_types: vec![EventType::AnalysisSucceeded],
+            format: Format::Standard,
+            enabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    let mut first = app.spawn_worker_process(WORKER, "first", &[]);
+    let (_, id) = start(&app, &site).await;
+    // The run's end and its event commit together, in the worker that is then killed.
+    assert_eq!(finished(&app, id).await.status, RunStatus::Succeeded);
+    receiver.wait_for(1, DEADLINE).await;
+    first.kill().await.expect("kill -9");
+
+    let _second = app.spawn_worker_process(WORKER, "second", &[]);
+    let received = receiver.wait_for(2, DEADLINE).await;
+    assert_eq!(
+        received[0].header("webhook-id"),
+        received[1].header("webhook-id"),
+        "the retry is the same message"
+    );
+    assert_eq!(received[1].json()["data"]["runId"], id);
+    let delivery = wait_for("the delivery to be recorded", DEADLINE, || async {
+        let rows = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id))
+            .all(&app.db)
+            .await
+            .unwrap();
+        rows.into_iter()
+            .find(|d| d.status == webhook_delivery::DeliveryStatus::Delivered)
+    })
+    .await;
+    assert_eq!(delivery.attempts, 2);
+}

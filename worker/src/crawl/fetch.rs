@@ -123,8 +123,8 @@ impl std::fmt::Debug for Fetcher {
 }
 
 /// Resolves names through the address policy, so a connection only ever reaches a
-/// permitted address.
-struct GuardedResolver(Arc<AddressPolicy>);
+/// permitted address. The webhook sender connects through the same guard.
+pub(crate) struct GuardedResolver(pub(crate) Arc<AddressPolicy>);
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
@@ -203,18 +203,24 @@ impl Fetcher {
     }
 
     fn check_url(&self, url: &Url) -> Result<(), FetchError> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(FetchError::Scheme(url.scheme().to_owned()));
-        }
-        let host = url.host_str().unwrap_or_default();
-        match url.host() {
-            Some(Host::Ipv4(ip)) => self.policy.check(host, ip.into())?,
-            Some(Host::Ipv6(ip)) => self.policy.check(host, ip.into())?,
-            Some(Host::Domain(_)) => {} // checked by the resolver when connecting
-            None => return Err(FetchError::Scheme("(no host)".into())),
-        }
-        Ok(())
+        check_url(&self.policy, url)
     }
+}
+
+/// Refuses a URL that is not http(s) or whose host is an address the policy does not
+/// permit; a name is checked by [`GuardedResolver`] when connecting.
+pub(crate) fn check_url(policy: &AddressPolicy, url: &Url) -> Result<(), FetchError> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(FetchError::Scheme(url.scheme().to_owned()));
+    }
+    let host = url.host_str().unwrap_or_default();
+    match url.host() {
+        Some(Host::Ipv4(ip)) => policy.check(host, ip.into())?,
+        Some(Host::Ipv6(ip)) => policy.check(host, ip.into())?,
+        Some(Host::Domain(_)) => {} // checked by the resolver when connecting
+        None => return Err(FetchError::Scheme("(no host)".into())),
+    }
+    Ok(())
 }
 
 async fn read(
@@ -271,7 +277,7 @@ fn meta_charset(head: &[u8]) -> Option<String> {
 }
 
 /// Maps a reqwest error to ours, keeping an address refusal from the resolver as such.
-fn classify(error: reqwest::Error) -> FetchError {
+pub(crate) fn classify(error: reqwest::Error) -> FetchError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     while let Some(e) = source {
         if let Some(refused) = e.downcast_ref::<AddressError>() {

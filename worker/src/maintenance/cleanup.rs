@@ -12,7 +12,6 @@ use onboard_shared::{
         guest_session::{self, Column},
         maintenance_run, ops_session, upload,
     },
-    jobs::{AnalysisJob, CleanupJob, MonitorJob, VerificationJob},
     logo_store::{LocalDir, LogoStore},
     maintenance::CleanupReport,
     progress_feed::Notice,
@@ -79,12 +78,7 @@ pub async fn run(ctx: &JobContext) -> Result<CleanupReport, DbErr> {
     files_deleted += remove_orphan_files(ctx, &logos).await?;
 
     let mut vacuumed = 0usize;
-    for result in [
-        ctx.queue.vacuum::<AnalysisJob>().await,
-        ctx.queue.vacuum::<CleanupJob>().await,
-        ctx.queue.vacuum::<MonitorJob>().await,
-        ctx.queue.vacuum::<VerificationJob>().await,
-    ] {
+    for result in ctx.queue.vacuum_all().await {
         match result {
             Ok(n) => vacuumed += n,
             Err(error) => warn!(error = %Chain(&error), "queue vacuum failed"),

@@ -12,6 +12,7 @@ use std::{pin::pin, time::Duration};
 
 use onboard_shared::{
     entities::site,
+    flags,
     progress::StepName,
     runs::{
         self,
@@ -74,6 +75,12 @@ pub async fn run(ctx: &JobContext, run_id: i64) -> Result<(), PipelineError> {
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let jobs = &ctx.config.jobs;
+    if !ctx.flags.switch_on(flags::ANALYSIS).await? {
+        // Switched off: the run waits as a row until the switch is on again.
+        let held = runs::admission::hold(&ctx.db, run_id).await?;
+        info!(held, "analysis switched off; the run waits");
+        return Ok(());
+    }
     let run = match lease::claim(&ctx.db, run_id, &owner, jobs.lease_ttl).await? {
         Claim::Acquired(run) => run,
         Claim::NotClaimable(why) => {

@@ -22,8 +22,7 @@ pub async fn push_again(ctx: &JobContext, now: DateTime<Utc>) -> Result<LostRuns
     let lost_after = ctx.config.jobs.queue_lost_after;
     let lost_before = now - chrono::Duration::from_std(lost_after).unwrap_or_default();
     let repushed = admission::repush_older_than(&ctx.db, lost_before).await?;
-    let slots = ctx.config.limits.slots_per_client;
-    let admitted = match admission::admit(&ctx.db, &ctx.queue, slots).await {
+    let admitted = match crate::admission::admit(ctx).await {
         Ok(admitted) => admitted,
         Err(RunError::Db(e)) => return Err(e),
         Err(error) => {
