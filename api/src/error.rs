@@ -82,6 +82,24 @@ pub enum ErrorCode {
     InvalidAdminToken,
     UnknownKind,
     CrossSiteForm,
+    OnboardingDisabled,
+    AnalysisDisabled,
+    InvalidUrl,
+    InvalidDescription,
+    WebhookNotFound,
+    DeliveryNotFound,
+    EndpointDisabled,
+    DeliveryInProgress,
+    InvalidName,
+    InvalidFlag,
+    InvalidOnDomains,
+    InvalidOffDomains,
+    InvalidEventTypes,
+    InvalidFormat,
+    InvalidEnabled,
+    InvalidRolloutPercentage,
+    FlagNotFound,
+    FlagProtected,
 }
 
 impl ErrorCode {
@@ -175,6 +193,11 @@ impl ApiError {
 
     pub fn unavailable(message: impl Into<String>) -> Self {
         ApiError::Unavailable(body(ErrorCode::Unavailable, message))
+    }
+
+    /// 503 for a part of the service an operator switched off (a kill switch).
+    pub fn switched_off(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError::Unavailable(body(code, message))
     }
 
     pub fn internal() -> Self {
@@ -371,6 +394,7 @@ macro_rules! operation_errors {
     ($(#[$doc:meta])* $name:ident {
         bad_request: $bad:literal,
         rate_limited: $rate:literal,
+        unavailable: $unavailable:literal,
         $($variant:ident = $status:literal : $desc:literal),* $(,)?
     }) => {
         $(#[$doc])*
@@ -391,7 +415,7 @@ macro_rules! operation_errors {
                 /// Seconds to wait before trying again.
                 #[oai(header = "Retry-After")] u64,
             ),
-            /// `unavailable`: the database or the queue is unreachable; try again shortly.
+            #[doc = $unavailable]
             #[oai(status = 503)]
             Unavailable($crate::json::Json<$crate::error::ErrorBody>),
             /// `internal`: an unexpected failure on our side (logged).
@@ -437,6 +461,52 @@ macro_rules! operation_errors {
                 $crate::error::ApiError::from(error).into()
             }
         }
+    };
+    // The kill switches' 503s, on the operations they switch off.
+    ($(#[$doc:meta])* $name:ident {
+        bad_request: $bad:literal,
+        rate_limited: $rate:literal,
+        unavailable: onboarding,
+        $($rest:tt)*
+    }) => {
+        operation_errors!($(#[$doc])* $name {
+            bad_request: $bad,
+            rate_limited: $rate,
+            unavailable: "`unavailable`: the database or the queue is unreachable; try again \
+                          shortly. `onboarding_disabled`: onboarding is switched off for now \
+                          (the `onboarding` kill switch); the guest's data is kept.",
+            $($rest)*
+        });
+    };
+    ($(#[$doc:meta])* $name:ident {
+        bad_request: $bad:literal,
+        rate_limited: $rate:literal,
+        unavailable: analysis,
+        $($rest:tt)*
+    }) => {
+        operation_errors!($(#[$doc])* $name {
+            bad_request: $bad,
+            rate_limited: $rate,
+            unavailable: "`unavailable`: the database or the queue is unreachable; try again \
+                          shortly. `onboarding_disabled`: onboarding is switched off for now \
+                          (the `onboarding` kill switch). `analysis_disabled`: analyses are \
+                          switched off for now (the `analysis` kill switch); the rest of \
+                          onboarding works.",
+            $($rest)*
+        });
+    };
+    ($(#[$doc:meta])* $name:ident {
+        bad_request: $bad:literal,
+        rate_limited: $rate:literal,
+        $($variant:ident = $status:literal : $desc:literal),* $(,)?
+    }) => {
+        operation_errors!($(#[$doc])* $name {
+            bad_request: $bad,
+            rate_limited: $rate,
+            unavailable: "`unavailable`: the database or the queue is unreachable; try again \
+                          shortly.",
+            $($variant = $status : $desc),*
+        });
     };
     ($(#[$doc:meta])* $name:ident {
         bad_request: $bad:literal,

@@ -14,6 +14,7 @@ pub mod guest_activity;
 mod guest_id;
 mod input_errors;
 mod json;
+mod kill_switch;
 mod logo_check;
 mod no_null;
 mod nullable;
@@ -39,9 +40,9 @@ use poem::{
 use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 
 use routes::{
-    analysis::AnalysisApi, analytics::AnalyticsApi, content::ContentApi, guest::GuestApi,
-    health::HealthApi, logos::LogoApi, onboarding::OnboardingApi, ops::OpsApi, stats::StatsApi,
-    verification::VerificationApi,
+    analysis::AnalysisApi, analytics::AnalyticsApi, content::ContentApi, flags::FlagsApi,
+    guest::GuestApi, health::HealthApi, logos::LogoApi, onboarding::OnboardingApi, ops::OpsApi,
+    stats::StatsApi, verification::VerificationApi, webhooks::WebhooksApi,
 };
 pub use state::AppState;
 
@@ -56,6 +57,8 @@ pub type Api = (
     HealthApi,
     OpsApi,
     AnalyticsApi,
+    WebhooksApi,
+    FlagsApi,
 );
 
 pub fn openapi_service() -> OpenApiService<Api, ()> {
@@ -118,6 +121,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.yaml", get(spec).data(yaml))
         .nest("/docs", docs)
         .around(onboarding_page::at_root)
+        .around(kill_switch::onboarding)
         .data(state)
         .around(move |ep, req| input_errors::explain(ep, req, schemas.clone()))
         .around(move |ep, req| body_limit::limit(ep, req, max_body))

@@ -75,6 +75,7 @@ impl ProgressCache {
                 match notice {
                     Ok(Notice::Guest(uuid)) => cache.invalidate(uuid),
                     Ok(Notice::All) | Err(RecvError::Lagged(_)) => cache.slots.clear(),
+                    Ok(Notice::Flags) => {}
                     Err(RecvError::Closed) => return,
                 }
             }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use onboard_shared::{Config, JobQueue, logo_store::LocalDir};
+use onboard_shared::{Config, JobQueue, flags::cache::FlagCache, logo_store::LocalDir};
 use sea_orm::DatabaseConnection;
 
 use crate::{guest_activity::Activity, progress_cache::ProgressCache, search};
@@ -16,6 +16,7 @@ pub struct AppState {
     pub progress: Arc<ProgressCache>,
     pub activity: Arc<Activity>,
     pub search: Arc<search::Indexes>,
+    pub flags: Arc<FlagCache>,
 }
 
 impl AppState {
@@ -25,7 +26,9 @@ impl AppState {
         let search_budget = config.limits.search_cache_bytes;
         let progress = ProgressCache::new(queue.progress_feed().clone());
         let activity = Activity::new(db.clone(), config.guest_ttl);
+        let flags = FlagCache::new(db.clone(), queue.progress_feed().clone());
         Self {
+            flags,
             activity,
             db,
             queue,

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod proxy;
+pub mod receiver;
 pub mod site;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
@@ -463,22 +464,19 @@ impl TestApp {
 
 /// Failed or dead jobs of every kind, named; empty when none.
 async fn failed_jobs(queue: &JobQueue) -> Vec<String> {
-    use onboard_shared::jobs::{AnalysisJob, CleanupJob, MonitorJob, VerificationJob};
-    let counts = [
-        (AnalysisJob::NAME, queue.counts::<AnalysisJob>().await),
-        (CleanupJob::NAME, queue.counts::<CleanupJob>().await),
-        (MonitorJob::NAME, queue.counts::<MonitorJob>().await),
-        (
-            VerificationJob::NAME,
-            queue.counts::<VerificationJob>().await,
-        ),
-    ];
+    let counts = queue.counts_by_kind().await;
     counts
         .into_iter()
         .filter_map(|(name, counts)| {
             let counts = counts.ok()?;
-            (counts.failed + counts.dead > 0)
-                .then(|| format!("{name}: {} failed, {} dead", counts.failed, counts.dead))
+            (counts.failed + counts.dead > 0).then(|| {
+                format!(
+                    "{}: {} failed, {} dead",
+                    name.as_str(),
+                    counts.failed,
+                    counts.dead
+                )
+            })
         })
         .collect()
 }

@@ -25,6 +25,9 @@ operation_errors!(SearchErrors {
     bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id; \
                   `invalid_query`: `query` is missing, longer than 200 characters or has no \
                   word to search for; `invalid_limit`, `invalid_offset`: out of range.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });

@@ -41,6 +41,9 @@ operation_errors!(UploadErrors {
                   `invalid_upload`: the upload could not be read; `invalid_image`: the image \
                   header cannot be read; `image_too_large`: larger than 2048x2048; \
                   `unsafe_svg`: the SVG uses something not allowed.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
     TooLarge = 413: "`file_too_large` or `payload_too_large`: the file is larger than 5 MB; \

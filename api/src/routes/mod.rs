@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod analytics;
 pub mod content;
+pub mod flags;
 pub mod guest;
 pub mod health;
 pub mod logos;
@@ -10,6 +11,7 @@ pub mod onboarding;
 pub mod ops;
 pub mod stats;
 pub mod verification;
+pub mod webhooks;
 
 use poem_openapi::Tags;
 
@@ -25,6 +27,6 @@ pub enum Tag {
     Stats,
     /// Liveness and readiness.
     Health,
-    /// Operators: maintenance runs and queues (admin token).
+    /// Operators: maintenance runs, queues, webhooks and feature flags (admin token).
     Ops,
 }

@@ -31,6 +31,9 @@ use crate::{
 operation_errors!(ReadConfigErrors {
     bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id (a \
                   version-4 UUID).",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
@@ -41,6 +44,9 @@ operation_errors!(UpdateConfigErrors {
                   `invalid_design`, `invalid_primary_color`, `invalid_secondary_color`, \
                   `invalid_floatie_position`, `invalid_floatie_logo`, `invalid_launcher_logo`, \
                   `invalid_contact`, `invalid_disabled_tabs`.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
     TooLarge = 413: "`payload_too_large`: the body is larger than the limit; \
@@ -50,6 +56,9 @@ operation_errors!(UpdateConfigErrors {
 });
 operation_errors!(CompleteErrors {
     bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     Forbidden = 403: "`verification_required`: the guest has not proved control of its \
                       domain (see `POST /api/onboarding/verification`).",
     NotFound = 404: "`guest_not_found`: no guest session has this id.",

@@ -4,9 +4,7 @@
 use chrono::{DateTime, Utc};
 use onboard_shared::{
     entities::maintenance_run,
-    jobs::{
-        AnalysisJob, CleanupJob, JobKind, MaintenanceKind, MonitorJob, Trigger, VerificationJob,
-    },
+    jobs::{JobKind, MaintenanceKind, Trigger},
     maintenance::{self, EnqueueError, MaintenanceStatus, Report},
     queue::QueueCounts,
     runs,
@@ -179,7 +177,7 @@ pub struct QueueView {
     /// Given up by the backend.
     pub dead: u64,
     /// Seconds since the oldest run of this queue still `queued` in the database was
-    /// queued; absent when none is (and always for `verification`).
+    /// queued; absent when none is (and always for `verification` and `webhooks`).
     pub oldest_waiting_seconds: Option<u64>,
 }
 
@@ -337,31 +335,21 @@ pub async fn queue_overview(state: &AppState) -> Result<Queues, ApiError> {
     let queue = &state.queue;
     let now = Utc::now();
     let age = |at: Option<DateTime<Utc>>| at.map(|t| (now - t).num_seconds().max(0) as u64);
-    let oldest_analysis = runs::queries::oldest_queued_at(&state.db).await?;
-    let oldest_cleanup = maintenance::oldest_queued_at(&state.db, MaintenanceKind::Cleanup).await?;
-    let oldest_monitor = maintenance::oldest_queued_at(&state.db, MaintenanceKind::Monitor).await?;
-    let queues = vec![
-        view(
-            JobKind::Analysis,
-            queue.counts::<AnalysisJob>().await?,
-            age(oldest_analysis),
-        ),
-        view(
-            JobKind::Cleanup,
-            queue.counts::<CleanupJob>().await?,
-            age(oldest_cleanup),
-        ),
-        view(
-            JobKind::Monitor,
-            queue.counts::<MonitorJob>().await?,
-            age(oldest_monitor),
-        ),
-        view(
-            JobKind::Verification,
-            queue.counts::<VerificationJob>().await?,
-            None,
-        ),
-    ];
+    let mut queues = Vec::new();
+    for (kind, counts) in queue.counts_by_kind().await {
+        // Only runs have rows that wait in the database.
+        let oldest = match kind {
+            JobKind::Analysis => runs::queries::oldest_queued_at(&state.db).await?,
+            JobKind::Cleanup => {
+                maintenance::oldest_queued_at(&state.db, MaintenanceKind::Cleanup).await?
+            }
+            JobKind::Monitor => {
+                maintenance::oldest_queued_at(&state.db, MaintenanceKind::Monitor).await?
+            }
+            JobKind::Verification | JobKind::Webhooks => None,
+        };
+        queues.push(view(kind, counts?, age(oldest)));
+    }
     Ok(Queues {
         backend: match queue.kind() {
             "redis" => QueueBackend::Redis,

@@ -25,12 +25,18 @@ use crate::{
 
 operation_errors!(IssueErrors {
     bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
     Conflict = 409: "`domain_required`: the guest has not set a domain yet.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
 });
 operation_errors!(ReadErrors {
     bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id; \
                      `verification_not_found`: no token was issued for the guest's domain.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
@@ -40,6 +46,7 @@ operation_errors!(CheckErrors {
     rate_limited: "`too_many_checks`: the last check ended less than 5 seconds ago; \
                    `rate_limited`: too many requests from this address. Try again after \
                    `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id; \
                      `verification_not_found`: no token was issued for the guest's domain.",
     Conflict = 409: "`domain_required`: the guest has not set a domain yet.",

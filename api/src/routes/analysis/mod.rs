@@ -1,6 +1,7 @@
 use chrono::Utc;
 use onboard_shared::{
     entities::{analysis_run, crawled_page, guest_session, site, site_insight},
+    flags,
     progress::{self, Step, StepName, StepStatus},
     runs::{self, RunStatus},
 };
@@ -33,6 +34,7 @@ operation_errors!(StartErrors {
     rate_limited: "`too_many_analyses`: the client address, or the domain, has as many \
                    analyses under way as allowed; `rate_limited`: too many requests from this \
                    address. Try again after `Retry-After` seconds.",
+    unavailable: analysis,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
     Conflict = 409: "`domain_required`: the guest has not set a domain yet; \
                      `analysis_conflict`: an analysis changed state while starting, try again.",
@@ -43,6 +45,7 @@ operation_errors!(ProgressErrors {
     rate_limited: "`too_many_analyses`: starting the analysis lazily found the client \
                    address or the domain at its bound; `rate_limited`: too many requests from \
                    this address. Try again after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
     Conflict = 409: "`analysis_conflict`: an analysis changed state while starting; poll \
                      again.",
@@ -51,6 +54,9 @@ operation_errors!(ProgressErrors {
 operation_errors!(CancelErrors {
     bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id; \
                   `invalid_id`: the analysis id is not a number.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id; `analysis_not_found`: \
                      no analysis of this guest has this id.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
@@ -58,6 +64,9 @@ operation_errors!(CancelErrors {
 operation_errors!(ResultErrors {
     bad_request: "`invalid_user_uuid`: `user_uuid` is missing or is not a guest id; \
                   `invalid_id`: the analysis id is not a number.",
+    rate_limited: "`rate_limited`: too many requests from this address; try again \
+                   after `Retry-After` seconds.",
+    unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id; `analysis_not_found`: \
                      no analysis of this guest has this id.",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
@@ -164,14 +173,24 @@ impl AnalysisApi {
             None => {
                 let ticket = state.progress.ticket(user_uuid.0.0);
                 let guest = guest_access::active(&state, user_uuid.0).await?;
-                let started = runs::start::latest_or_start(
-                    &state.db,
-                    &state.queue,
-                    &guest,
-                    client.0.0,
-                    &state.config.limits,
-                )
-                .await?;
+                // With analyses switched off, the poll shows the latest run but starts none.
+                let started = if state.flags.switch_on(flags::ANALYSIS).await? {
+                    runs::start::latest_or_start(
+                        &state.db,
+                        &state.queue,
+                        &guest,
+                        client.0.0,
+                        &state.config.limits,
+                    )
+                    .await?
+                } else {
+                    runs::queries::latest(&state.db, guest.uuid)
+                        .await?
+                        .map(|run| runs::start::Started {
+                            run,
+                            created: false,
+                        })
+                };
                 let run = match started {
                     Some(started) => Some(announced(&state, started).await),
                     None => None,
@@ -326,6 +345,13 @@ pub async fn start_or_current(
     guest: &guest_session::Model,
     client: Option<IpAddr>,
 ) -> Result<analysis_run::Model, ApiError> {
+    if !state.flags.switch_on(flags::ANALYSIS).await? {
+        return Err(ApiError::switched_off(
+            ErrorCode::AnalysisDisabled,
+            "Analyses are switched off for the moment; the rest of onboarding works. Try \
+             again later.",
+        ));
+    }
     let started =
         runs::start::start_or_current(&state.db, &state.queue, guest, client, &state.config.limits)
             .await?;
