@@ -357,3 +357,94 @@ async fn sessions_live_on_the_server_and_sign_in_spends_the_write_budget() {
     }
     assert_eq!(statuses, [403, 403, 403, 429]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_webhook_deliveries_and_flags_and_redelivers_one() {
+    use onboard_tests::receiver::{Receiver, Reply};
+
+    let app = TestApp::builder()
+        .var("ONBOARD_ADMIN_TOKEN", TOKEN)
+        .var("ONBOARD_WEBHOOK_ALLOW_CIDRS", "127.0.0.1/32")
+        .var("ONBOARD_WEBHOOK_RETRY_FOR_SECS", "1")
+        .spawn()
+        .await;
+    let receiver = Receiver::start().await;
+    // Fails, and the one-second retry window gives up after the first attempt.
+    receiver.plan([Reply::Status(502)]);
+    let admin = |method: reqwest::Method, path: &str| {
+        app.client.request(method, app.url(path)).bearer_auth(TOKEN)
+    };
+    let created: Value = admin(reqwest::Method::POST, "/api/ops/webhooks")
+        .json(&serde_json::json!({"url": receiver.url("/hook")}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let endpoint = created["endpoint"]["id"].as_i64().unwrap();
+    let test: Value = admin(
+        reqwest::Method::POST,
+        &format!("/api/ops/webhooks/{endpoint}/test"),
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let delivery = test["deliveryId"].as_i64().unwrap();
+
+    let mut browser = Browserless::new(&app);
+    let origin = browser.base.clone();
+    let r = browser
+        .post_form("/ops/login", &[("token", TOKEN)], &origin)
+        .await;
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    browser.cookie = Some(set.split(';').next().unwrap().to_owned());
+
+    let row = format!("tr[data-delivery=\"{delivery}\"][data-status=failed]");
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let page = loop {
+        let page = browser.page().await;
+        if cell(&page, &row).is_some() {
+            break page;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never shown failed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let listed = api(&app, &format!("/api/ops/webhooks/{endpoint}/deliveries")).await;
+    assert_eq!(
+        cell(&page, &format!("{row} td[data-field=attempts]")),
+        Some(listed["deliveries"][0]["attempts"].to_string())
+    );
+    let html = page.html();
+    assert!(
+        html.contains("the endpoint answered 502"),
+        "the last error is shown"
+    );
+    for flag in ["analysis", "onboarding"] {
+        assert_eq!(
+            cell(
+                &page,
+                &format!("tr[data-flag={flag}][data-enabled=true] td.status-succeeded")
+            ),
+            Some("on".to_owned())
+        );
+    }
+
+    let form = format!("/ops/webhook-deliveries/{delivery}/redeliver");
+    let r = browser.post_form(&form, &[], "http://evil.example").await;
+    assert_eq!(r.status(), 403, "a redelivery posted from another site");
+    let r = browser.post_form(&form, &[], &origin).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        format!("/ops?redelivered={delivery}").as_str()
+    );
+    let received = receiver.wait_for(2, DEADLINE).await;
+    assert_eq!(
+        received[0].header("webhook-id"),
+        received[1].header("webhook-id")
+    );
+}

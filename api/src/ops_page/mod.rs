@@ -1,6 +1,6 @@
 //! The operators' page at `/ops`: server-rendered HTML over the same data as the ops API
 //! (queues, analysis and maintenance runs, the funnel and the completion rate of the last
-//! 30 days), readable without JavaScript and refreshed in place with it. The admin token is
+//! 30 days, webhook endpoints with their recent deliveries, feature flags), readable without JavaScript and refreshed in place with it. The admin token is
 //! entered once and opens a server-side session: the cookie holds a random id (the table
 //! only its digest) that expires, ends on sign-out and can be revoked all at once. The forms
 //! post back here, and the cookie is `SameSite=Strict` with the `Origin` checked, so another
@@ -12,9 +12,11 @@ mod view;
 use cookie::{Cookie, SameSite};
 use onboard_shared::{
     config::CookieSecure,
-    entities::{analysis_run, site},
+    entities::{analysis_run, site, webhook_endpoint},
+    flags,
     jobs::MaintenanceKind,
     runs,
+    webhooks::{deliveries, endpoints},
 };
 use poem::{
     IntoResponse, Request, Response, Route, get, handler,
@@ -29,13 +31,15 @@ use crate::{
     admin,
     error::ApiError,
     error::ErrorCode,
-    routes::{analytics, ops},
+    routes::{analytics, ops, webhooks},
     state::AppState,
 };
 
 const COOKIE: &str = "onboard_ops";
 /// Analysis and maintenance runs shown.
 const RECENT: u64 = 15;
+/// Deliveries shown per webhook endpoint.
+const RECENT_DELIVERIES: u64 = 10;
 /// The page's own policy: its script and style files, inline SVG, nothing from elsewhere.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                    connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -47,6 +51,7 @@ pub fn add_routes(route: Route) -> Route {
         .at("/ops/login", post(login))
         .at("/ops/logout", post(logout))
         .at("/ops/jobs/:kind", post(trigger))
+        .at("/ops/webhook-deliveries/:id/redeliver", post(redeliver))
         .at("/ops/static/:file", get(asset))
 }
 
@@ -54,6 +59,8 @@ pub fn add_routes(route: Route) -> Route {
 struct PageQuery {
     /// A maintenance run just started from the page.
     started: Option<i64>,
+    /// A webhook delivery just redelivered from the page.
+    redelivered: Option<i64>,
 }
 
 #[handler]
@@ -64,7 +71,10 @@ async fn page(state: Data<&AppState>, req: &Request, query: Query<PageQuery>) ->
         Err(e) => return error_page(e),
     }
     match overview(&state).await {
-        Ok(data) => html(StatusCode::OK, view::dashboard(&data, query.0.started)),
+        Ok(data) => html(
+            StatusCode::OK,
+            view::dashboard(&data, query.0.started, query.0.redelivered),
+        ),
         Err(e) => error_page(e),
     }
 }
@@ -147,6 +157,22 @@ async fn trigger(state: Data<&AppState>, req: &Request, kind: Path<String>) -> R
 }
 
 #[handler]
+async fn redeliver(state: Data<&AppState>, req: &Request, id: Path<i64>) -> Response {
+    match signed_in(&state, req).await {
+        Ok(true) => {}
+        Ok(false) => return html(StatusCode::UNAUTHORIZED, view::login(None)),
+        Err(e) => return error_page(e),
+    }
+    if !same_origin(req) {
+        return error_page(cross_site());
+    }
+    match webhooks::redeliver(&state, id.0).await {
+        Ok(d) => see_other(&format!("/ops?redelivered={}", d.delivery_id)).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+#[handler]
 fn asset(file: Path<String>) -> Response {
     let (body, content_type) = match file.0.as_str() {
         "ops.css" => (include_str!("ops.css"), "text/css; charset=utf-8"),
@@ -168,6 +194,14 @@ pub struct Overview {
     pub maintenance_runs: Vec<ops::MaintenanceRunView>,
     pub funnel: analytics::Funnel,
     pub days: Vec<analytics::DailyStats>,
+    pub webhooks: Vec<EndpointDeliveries>,
+    pub flags: Vec<flags::Flag>,
+}
+
+/// An endpoint with its latest deliveries.
+pub struct EndpointDeliveries {
+    pub endpoint: webhook_endpoint::Model,
+    pub deliveries: Vec<deliveries::Listed>,
 }
 
 pub struct RecentRun {
@@ -184,7 +218,20 @@ async fn overview(state: &AppState) -> Result<Overview, ApiError> {
         maintenance_runs: ops::recent_runs(&state.db, RECENT).await?,
         funnel: analytics::funnel(&days, range),
         days,
+        webhooks: webhook_overview(&state.db).await?,
+        flags: state.flags.all().await?.as_ref().clone(),
     })
+}
+
+async fn webhook_overview(db: &DatabaseConnection) -> Result<Vec<EndpointDeliveries>, DbErr> {
+    let mut out = Vec::new();
+    for endpoint in endpoints::list(db).await? {
+        out.push(EndpointDeliveries {
+            deliveries: deliveries::recent(db, endpoint.id, RECENT_DELIVERIES).await?,
+            endpoint,
+        });
+    }
+    Ok(out)
 }
 
 async fn recent_analysis_runs(db: &DatabaseConnection) -> Result<Vec<RecentRun>, DbErr> {

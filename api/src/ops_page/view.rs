@@ -8,9 +8,10 @@ use poem::http::StatusCode;
 use serde_json::Value;
 
 use super::{
-    Overview, RecentRun,
+    EndpointDeliveries, Overview, RecentRun,
     charts::{self, percent},
 };
+use onboard_shared::{entities::webhook_delivery::DeliveryStatus, webhooks::endpoints};
 
 fn layout(title: &str, signed_in: bool, body: Markup) -> Markup {
     html! {
@@ -69,7 +70,7 @@ pub fn error(status: StatusCode, message: &str) -> Markup {
     )
 }
 
-pub fn dashboard(data: &Overview, started: Option<i64>) -> Markup {
+pub fn dashboard(data: &Overview, started: Option<i64>, redelivered: Option<i64>) -> Markup {
     let now = Utc::now();
     layout(
         "Operations",
@@ -87,12 +88,17 @@ pub fn dashboard(data: &Overview, started: Option<i64>) -> Markup {
                 @if let Some(id) = started {
                     p.flash role="status" { "Maintenance run #" (id) " queued; its report appears below when it finishes." }
                 }
+                @if let Some(id) = redelivered {
+                    p.flash role="status" { "Webhook delivery #" (id) " is pending again; it goes out within a second or so." }
+                }
                 div #data {
                     (queues(data))
                     (maintenance(data))
                     (analysis_runs(&data.analysis_runs, now))
                     (funnel(data))
                     (completion(data))
+                    (webhooks(data, now))
+                    (flags(data))
                 }
             }
         },
@@ -257,6 +263,108 @@ fn completion(data: &Overview) -> Markup {
             p.muted { "Of the guests whose onboarding ended that day, the share that completed (the rest were marked abandoned)." }
             (charts::completion(&data.days, data.funnel.from.0, data.funnel.to.0))
         }
+    }
+}
+
+fn webhooks(data: &Overview, now: DateTime<Utc>) -> Markup {
+    html! {
+        section #webhooks {
+            h2 { "Webhook endpoints" }
+            @if data.webhooks.is_empty() {
+                p.muted { "None registered; add one with POST /api/ops/webhooks." }
+            }
+            @for EndpointDeliveries { endpoint, deliveries } in &data.webhooks {
+                article.endpoint data-endpoint=(endpoint.id) data-enabled=(endpoint.enabled) {
+                    h3 { "#" (endpoint.id) " " code { (endpoint.url) } }
+                    p {
+                        (if endpoint.enabled { "Enabled" } else { "Disabled" })
+                        " · " (endpoint.format.as_str())
+                        " · " (endpoints::event_types(endpoint).map_or_else(
+                            || "every event".to_owned(),
+                            |types| types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", "),
+                        ))
+                        " · " span data-field="consecutiveFailures" { (endpoint.consecutive_failures) } " failed in a row"
+                        @if !endpoint.description.is_empty() { " · " (endpoint.description) }
+                    }
+                    @if let Some(reason) = &endpoint.disabled_reason {
+                        p.error { (reason) }
+                    }
+                    @if deliveries.is_empty() {
+                        p.muted { "No deliveries yet." }
+                    } @else {
+                        div.scroll {
+                            table {
+                                thead { tr {
+                                    th { "Delivery" } th { "Event" } th { "Status" } th.num { "Attempts" }
+                                    th { "Next attempt" } th.num { "Last code" } th { "Last answer" } th {}
+                                } }
+                                tbody {
+                                    @for l in deliveries {
+                                        @let d = &l.delivery;
+                                        tr data-delivery=(d.id) data-status=(d.status.as_str()) {
+                                            td.num { "#" (d.id) }
+                                            td { (l.event_type) }
+                                            td class=(format!("status-{}", d.status.as_str())) { (d.status.as_str()) }
+                                            td.num data-field="attempts" { (d.attempts) }
+                                            td { (if d.status == DeliveryStatus::Pending {
+                                                seconds((d.next_attempt_at - now).num_seconds().max(0) as u64)
+                                            } else { "–".to_owned() }) }
+                                            td.num { (d.last_status_code.map_or_else(|| "–".to_owned(), |c| c.to_string())) }
+                                            // Response bodies are the receiver's text: shown escaped, cut short.
+                                            td.error { (excerpt(d.last_error.as_deref().or(d.last_response.as_deref()).unwrap_or(""))) }
+                                            td {
+                                                @if d.status != DeliveryStatus::Sending {
+                                                    form method="post" action=(format!("/ops/webhook-deliveries/{}/redeliver", d.id)) {
+                                                        button.secondary type="submit" { "Redeliver" }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn flags(data: &Overview) -> Markup {
+    html! {
+        section #flags {
+            h2 { "Feature flags" }
+            p.muted { "Change them with PUT /api/ops/flags/{name}; every api replica sees a change within a second or two." }
+            div.scroll {
+                table {
+                    thead { tr {
+                        th { "Flag" } th { "Enabled" } th.num { "Rollout" } th { "Always on" }
+                        th { "Always off" } th { "Updated" }
+                    } }
+                    tbody {
+                        @for f in &data.flags {
+                            tr data-flag=(f.name) data-enabled=(f.enabled) {
+                                td { code { (f.name) } @if f.kill_switch { " " span.muted { "(kill switch)" } } br; span.muted { (f.description) } }
+                                td class=(if f.enabled { "status-succeeded" } else { "status-failed" }) { (if f.enabled { "on" } else { "off" }) }
+                                td.num { (f.rollout_percentage) " %" }
+                                td { (f.on_domains.join(", ")) }
+                                td { (f.off_domains.join(", ")) }
+                                td { (time(f.updated_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    const SHOWN: usize = 160;
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 

@@ -54,3 +54,14 @@ pub enum DeliveryStatus {
     #[sea_orm(string_value = "failed")]
     Failed,
 }
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}

@@ -43,3 +43,12 @@ pub enum Format {
     #[sea_orm(string_value = "chat")]
     Chat,
 }
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Standard => "standard",
+            Format::Chat => "chat",
+        }
+    }
+}
