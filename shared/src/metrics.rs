@@ -28,6 +28,10 @@ pub const RUNS_TIMED_OUT: &str = "onboard_runs_timed_out_total";
 pub const GUESTS_ABANDONED: &str = "onboard_guests_abandoned_total";
 /// worker (monitor): onboarding completion rate over the last 24 hours.
 pub const COMPLETION_RATE: &str = "onboard_completion_rate_24h";
+/// worker: webhook attempts by `outcome` (delivered, retrying, given_up), and endpoints
+/// disabled after failing in a row.
+pub const WEBHOOK_ATTEMPTS: &str = "onboard_webhook_attempts_total";
+pub const WEBHOOK_ENDPOINTS_DISABLED: &str = "onboard_webhook_endpoints_disabled_total";
 /// worker: jobs per `queue` and `state` (waiting, running, failed, dead), read at scrape.
 pub const QUEUE_DEPTH: &str = "onboard_queue_jobs";
 

@@ -540,3 +540,54 @@ async fn runs_the_monitor_resets_raise_one_runs_stuck_alert() {
     assert_eq!(event["data"]["reset"], 1);
     assert_eq!(event["data"]["resetRunIds"], json!([run_id]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_prunes_finished_deliveries_past_the_retention_and_keeps_pending_ones() {
+    let app = TestApp::builder()
+        .var("ONBOARD_ADMIN_TOKEN", TOKEN)
+        .without_worker()
+        .spawn()
+        .await;
+    let (endpoint, _) = register(&app, json!({"url": "https://hooks.example.com/"})).await;
+    let old = chrono::Utc::now() - chrono::Duration::days(40);
+    let mut ids = Vec::new();
+    for status in [
+        webhook_delivery::DeliveryStatus::Delivered,
+        webhook_delivery::DeliveryStatus::Failed,
+        webhook_delivery::DeliveryStatus::Pending,
+    ] {
+        let id = send_test(&app, endpoint).await;
+        let mut row = delivery(&app, id).await.into_active_model();
+        row.status = Set(status);
+        row.created_at = Set(old);
+        row.update(&app.db).await.unwrap();
+        ids.push(id);
+    }
+    let recent = send_test(&app, endpoint).await;
+    let mut row = delivery(&app, recent).await.into_active_model();
+    row.status = Set(webhook_delivery::DeliveryStatus::Delivered);
+    row.update(&app.db).await.unwrap();
+
+    let report = onboard_worker::maintenance::cleanup::run(&app.job_context())
+        .await
+        .unwrap();
+    assert_eq!(report.webhook_deliveries_pruned, 2);
+    let mut left: Vec<i64> = webhook_delivery::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    left.sort();
+    assert_eq!(left, [ids[2], recent]);
+    let messages = onboard_shared::entities::webhook_message::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        messages.len(),
+        2,
+        "the pruned deliveries' messages went with them"
+    );
+}

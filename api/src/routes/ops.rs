@@ -145,6 +145,7 @@ impl Example for MaintenanceRunView {
                 maintenance_runs_pruned: 40,
                 logo_files_deleted: 3,
                 queue_entries_vacuumed: 120,
+                webhook_deliveries_pruned: 4,
             })),
             error: None,
             queued_at: "2026-11-29T03:00:00Z".parse().expect("a time"),

@@ -23,6 +23,8 @@ pub struct CleanupReport {
     pub logo_files_deleted: u64,
     /// Finished entries removed from the job queues.
     pub queue_entries_vacuumed: u64,
+    /// Webhook deliveries delivered or given up longer ago than the retention.
+    pub webhook_deliveries_pruned: u64,
 }
 
 /// What a monitor run found and repaired.

@@ -428,3 +428,25 @@ mod tests {
         );
     }
 }
+
+/// Deletes finished deliveries (delivered or given up) made before `before`, and the
+/// messages left with no delivery; returns how many deliveries. Pending ones are kept
+/// whatever their age: an operator may still enable their endpoint.
+pub async fn prune<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let pruned = webhook_delivery::Entity::delete_many()
+        .filter(Column::Status.is_in([DeliveryStatus::Delivered, DeliveryStatus::Failed]))
+        .filter(Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let still_sent = Query::select()
+        .column(Column::MessageId)
+        .from(webhook_delivery::Entity)
+        .to_owned();
+    webhook_message::Entity::delete_many()
+        .filter(webhook_message::Column::CreatedAt.lt(before))
+        .filter(webhook_message::Column::Id.not_in_subquery(still_sent))
+        .exec(db)
+        .await?;
+    Ok(pruned)
+}

@@ -110,12 +110,15 @@ pub async fn run(ctx: &JobContext) -> Result<CleanupReport, DbErr> {
         .exec(&ctx.db)
         .await?
         .rows_affected;
+    let webhook_deliveries_pruned =
+        onboard_shared::webhooks::deliveries::prune(&ctx.db, retained_after).await?;
     Ok(CleanupReport {
         guests_deleted,
         ops_sessions_expired,
         maintenance_runs_pruned: maintenance_pruned,
         logo_files_deleted: files_deleted,
         queue_entries_vacuumed: vacuumed as u64,
+        webhook_deliveries_pruned,
     })
 }
 

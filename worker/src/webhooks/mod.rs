@@ -5,7 +5,10 @@ pub mod dispatch;
 pub mod send;
 
 use chrono::Utc;
-use onboard_shared::webhooks::deliveries::{self, Finished};
+use onboard_shared::{
+    metrics::{WEBHOOK_ATTEMPTS, WEBHOOK_ENDPOINTS_DISABLED},
+    webhooks::deliveries::{self, Finished},
+};
 use sea_orm::DbErr;
 use tracing::{info, warn};
 
@@ -38,6 +41,13 @@ pub async fn deliver(ctx: &JobContext, delivery_id: i64) -> Result<(), DbErr> {
         deliveries::finish(&ctx.db, &attempt, outcome.clone(), config, Utc::now()).await?;
     let endpoint = attempt.endpoint.id;
     let attempts = attempt.delivery.attempts;
+    let counted = match finished {
+        Finished::Delivered => "delivered",
+        Finished::Retrying(_) => "retrying",
+        Finished::GivenUp => "given_up",
+        Finished::Lost => "lost",
+    };
+    metrics::counter!(WEBHOOK_ATTEMPTS, "outcome" => counted).increment(1);
     match (&finished, &outcome) {
         (Finished::Delivered, _) => info!(endpoint, attempts, "webhook delivered"),
         (Finished::Retrying(next), deliveries::Outcome::Failed { error, .. }) => {
@@ -49,6 +59,7 @@ pub async fn deliver(ctx: &JobContext, delivery_id: i64) -> Result<(), DbErr> {
         _ => {}
     }
     if disabled {
+        metrics::counter!(WEBHOOK_ENDPOINTS_DISABLED).increment(1);
         warn!(
             event = "webhook_endpoint_disabled",
             endpoint,
