@@ -409,26 +409,6 @@ pub async fn get<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Model>, D
     webhook_delivery::Entity::find_by_id(id).one(db).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_within_its_jitter_and_is_capped() {
-        let base = Duration::from_secs(5);
-        assert_eq!(backoff(1, base, 1.0), Duration::from_secs(5));
-        assert_eq!(backoff(1, base, 0.0), Duration::from_millis(2500));
-        assert_eq!(backoff(4, base, 1.0), Duration::from_secs(40));
-        assert_eq!(backoff(30, base, 1.0), MAX_DELAY);
-        // The default schedule spans about a day in its first 15-20 attempts.
-        let total: Duration = (1..=17).map(|n| backoff(n, base, 0.75)).sum();
-        assert!(
-            total > Duration::from_secs(12 * 3600) && total < Duration::from_secs(36 * 3600),
-            "{total:?}"
-        );
-    }
-}
-
 /// Deletes finished deliveries (delivered or given up) made before `before`, and the
 /// messages left with no delivery; returns how many deliveries. Pending ones are kept
 /// whatever their age: an operator may still enable their endpoint.
@@ -449,4 +429,24 @@ pub async fn prune<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> Result<
         .exec(db)
         .await?;
     Ok(pruned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_its_jitter_and_is_capped() {
+        let base = Duration::from_secs(5);
+        assert_eq!(backoff(1, base, 1.0), Duration::from_secs(5));
+        assert_eq!(backoff(1, base, 0.0), Duration::from_millis(2500));
+        assert_eq!(backoff(4, base, 1.0), Duration::from_secs(40));
+        assert_eq!(backoff(30, base, 1.0), MAX_DELAY);
+        // The default schedule spans about a day in its first 15-20 attempts.
+        let total: Duration = (1..=17).map(|n| backoff(n, base, 0.75)).sum();
+        assert!(
+            total > Duration::from_secs(12 * 3600) && total < Duration::from_secs(36 * 3600),
+            "{total:?}"
+        );
+    }
 }
