@@ -315,6 +315,28 @@ impl TestApp {
             .expect("request")
     }
 
+    /// An ops API request with this app's admin token (`ONBOARD_ADMIN_TOKEN`): the status
+    /// and the JSON answer (`null` when there is none).
+    pub async fn ops(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let token = self.config.admin_token.as_deref().expect("an admin token");
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     /// Creates a guest session and returns its UUID.
     pub async fn create_guest(&self) -> Uuid {
         let response = self.post("/api/guest").await;

@@ -20,25 +20,10 @@ async fn app() -> TestApp {
         .await
 }
 
-async fn ops(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn put_flag(app: &TestApp, name: &str, body: Value) -> Value {
-    let (status, flag) = ops(
-        app,
-        Method::PUT,
-        &format!("/api/ops/flags/{name}"),
-        Some(body),
-    )
-    .await;
+    let (status, flag) = app
+        .ops(Method::PUT, &format!("/api/ops/flags/{name}"), Some(body))
+        .await;
     assert!(status == 200 || status == 201, "{status} {flag}");
     flag
 }
@@ -56,13 +41,9 @@ async fn flags_of(base: &str, client: &reqwest::Client, guest: Uuid) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn flags_are_stable_per_guest_near_their_percentage_and_sites_decide_first() {
     let app = app().await;
-    let (status, _) = ops(
-        &app,
-        Method::PUT,
-        "/api/ops/flags/new_widget",
-        Some(json!({})),
-    )
-    .await;
+    let (status, _) = app
+        .ops(Method::PUT, "/api/ops/flags/new_widget", Some(json!({})))
+        .await;
     assert_eq!(status, 201, "a new flag is created");
     let flag = put_flag(
         &app,
@@ -115,7 +96,9 @@ async fn flags_are_stable_per_guest_near_their_percentage_and_sites_decide_first
         false
     );
 
-    let (status, _) = ops(&app, Method::DELETE, "/api/ops/flags/new_widget", None).await;
+    let (status, _) = app
+        .ops(Method::DELETE, "/api/ops/flags/new_widget", None)
+        .await;
     assert_eq!(status, 204);
     assert!(
         flags_of(&base, &app.client, beta)
@@ -155,24 +138,28 @@ async fn flag_writes_are_validated_and_kill_switches_are_all_or_nothing() {
             "invalid_flag",
         ),
     ] {
-        let (got, answer) = ops(&app, Method::PUT, path, Some(body)).await;
+        let (got, answer) = app.ops(Method::PUT, path, Some(body)).await;
         assert_eq!(
             (got, answer["error"].as_str()),
             (status, Some(code)),
             "{path}: {answer}"
         );
     }
-    let (got, answer) = ops(&app, Method::DELETE, "/api/ops/flags/analysis", None).await;
+    let (got, answer) = app
+        .ops(Method::DELETE, "/api/ops/flags/analysis", None)
+        .await;
     assert_eq!(
         (got, answer["error"].as_str()),
         (409, Some("flag_protected"))
     );
-    let (got, answer) = ops(&app, Method::DELETE, "/api/ops/flags/nothing", None).await;
+    let (got, answer) = app
+        .ops(Method::DELETE, "/api/ops/flags/nothing", None)
+        .await;
     assert_eq!(
         (got, answer["error"].as_str()),
         (404, Some("flag_not_found"))
     );
-    let (_, listed) = ops(&app, Method::GET, "/api/ops/flags", None).await;
+    let (_, listed) = app.ops(Method::GET, "/api/ops/flags", None).await;
     let names: Vec<&str> = listed["flags"]
         .as_array()
         .unwrap()

@@ -32,20 +32,9 @@ async fn app_with(vars: &[(&str, &str)]) -> TestApp {
     builder.spawn().await
 }
 
-async fn ops(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// Registers an endpoint; returns its id and secret.
 async fn register(app: &TestApp, body: Value) -> (i64, String) {
-    let (status, created) = ops(app, Method::POST, "/api/ops/webhooks", Some(body)).await;
+    let (status, created) = app.ops(Method::POST, "/api/ops/webhooks", Some(body)).await;
     assert_eq!(status, 201, "{created}");
     (
         created["endpoint"]["id"].as_i64().unwrap(),
@@ -54,13 +43,13 @@ async fn register(app: &TestApp, body: Value) -> (i64, String) {
 }
 
 async fn send_test(app: &TestApp, endpoint: i64) -> i64 {
-    let (status, body) = ops(
-        app,
-        Method::POST,
-        &format!("/api/ops/webhooks/{endpoint}/test"),
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .ops(
+            Method::POST,
+            &format!("/api/ops/webhooks/{endpoint}/test"),
+            None,
+        )
+        .await;
     assert_eq!(status, 202, "{body}");
     body["deliveryId"].as_i64().unwrap()
 }
@@ -92,6 +81,13 @@ async fn delivery_until(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+async fn delivered(app: &TestApp, id: i64) -> webhook_delivery::Model {
+    delivery_until(app, id, "delivery", |d| {
+        d.status == webhook_delivery::DeliveryStatus::Delivered
+    })
+    .await
 }
 
 /// HMAC-SHA256 as RFC 2104 defines it, over SHA-256 alone: an implementation independent
@@ -191,10 +187,7 @@ async fn a_receiver_failing_twice_gets_the_same_webhook_id_three_times() {
     let (endpoint, secret) = register(&app, json!({"url": receiver.url("/")})).await;
     let id = send_test(&app, endpoint).await;
 
-    let row = delivery_until(&app, id, "the delivery", |d| {
-        d.status == webhook_delivery::DeliveryStatus::Delivered
-    })
-    .await;
+    let row = delivered(&app, id).await;
     assert_eq!(row.attempts, 3);
     let received = receiver.received();
     assert_eq!(received.len(), 3);
@@ -207,13 +200,13 @@ async fn a_receiver_failing_twice_gets_the_same_webhook_id_three_times() {
     assert!(received[2].at - received[1].at >= Duration::from_millis(100));
 
     // The ops API shows the attempts and the last answer.
-    let (status, listed) = ops(
-        &app,
-        Method::GET,
-        &format!("/api/ops/webhooks/{endpoint}/deliveries"),
-        None,
-    )
-    .await;
+    let (status, listed) = app
+        .ops(
+            Method::GET,
+            &format!("/api/ops/webhooks/{endpoint}/deliveries"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     let shown = &listed["deliveries"][0];
     assert_eq!(shown["id"], id);
@@ -224,13 +217,13 @@ async fn a_receiver_failing_twice_gets_the_same_webhook_id_three_times() {
     assert_eq!(shown["lastResponse"], "answered 200");
 
     // Redelivered: once more, with the same id.
-    let (status, _) = ops(
-        &app,
-        Method::POST,
-        &format!("/api/ops/webhook-deliveries/{id}/redeliver"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .ops(
+            Method::POST,
+            &format!("/api/ops/webhook-deliveries/{id}/redeliver"),
+            None,
+        )
+        .await;
     assert_eq!(status, 202);
     let again = receiver.wait_for(4, DEADLINE).await;
     assert_eq!(again[3].header("webhook-id"), ids[0]);
@@ -254,14 +247,11 @@ async fn a_receiver_on_an_address_not_allowed_receives_nothing() {
 async fn a_slow_receiver_times_out_and_is_retried() {
     let app = app_with(&[]).await;
     let receiver = Receiver::start().await;
-    // The timeout is one second; the first answer would take three.
-    receiver.plan([Reply::Slow(Duration::from_secs(3))]);
+    // The timeout is one second; the first answer would take thirty.
+    receiver.plan([Reply::Slow(Duration::from_secs(30))]);
     let (endpoint, _) = register(&app, json!({"url": receiver.url("/")})).await;
     let id = send_test(&app, endpoint).await;
-    let row = delivery_until(&app, id, "delivery", |d| {
-        d.status == webhook_delivery::DeliveryStatus::Delivered
-    })
-    .await;
+    let row = delivered(&app, id).await;
     assert_eq!(row.attempts, 2);
     let received = receiver.received();
     assert_eq!(received.len(), 2);
@@ -269,8 +259,8 @@ async fn a_slow_receiver_times_out_and_is_retried() {
         received[0].header("webhook-id"),
         received[1].header("webhook-id")
     );
-    // Retried after the timeout, not after the slow answer.
-    assert!(received[1].at - received[0].at < Duration::from_secs(3));
+    // Retried after the timeout, long before the slow answer would have come.
+    assert!(received[1].at - received[0].at < Duration::from_secs(20));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -282,13 +272,9 @@ async fn an_endpoint_failing_in_a_row_is_disabled_and_enabling_sends_what_waited
     let id = send_test(&app, endpoint).await;
     let until = tokio::time::Instant::now() + DEADLINE;
     let shown = loop {
-        let (_, shown) = ops(
-            &app,
-            Method::GET,
-            &format!("/api/ops/webhooks/{endpoint}"),
-            None,
-        )
-        .await;
+        let (_, shown) = app
+            .ops(Method::GET, &format!("/api/ops/webhooks/{endpoint}"), None)
+            .await;
         if shown["enabled"] == false {
             break shown;
         }
@@ -303,32 +289,29 @@ async fn an_endpoint_failing_in_a_row_is_disabled_and_enabling_sends_what_waited
             .contains("3 failed attempts")
     );
     // Disabled: a test event is refused, and the pending delivery waits.
-    let (status, body) = ops(
-        &app,
-        Method::POST,
-        &format!("/api/ops/webhooks/{endpoint}/test"),
-        None,
-    )
-    .await;
+    let (status, body) = app
+        .ops(
+            Method::POST,
+            &format!("/api/ops/webhooks/{endpoint}/test"),
+            None,
+        )
+        .await;
     assert_eq!(
         (status, body["error"].as_str()),
         (409, Some("endpoint_disabled"))
     );
     assert_eq!(receiver.received().len(), 3);
-    let (status, enabled) = ops(
-        &app,
-        Method::PATCH,
-        &format!("/api/ops/webhooks/{endpoint}"),
-        Some(json!({"enabled": true})),
-    )
-    .await;
+    let (status, enabled) = app
+        .ops(
+            Method::PATCH,
+            &format!("/api/ops/webhooks/{endpoint}"),
+            Some(json!({"enabled": true})),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(enabled["consecutiveFailures"], 0);
     assert!(enabled.get("disabledReason").is_none());
-    delivery_until(&app, id, "delivery after enabling", |d| {
-        d.status == webhook_delivery::DeliveryStatus::Delivered
-    })
-    .await;
+    delivered(&app, id).await;
     assert_eq!(receiver.received().len(), 4);
 }
 
@@ -346,10 +329,7 @@ async fn an_event_recorded_while_no_worker_runs_is_delivered_when_one_starts() {
     assert_eq!(delivery(&app, id).await.attempts, 0);
     app.start_worker();
     receiver.wait_for(1, DEADLINE).await;
-    delivery_until(&app, id, "delivery", |d| {
-        d.status == webhook_delivery::DeliveryStatus::Delivered
-    })
-    .await;
+    delivered(&app, id).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -419,7 +399,7 @@ async fn the_ops_api_manages_endpoints_and_shows_a_secret_once() {
     .await;
     assert!(secret.starts_with("whsec_"));
 
-    let (status, listed) = ops(&app, Method::GET, "/api/ops/webhooks", None).await;
+    let (status, listed) = app.ops(Method::GET, "/api/ops/webhooks", None).await;
     assert_eq!(status, 200);
     assert_eq!(listed["endpoints"][0]["id"], endpoint);
     assert_eq!(listed["endpoints"][0]["eventTypes"], json!([]));
@@ -428,13 +408,13 @@ async fn the_ops_api_manages_endpoints_and_shows_a_secret_once() {
         "the secret is shown once"
     );
 
-    let (status, rotated) = ops(
-        &app,
-        Method::POST,
-        &format!("/api/ops/webhooks/{endpoint}/secret"),
-        None,
-    )
-    .await;
+    let (status, rotated) = app
+        .ops(
+            Method::POST,
+            &format!("/api/ops/webhooks/{endpoint}/secret"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     let new_secret = rotated["secret"].as_str().unwrap().to_owned();
     assert_ne!(new_secret, secret);
@@ -457,7 +437,7 @@ async fn the_ops_api_manages_endpoints_and_shows_a_secret_once() {
             "invalid_format",
         ),
     ] {
-        let (status, answer) = ops(&app, Method::POST, "/api/ops/webhooks", Some(body)).await;
+        let (status, answer) = app.ops(Method::POST, "/api/ops/webhooks", Some(body)).await;
         assert_eq!(
             (status, answer["error"].as_str()),
             (400, Some(code)),
@@ -469,21 +449,17 @@ async fn the_ops_api_manages_endpoints_and_shows_a_secret_once() {
         .await;
     assert_eq!(unauthenticated.status(), 401);
 
-    let (status, _) = ops(
-        &app,
-        Method::DELETE,
-        &format!("/api/ops/webhooks/{endpoint}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .ops(
+            Method::DELETE,
+            &format!("/api/ops/webhooks/{endpoint}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
-    let (status, gone) = ops(
-        &app,
-        Method::GET,
-        &format!("/api/ops/webhooks/{endpoint}"),
-        None,
-    )
-    .await;
+    let (status, gone) = app
+        .ops(Method::GET, &format!("/api/ops/webhooks/{endpoint}"), None)
+        .await;
     assert_eq!(
         (status, gone["error"].as_str()),
         (404, Some("webhook_not_found"))
@@ -557,7 +533,17 @@ async fn cleanup_prunes_finished_deliveries_past_the_retention_and_keeps_pending
         webhook_delivery::DeliveryStatus::Pending,
     ] {
         let id = send_test(&app, endpoint).await;
-        let mut row = delivery(&app, id).await.into_active_model();
+        let row = delivery(&app, id).await;
+        let mut message =
+            onboard_shared::entities::webhook_message::Entity::find_by_id(row.message_id)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .into_active_model();
+        message.created_at = Set(old);
+        message.update(&app.db).await.unwrap();
+        let mut row = row.into_active_model();
         row.status = Set(status);
         row.created_at = Set(old);
         row.update(&app.db).await.unwrap();

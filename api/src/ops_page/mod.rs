@@ -136,13 +136,8 @@ async fn logout(state: Data<&AppState>, req: &Request) -> Response {
 
 #[handler]
 async fn trigger(state: Data<&AppState>, req: &Request, kind: Path<String>) -> Response {
-    match signed_in(&state, req).await {
-        Ok(true) => {}
-        Ok(false) => return html(StatusCode::UNAUTHORIZED, view::login(None)),
-        Err(e) => return error_page(e),
-    }
-    if !same_origin(req) {
-        return error_page(cross_site());
+    if let Some(refused) = refuse_form(&state, req).await {
+        return refused;
     }
     let Some(kind) = MaintenanceKind::parse(&kind.0) else {
         return error_page(ApiError::not_found(
@@ -158,13 +153,8 @@ async fn trigger(state: Data<&AppState>, req: &Request, kind: Path<String>) -> R
 
 #[handler]
 async fn redeliver(state: Data<&AppState>, req: &Request, id: Path<i64>) -> Response {
-    match signed_in(&state, req).await {
-        Ok(true) => {}
-        Ok(false) => return html(StatusCode::UNAUTHORIZED, view::login(None)),
-        Err(e) => return error_page(e),
-    }
-    if !same_origin(req) {
-        return error_page(cross_site());
+    if let Some(refused) = refuse_form(&state, req).await {
+        return refused;
     }
     match webhooks::redeliver(&state, id.0).await {
         Ok(d) => see_other(&format!("/ops?redelivered={}", d.delivery_id)).into_response(),
@@ -254,6 +244,17 @@ async fn recent_analysis_runs(db: &DatabaseConnection) -> Result<Vec<RecentRun>,
             run,
         })
         .collect())
+}
+
+/// The answer to an action form posted without a live session or from another site; `None`
+/// when it may go ahead.
+async fn refuse_form(state: &AppState, req: &Request) -> Option<Response> {
+    match signed_in(state, req).await {
+        Ok(true) => {}
+        Ok(false) => return Some(html(StatusCode::UNAUTHORIZED, view::login(None))),
+        Err(e) => return Some(error_page(e)),
+    }
+    (!same_origin(req)).then(|| error_page(cross_site()))
 }
 
 /// Whether the request carries the cookie of a live session.

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use onboard_shared::{
     domain::Domain,
     flags::{self, Flag, store::FlagChanges},
@@ -80,58 +79,9 @@ impl Example for GuestFlags {
     }
 }
 
-/// A flag as stored.
-#[derive(Object)]
-#[oai(rename_all = "camelCase", example)]
-pub struct FlagView {
-    pub name: String,
-    pub description: String,
-    /// Off: off for everyone (the kill switch), whatever else is set.
-    pub enabled: bool,
-    /// The share of guests it is on for, 0-100, by a stable hash of the flag and the guest.
-    pub rollout_percentage: u8,
-    /// Site domains it is always on for (beta sites).
-    pub on_domains: Vec<String>,
-    /// Site domains it is always off for; these win over `onDomains`.
-    pub off_domains: Vec<String>,
-    /// A switch the service itself honours (`onboarding`, `analysis`): all or nothing.
-    pub kill_switch: bool,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Example for FlagView {
-    fn example() -> Self {
-        FlagView {
-            name: "new_design_step".into(),
-            description: "The redesigned design step".into(),
-            enabled: true,
-            rollout_percentage: 25,
-            on_domains: vec!["beta.acme.com".into()],
-            off_domains: vec![],
-            kill_switch: false,
-            updated_at: "2026-11-30T08:00:00Z".parse().expect("a time"),
-        }
-    }
-}
-
-impl From<&Flag> for FlagView {
-    fn from(f: &Flag) -> Self {
-        FlagView {
-            name: f.name.clone(),
-            description: f.description.clone(),
-            enabled: f.enabled,
-            rollout_percentage: f.rollout_percentage,
-            on_domains: f.on_domains.clone(),
-            off_domains: f.off_domains.clone(),
-            kill_switch: f.kill_switch,
-            updated_at: f.updated_at,
-        }
-    }
-}
-
 #[derive(Object)]
 pub struct Flags {
-    pub flags: Vec<FlagView>,
+    pub flags: Vec<Flag>,
 }
 
 /// A flag to create or change: each field given replaces what is set; a new flag starts
@@ -168,10 +118,10 @@ impl Example for FlagInput {
 pub enum PutFlagResponse {
     /// The flag changed.
     #[oai(status = 200)]
-    Updated(Json<FlagView>),
+    Updated(Json<Flag>),
     /// The flag was created.
     #[oai(status = 201)]
-    Created(Json<FlagView>),
+    Created(Json<Flag>),
 }
 
 #[derive(ApiResponse)]
@@ -227,9 +177,7 @@ impl FlagsApi {
     ) -> Result<Json<Flags>, ListFlagsErrors> {
         auth.check(&state)?;
         let flags = flags::store::list(&state.db).await?;
-        Ok(Json(Flags {
-            flags: flags.iter().map(Into::into).collect(),
-        }))
+        Ok(Json(Flags { flags }))
     }
 
     /// Create or change a feature flag
@@ -284,11 +232,10 @@ impl FlagsApi {
         }
         let (flag, created) = flags::store::put(&state.db, &name.0, changes).await?;
         state.flags.changed().await;
-        let view = Json(FlagView::from(&flag));
         Ok(if created {
-            PutFlagResponse::Created(view)
+            PutFlagResponse::Created(Json(flag))
         } else {
-            PutFlagResponse::Updated(view)
+            PutFlagResponse::Updated(Json(flag))
         })
     }
 

@@ -22,17 +22,43 @@ pub const ANALYSIS: &str = "analysis";
 /// The kill switches, seeded by the migrations.
 pub const KILL_SWITCHES: [&str; 2] = [ONBOARDING, ANALYSIS];
 
-/// A flag as evaluation reads it.
+/// A flag as stored, as evaluation reads it and as the ops API shows it.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(poem_openapi::Object),
+    oai(rename_all = "camelCase", example)
+)]
 pub struct Flag {
     pub name: String,
     pub description: String,
+    /// Off: off for everyone (the kill switch), whatever else is set.
     pub enabled: bool,
+    /// The share of guests it is on for, 0-100, by a stable hash of the flag and the guest.
     pub rollout_percentage: u8,
+    /// Site domains it is always on for (beta sites).
     pub on_domains: Vec<String>,
+    /// Site domains it is always off for; these win over `onDomains`.
     pub off_domains: Vec<String>,
+    /// A switch the service itself honours (`onboarding`, `analysis`): all or nothing.
     pub kill_switch: bool,
     pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(feature = "openapi")]
+impl poem_openapi::types::Example for Flag {
+    fn example() -> Self {
+        Flag {
+            name: "new_design_step".into(),
+            description: "The redesigned design step".into(),
+            enabled: true,
+            rollout_percentage: 25,
+            on_domains: vec!["beta.acme.com".into()],
+            off_domains: vec![],
+            kill_switch: false,
+            updated_at: "2026-11-30T08:00:00Z".parse().expect("a time"),
+        }
+    }
 }
 
 impl From<Model> for Flag {
