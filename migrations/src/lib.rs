@@ -8,6 +8,7 @@ mod m20261123_000003_run_admission;
 mod m20261123_000004_analytics;
 mod m20261129_000005_guest_bounds;
 mod m20261130_000006_webhooks_flags;
+mod m20261130_000007_session_status;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_analytics::Migration),
             Box::new(m20261129_000005_guest_bounds::Migration),
             Box::new(m20261130_000006_webhooks_flags::Migration),
+            Box::new(m20261130_000007_session_status::Migration),
         ]
     }
 }

@@ -34,10 +34,13 @@ pub enum Auto {
     OnboardingCompleted,
     /// Found idle and unfinished by the monitor: [`Abandoned`].
     OnboardingAbandoned,
+    /// The session was paused, or resumed: `crate::session::Moved`.
+    OnboardingPaused,
+    OnboardingResumed,
 }
 
 impl Auto {
-    pub const ALL: [Auto; 9] = [
+    pub const ALL: [Auto; 11] = [
         Auto::OnboardingStarted,
         Auto::StepNavigated,
         Auto::DesignUpdated,
@@ -47,6 +50,8 @@ impl Auto {
         Auto::AnalysisCancelled,
         Auto::OnboardingCompleted,
         Auto::OnboardingAbandoned,
+        Auto::OnboardingPaused,
+        Auto::OnboardingResumed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +65,8 @@ impl Auto {
             Auto::AnalysisCancelled => "analysis.cancelled",
             Auto::OnboardingCompleted => "onboarding.completed",
             Auto::OnboardingAbandoned => "onboarding.abandoned",
+            Auto::OnboardingPaused => "onboarding.paused",
+            Auto::OnboardingResumed => "onboarding.resumed",
         }
     }
 
@@ -67,6 +74,9 @@ impl Auto {
     pub fn webhook(self) -> Option<webhooks::EventType> {
         match self {
             Auto::OnboardingCompleted => Some(webhooks::EventType::OnboardingCompleted),
+            Auto::OnboardingAbandoned => Some(webhooks::EventType::OnboardingAbandoned),
+            Auto::OnboardingPaused => Some(webhooks::EventType::OnboardingPaused),
+            Auto::OnboardingResumed => Some(webhooks::EventType::OnboardingResumed),
             Auto::AnalysisSucceeded => Some(webhooks::EventType::AnalysisSucceeded),
             Auto::AnalysisFailed => Some(webhooks::EventType::AnalysisFailed),
             _ => None,

@@ -44,6 +44,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub worker_metrics_listen: SocketAddr,
     pub guest_ttl: Duration,
+    /// A paused session expires this long after it was paused (it is never marked
+    /// abandoned meanwhile).
+    pub paused_ttl: Duration,
     /// A connection with no traffic for this long is closed.
     pub http_idle_timeout: Duration,
     /// A request must be read and answered within this long (slow or trickling clients
@@ -274,6 +277,9 @@ impl Config {
                 "127.0.0.1:9091".parse().unwrap(),
             )?,
             guest_ttl: Duration::from_secs(3600 * vars.parsed("ONBOARD_GUEST_TTL_HOURS", 168u64)?),
+            paused_ttl: Duration::from_secs(
+                3600 * vars.positive("ONBOARD_PAUSED_TTL_HOURS", 720)? as u64,
+            ),
             http_idle_timeout: vars.positive_secs("ONBOARD_HTTP_IDLE_TIMEOUT_SECS", 60)?,
             http_request_timeout: vars.positive_secs("ONBOARD_HTTP_REQUEST_TIMEOUT_SECS", 60)?,
             ops_session_ttl: Duration::from_secs(

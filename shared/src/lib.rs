@@ -21,6 +21,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod onboarding;
 pub mod runs;
+pub mod session;
 pub mod sites;
 pub mod telemetry;
 pub mod untrusted;

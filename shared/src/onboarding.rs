@@ -105,6 +105,12 @@ pub struct TempConfiguration {
         deserialize_with = "tabs_as_stored"
     )]
     pub disabled_tabs: Option<Tabs>,
+    /// The guest chose to go on without an analysis (the content step's criteria).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_analysis: Option<bool>,
+    /// The guest chose to offer no contact channel (the contact step's criteria).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_contact: Option<bool>,
 }
 
 impl TempConfiguration {

@@ -16,8 +16,46 @@ pub struct Model {
     pub metadata: Json,
     /// The furthest step reached, so each step's first reach is recorded once.
     pub furthest_step: i16,
-    /// When the monitor found the guest idle and unfinished (recorded once).
+    /// When the monitor first found the guest idle and unfinished (recorded once).
     pub abandoned_at: Option<DateTimeUtc>,
+    /// Where the session is (see `crate::session`).
+    pub status: SessionStatus,
+    /// When the guest paused, while paused.
+    pub paused_at: Option<DateTimeUtc>,
+}
+
+/// The onboarding session's state, as stored in `guest_sessions.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[cfg_attr(
+    feature = "openapi",
+    derive(poem_openapi::Enum),
+    oai(rename_all = "lowercase")
+)]
+pub enum SessionStatus {
+    /// Onboarding under way.
+    #[sea_orm(string_value = "active")]
+    Active,
+    /// Put aside by the guest; kept, and never marked abandoned, until its own expiry.
+    #[sea_orm(string_value = "paused")]
+    Paused,
+    /// Onboarding completed: the configuration is live on the site.
+    #[sea_orm(string_value = "completed")]
+    Completed,
+    /// Found idle and unfinished by the monitor; a return makes it active again.
+    #[sea_orm(string_value = "abandoned")]
+    Abandoned,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Active => "active",
+            SessionStatus::Paused => "paused",
+            SessionStatus::Completed => "completed",
+            SessionStatus::Abandoned => "abandoned",
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -47,6 +85,8 @@ impl ActiveModel {
             metadata: Set(metadata),
             furthest_step: Set(0),
             abandoned_at: Set(None),
+            status: Set(SessionStatus::Active),
+            paused_at: Set(None),
         }
     }
 }

@@ -30,6 +30,15 @@ pub enum EventType {
     /// A guest completed onboarding: its configuration is live on its site.
     #[cfg_attr(feature = "openapi", oai(rename = "onboarding.completed"))]
     OnboardingCompleted,
+    /// The guest paused its onboarding.
+    #[cfg_attr(feature = "openapi", oai(rename = "onboarding.paused"))]
+    OnboardingPaused,
+    /// A paused or abandoned onboarding became active again.
+    #[cfg_attr(feature = "openapi", oai(rename = "onboarding.resumed"))]
+    OnboardingResumed,
+    /// The monitor found the guest idle and unfinished.
+    #[cfg_attr(feature = "openapi", oai(rename = "onboarding.abandoned"))]
+    OnboardingAbandoned,
     #[cfg_attr(feature = "openapi", oai(rename = "analysis.succeeded"))]
     AnalysisSucceeded,
     #[cfg_attr(feature = "openapi", oai(rename = "analysis.failed"))]
@@ -49,8 +58,11 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 10] = [
         EventType::OnboardingCompleted,
+        EventType::OnboardingPaused,
+        EventType::OnboardingResumed,
+        EventType::OnboardingAbandoned,
         EventType::AnalysisSucceeded,
         EventType::AnalysisFailed,
         EventType::AlertCompletionRateLow,
@@ -62,6 +74,9 @@ impl EventType {
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::OnboardingCompleted => "onboarding.completed",
+            EventType::OnboardingPaused => "onboarding.paused",
+            EventType::OnboardingResumed => "onboarding.resumed",
+            EventType::OnboardingAbandoned => "onboarding.abandoned",
             EventType::AnalysisSucceeded => "analysis.succeeded",
             EventType::AnalysisFailed => "analysis.failed",
             EventType::AlertCompletionRateLow => "alert.completion_rate_low",
@@ -87,6 +102,19 @@ pub fn chat_text(event_type: &str, data: &Value) -> String {
         Some(EventType::OnboardingCompleted) => {
             format!("Onboarding completed for {}.", field("domain"))
         }
+        Some(EventType::OnboardingPaused) => {
+            format!("Onboarding paused by guest {}.", field("guestUuid"))
+        }
+        Some(EventType::OnboardingResumed) => format!(
+            "Onboarding resumed by guest {} (was {}).",
+            field("guestUuid"),
+            field("from")
+        ),
+        Some(EventType::OnboardingAbandoned) => format!(
+            "Onboarding abandoned by guest {} at step {}.",
+            field("guestUuid"),
+            field("lastStep")
+        ),
         Some(EventType::AnalysisSucceeded) => format!(
             "Analysis of {} succeeded: {} pages crawled.",
             field("domain"),

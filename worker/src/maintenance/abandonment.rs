@@ -1,11 +1,14 @@
-//! Guests idle past the abandonment threshold and not completed are marked abandoned, once,
-//! with an `onboarding.abandoned` event naming the step they were at. Marked in batches, the
-//! mark and its event in one transaction, so two monitors never mark a guest twice.
+//! Active guests idle past the abandonment threshold and not completed are marked
+//! abandoned (`status = abandoned`). The first time, with an `onboarding.abandoned` event
+//! naming the step they were at (the abandonment is counted once); a guest who came back
+//! and went idle again is marked again without a second event. Paused sessions are never
+//! marked. Marked in batches, the mark and its event in one transaction, so two monitors
+//! never mark a guest twice.
 
 use chrono::{DateTime, Utc};
 use onboard_shared::{
     analytics::{self, Auto},
-    entities::guest_session::{self, Column},
+    entities::guest_session::{self, Column, SessionStatus},
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
@@ -22,7 +25,7 @@ pub async fn mark(
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     let unmarked = |q: sea_orm::Select<guest_session::Entity>| {
-        q.filter(Column::AbandonedAt.is_null())
+        q.filter(Column::Status.eq(SessionStatus::Active))
             .filter(Column::OnboardingCompletedAt.is_null())
             .filter(Column::LastActivityAt.lt(idle_before))
     };
@@ -40,14 +43,23 @@ pub async fn mark(
         }
         let txn = db.begin().await?;
         // The conditions again: a guest active or marked since the read is left alone.
-        let rows = guest_session::Entity::update_many()
-            .col_expr(Column::AbandonedAt, Expr::value(now))
-            .filter(Column::Uuid.is_in(batch.iter().copied()))
-            .filter(Column::AbandonedAt.is_null())
-            .filter(Column::OnboardingCompletedAt.is_null())
-            .filter(Column::LastActivityAt.lt(idle_before))
-            .exec_with_returning(&txn)
-            .await?;
+        let mark = |first: bool| {
+            let update = guest_session::Entity::update_many()
+                .col_expr(Column::Status, Expr::value(SessionStatus::Abandoned))
+                .filter(Column::Uuid.is_in(batch.iter().copied()))
+                .filter(Column::Status.eq(SessionStatus::Active))
+                .filter(Column::OnboardingCompletedAt.is_null())
+                .filter(Column::LastActivityAt.lt(idle_before));
+            if first {
+                update
+                    .col_expr(Column::AbandonedAt, Expr::value(now))
+                    .filter(Column::AbandonedAt.is_null())
+            } else {
+                update.filter(Column::AbandonedAt.is_not_null())
+            }
+        };
+        let rows = mark(true).exec_with_returning(&txn).await?;
+        let again = mark(false).exec(&txn).await?.rows_affected;
         for guest in &rows {
             let left = analytics::Abandoned {
                 last_step: guest.onboarding_step,
@@ -64,7 +76,7 @@ pub async fn mark(
             .await?;
         }
         txn.commit().await?;
-        marked += rows.len() as u64;
+        marked += rows.len() as u64 + again;
         if (batch.len() as u64) < BATCH {
             return Ok(marked);
         }

@@ -9,14 +9,14 @@ use onboard_shared::telemetry::Chain;
 use onboard_shared::{
     entities::{
         event,
-        guest_session::{self, Column},
+        guest_session::{self, Column, SessionStatus},
         maintenance_run, ops_session, upload,
     },
     logo_store::{LocalDir, LogoStore},
     maintenance::CleanupReport,
     progress_feed::Notice,
 };
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use tracing::warn;
 
 use crate::context::JobContext;
@@ -34,8 +34,22 @@ pub async fn run(ctx: &JobContext) -> Result<CleanupReport, DbErr> {
         let batch: Vec<uuid::Uuid> = guest_session::Entity::find()
             .select_only()
             .column(Column::Uuid)
-            .filter(Column::LastActivityAt.lt(idle_before))
             .filter(Column::OnboardingCompletedAt.is_null())
+            // A paused session lives to its own expiry; the others, the guest TTL from
+            // their last activity.
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(Column::Status.ne(SessionStatus::Paused))
+                            .add(Column::LastActivityAt.lt(idle_before)),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(Column::Status.eq(SessionStatus::Paused))
+                            .add(Column::ExpiresAt.lt(Utc::now())),
+                    ),
+            )
             .limit(BATCH)
             .into_tuple()
             .all(&ctx.db)

@@ -1,0 +1,189 @@
+//! The onboarding session as a state machine, in one place: its statuses, the moves
+//! between them, each step's completion criteria ([`steps`]), the estimate of the time
+//! left ([`estimate`]) and the next thing to do ([`next`]).
+//!
+//! ```text
+//!            pause                 monitor: idle past ONBOARD_ABANDON_AFTER_SECS
+//!   active ─────────► paused        active ───────────────────────────────► abandoned
+//!     ▲  ◄─────────── │               ▲                                        │
+//!     │     resume,   │               └──── resume, a configuration write ─────┘
+//!     │  a config     │                       (the abandonment stays counted)
+//!     │  write        │
+//!     └──── complete ─┴──► completed (from active or paused; final)
+//! ```
+//!
+//! A paused session is never marked abandoned; it expires `ONBOARD_PAUSED_TTL_HOURS` after
+//! it was paused, and reading it is not activity. Every move is one guarded statement (two
+//! requests racing move it once) and records its analytics event, which the webhooks
+//! deliver too, in the same transaction.
+
+pub mod estimate;
+pub mod next;
+pub mod steps;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use serde::{Deserialize, Serialize};
+
+pub use crate::entities::guest_session::SessionStatus;
+use crate::{
+    analytics::{self, Auto},
+    entities::guest_session::{self, Column, Model},
+};
+
+/// A move the session cannot make.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the session's row could not be read or written")]
+    Db(#[from] DbErr),
+    #[error("a {from} session cannot be {to}")]
+    Transition {
+        from: SessionStatus,
+        to: &'static str,
+    },
+}
+
+impl std::fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The data of `onboarding.paused` and `onboarding.resumed`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Moved {
+    /// The status the session left.
+    pub from: SessionStatus,
+    /// What moved it: `request` (pause or resume), `write` (a configuration write),
+    /// `resume_of` (a new session handed back the old one).
+    pub by: &'static str,
+}
+
+impl Serialize for SessionStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        [
+            SessionStatus::Active,
+            SessionStatus::Paused,
+            SessionStatus::Completed,
+            SessionStatus::Abandoned,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown status {name}")))
+    }
+}
+
+/// Pauses an active (or abandoned) session until `now + paused_ttl`; a paused one is left
+/// as it is. Returns the session as it is now.
+pub async fn pause<C: ConnectionTrait>(
+    db: &C,
+    guest: &Model,
+    paused_ttl: std::time::Duration,
+    now: DateTime<Utc>,
+) -> Result<Model, SessionError> {
+    match guest.status {
+        SessionStatus::Paused => return Ok(guest.clone()),
+        SessionStatus::Completed => {
+            return Err(SessionError::Transition {
+                from: guest.status,
+                to: "paused",
+            });
+        }
+        SessionStatus::Active | SessionStatus::Abandoned => {}
+    }
+    let expires = now + chrono::Duration::from_std(paused_ttl).unwrap_or_default();
+    let moved = guest_session::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(SessionStatus::Paused))
+        .col_expr(Column::PausedAt, Expr::value(now))
+        .col_expr(Column::LastActivityAt, Expr::value(now))
+        .col_expr(Column::ExpiresAt, Expr::value(expires))
+        .filter(Column::Uuid.eq(guest.uuid))
+        .filter(Column::Status.eq(guest.status))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next();
+    let Some(paused) = moved else {
+        return current(db, guest).await;
+    };
+    let data = Moved {
+        from: guest.status,
+        by: "request",
+    };
+    analytics::record(
+        db,
+        Auto::OnboardingPaused,
+        Some(guest.uuid),
+        None,
+        data,
+        now,
+    )
+    .await?;
+    Ok(paused)
+}
+
+/// Makes a paused or abandoned session active again (its expiry `now + ttl`); an active one
+/// is left as it is. `by` says what brought the guest back.
+pub async fn resume<C: ConnectionTrait>(
+    db: &C,
+    guest: &Model,
+    ttl: std::time::Duration,
+    by: &'static str,
+    now: DateTime<Utc>,
+) -> Result<Model, SessionError> {
+    match guest.status {
+        SessionStatus::Active => return Ok(guest.clone()),
+        SessionStatus::Completed => {
+            return Err(SessionError::Transition {
+                from: guest.status,
+                to: "resumed",
+            });
+        }
+        SessionStatus::Paused | SessionStatus::Abandoned => {}
+    }
+    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
+    let moved = guest_session::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(SessionStatus::Active))
+        .col_expr(Column::PausedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::LastActivityAt, Expr::value(now))
+        .col_expr(Column::ExpiresAt, Expr::value(expires))
+        .filter(Column::Uuid.eq(guest.uuid))
+        .filter(Column::Status.eq(guest.status))
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .next();
+    let Some(resumed) = moved else {
+        return current(db, guest).await;
+    };
+    let data = Moved {
+        from: guest.status,
+        by,
+    };
+    analytics::record(
+        db,
+        Auto::OnboardingResumed,
+        Some(guest.uuid),
+        None,
+        data,
+        now,
+    )
+    .await?;
+    Ok(resumed)
+}
+
+/// The row as it is now, after another request moved it first.
+async fn current<C: ConnectionTrait>(db: &C, guest: &Model) -> Result<Model, SessionError> {
+    Ok(guest_session::Entity::find_by_id(guest.uuid)
+        .one(db)
+        .await?
+        .unwrap_or_else(|| guest.clone()))
+}
