@@ -100,6 +100,11 @@ pub enum ErrorCode {
     InvalidRolloutPercentage,
     FlagNotFound,
     FlagProtected,
+    InvalidSessionTransition,
+    InvalidStepTransition,
+    InvalidResumeOf,
+    InvalidSkipAnalysis,
+    InvalidNoContact,
 }
 
 impl ErrorCode {

@@ -15,7 +15,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
-use onboard_shared::entities::guest_session;
+use onboard_shared::entities::guest_session::{self, SessionStatus};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
@@ -75,6 +75,13 @@ impl Activity {
     /// the database.
     pub fn seen(&self, row: &guest_session::Model) -> Option<Seen> {
         let now = Utc::now();
+        // Reading a paused session is not activity: it keeps the expiry pausing gave it.
+        if row.status == SessionStatus::Paused {
+            return (row.expires_at > now).then_some(Seen {
+                last_activity_at: row.last_activity_at,
+                expires_at: row.expires_at,
+            });
+        }
         // The row's expiry stands unless activity was noted here after the row's.
         let (last, expires_at) = match self.noted.get(&row.uuid).map(|t| *t) {
             Some(noted) if noted > row.last_activity_at => {
@@ -120,6 +127,7 @@ impl Activity {
                 .filter(guest_session::Column::Uuid.is_in(chunk.iter().copied()))
                 .filter(guest_session::Column::LastActivityAt.lt(now))
                 .filter(guest_session::Column::ExpiresAt.gt(now))
+                .filter(guest_session::Column::Status.ne(SessionStatus::Paused))
                 .exec(&self.db)
                 .await;
             if let Err(e) = written {

@@ -42,7 +42,7 @@ use poem_openapi::{LicenseObject, OpenApiService, ServerObject};
 use routes::{
     analysis::AnalysisApi, analytics::AnalyticsApi, content::ContentApi, flags::FlagsApi,
     guest::GuestApi, health::HealthApi, logos::LogoApi, onboarding::OnboardingApi, ops::OpsApi,
-    stats::StatsApi, verification::VerificationApi, webhooks::WebhooksApi,
+    session::SessionApi, stats::StatsApi, verification::VerificationApi, webhooks::WebhooksApi,
 };
 pub use state::AppState;
 
@@ -57,8 +57,8 @@ pub type Api = (
     HealthApi,
     OpsApi,
     AnalyticsApi,
-    WebhooksApi,
-    FlagsApi,
+    // Nested: `Default` is implemented for tuples of at most 12.
+    (SessionApi, WebhooksApi, FlagsApi),
 );
 
 pub fn openapi_service() -> OpenApiService<Api, ()> {

@@ -17,6 +17,7 @@ pub struct AppState {
     pub activity: Arc<Activity>,
     pub search: Arc<search::Indexes>,
     pub flags: Arc<FlagCache>,
+    pub step_times: Arc<crate::routes::session::StepTimesCache>,
 }
 
 impl AppState {
@@ -29,6 +30,7 @@ impl AppState {
         let flags = FlagCache::new(db.clone(), queue.progress_feed().clone());
         Self {
             flags,
+            step_times: Default::default(),
             activity,
             db,
             queue,

@@ -47,7 +47,7 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
             ],
         ),
         ("getLogo", &["200", "400", "404", "429", "500", "503"]),
-        ("createGuest", &["201", "400", "429", "500", "503"]),
+        ("createGuest", &["200", "201", "400", "429", "500", "503"]),
         ("getGuest", &["200", "400", "404", "429", "500", "503"]),
         (
             "getOnboardingConfig",
@@ -56,7 +56,7 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
         (
             "updateOnboardingConfig",
             &[
-                "200", "400", "404", "410", "413", "415", "429", "500", "503",
+                "200", "400", "404", "409", "410", "413", "415", "429", "500", "503",
             ],
         ),
         (
@@ -194,6 +194,18 @@ fn each_operation_documents_exactly_the_statuses_it_can_answer() {
             &[
                 "204", "400", "401", "403", "404", "409", "429", "500", "503",
             ],
+        ),
+        (
+            "pauseOnboarding",
+            &["200", "400", "404", "409", "410", "429", "500", "503"],
+        ),
+        (
+            "resumeOnboarding",
+            &["200", "400", "404", "409", "410", "429", "500", "503"],
+        ),
+        (
+            "getOnboardingProgress",
+            &["200", "304", "400", "404", "410", "429", "500", "503"],
         ),
         ("healthz", &["200", "429"]),
         ("metrics", &["200", "429"]),

@@ -2,9 +2,13 @@ use chrono::{DateTime, Utc};
 use onboard_shared::{
     analytics::{self, Auto},
     entities::guest_session,
+    session::{self, SessionStatus},
 };
 use poem::{Request, http::header, web::Data};
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+};
 use sea_orm::{ActiveModelTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -15,7 +19,8 @@ use crate::{
 };
 
 operation_errors!(CreateGuestErrors {
-    bad_request: "`invalid_request`: the request cannot be read.",
+    bad_request: "`invalid_resume_of`: `resumeOf` is not a guest id (a version-4 UUID); \
+                  `invalid_request`: the request cannot be read.",
 });
 operation_errors!(GetGuestErrors {
     bad_request: "`invalid_uuid`: the id is not a guest id (a version-4 UUID).",
@@ -32,6 +37,10 @@ pub struct GuestCreated {
     pub uuid: Uuid,
     /// When the session expires unless it is used (each use moves this forward).
     pub expires_at: DateTime<Utc>,
+    /// True when `resumeOf` named a valid session and this is that session, handed back.
+    pub resumed: bool,
+    // Described by its type (see `FloatiePosition` in the onboarding routes for why).
+    pub status: SessionStatus,
 }
 
 impl poem_openapi::types::Example for GuestCreated {
@@ -39,6 +48,8 @@ impl poem_openapi::types::Example for GuestCreated {
         GuestCreated {
             uuid: GuestId::EXAMPLE.0,
             expires_at: "2026-12-06T12:00:00Z".parse().expect("a time"),
+            resumed: false,
+            status: SessionStatus::Active,
         }
     }
 }
@@ -48,6 +59,10 @@ pub enum CreateGuestResponse {
     /// The new guest session.
     #[oai(status = 201)]
     Created(Json<GuestCreated>),
+    /// The session `resumeOf` named, handed back (made active again if it was paused or
+    /// abandoned).
+    #[oai(status = 200)]
+    Resumed(Json<GuestCreated>),
 }
 
 #[derive(Object)]
@@ -73,6 +88,8 @@ pub enum GetGuestResponse {
 pub struct GuestStatus {
     /// False once the session has expired.
     pub valid: bool,
+    // Described by its type.
+    pub status: SessionStatus,
     pub expires_at: DateTime<Utc>,
     pub onboarding: OnboardingState,
 }
@@ -81,6 +98,7 @@ impl poem_openapi::types::Example for GuestStatus {
     fn example() -> Self {
         GuestStatus {
             valid: true,
+            status: SessionStatus::Active,
             expires_at: "2026-12-06T12:00:00Z".parse().expect("a time"),
             onboarding: OnboardingState {
                 domain: Some("www.acme.com".into()),
@@ -105,7 +123,22 @@ impl GuestApi {
         &self,
         state: Data<&AppState>,
         req: &Request,
+        /// A guest id the browser kept (a resume link): while that session is valid it is
+        /// handed back (200) instead of a new one. Knowing the id is what the guest-scoped
+        /// operations ask anyway, so this reaches no session the caller could not already.
+        #[oai(name = "resumeOf")]
+        resume_of: Query<Option<GuestId>>,
     ) -> Result<CreateGuestResponse, CreateGuestErrors> {
+        if let Some(id) = resume_of.0
+            && let Some(back) = hand_back(&state, id).await?
+        {
+            return Ok(CreateGuestResponse::Resumed(Json(GuestCreated {
+                uuid: back.uuid,
+                expires_at: back.expires_at,
+                resumed: true,
+                status: back.status,
+            })));
+        }
         let header = |name: header::HeaderName| {
             req.headers()
                 .get(name)
@@ -138,6 +171,8 @@ impl GuestApi {
         Ok(CreateGuestResponse::Created(Json(GuestCreated {
             uuid: guest.uuid,
             expires_at: guest.expires_at,
+            resumed: false,
+            status: guest.status,
         })))
     }
 
@@ -161,6 +196,7 @@ impl GuestApi {
         };
         Ok(GetGuestResponse::Ok(Json(GuestStatus {
             valid,
+            status: guest.status,
             expires_at: guest.expires_at,
             onboarding: OnboardingState {
                 domain: guest.onboarding_domain,
@@ -169,4 +205,43 @@ impl GuestApi {
             },
         })))
     }
+}
+
+/// The valid session `id` names, made active again if it was paused or abandoned; `None`
+/// when there is no such session or it has expired.
+async fn hand_back(
+    state: &AppState,
+    id: GuestId,
+) -> Result<Option<guest_session::Model>, crate::error::ApiError> {
+    let guest = match guest_access::active(state, id).await {
+        Ok(guest) => guest,
+        Err(crate::error::ApiError::NotFound(_) | crate::error::ApiError::Gone(_)) => {
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    if !matches!(
+        guest.status,
+        SessionStatus::Paused | SessionStatus::Abandoned
+    ) {
+        return Ok(Some(guest));
+    }
+    let txn = state.db.begin().await?;
+    let resumed = session::resume(
+        &txn,
+        &guest,
+        state.config.guest_ttl,
+        "resume_of",
+        Utc::now(),
+    )
+    .await
+    .map_err(|e| match e {
+        session::SessionError::Db(e) => crate::error::ApiError::from(e),
+        other => {
+            tracing::error!(error = %other, "a resume link could not resume the session");
+            crate::error::ApiError::internal()
+        }
+    })?;
+    txn.commit().await?;
+    Ok(Some(resumed))
 }

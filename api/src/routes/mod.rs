@@ -9,6 +9,7 @@ pub mod health;
 pub mod logos;
 pub mod onboarding;
 pub mod ops;
+pub mod session;
 pub mod stats;
 pub mod verification;
 pub mod webhooks;

@@ -4,7 +4,9 @@ use onboard_shared::{
     domain::Domain,
     entities::{guest_session, onboarding_configuration as oc, site_insight},
     onboarding::{self, Design, Suggestions, TempConfiguration, normalise_hex_color},
-    runs, sites, verification,
+    runs,
+    session::{self, SessionError, SessionStatus, steps},
+    sites, verification,
 };
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Query};
@@ -16,7 +18,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::Tag;
+use super::{Tag, session as session_routes};
 use crate::{
     error::{ApiError, ErrorCode, operation_errors},
     guest_access,
@@ -43,11 +45,14 @@ operation_errors!(UpdateConfigErrors {
                   `invalid_domain`, `invalid_current_step`, `invalid_configuration`, \
                   `invalid_design`, `invalid_primary_color`, `invalid_secondary_color`, \
                   `invalid_floatie_position`, `invalid_floatie_logo`, `invalid_launcher_logo`, \
-                  `invalid_contact`, `invalid_disabled_tabs`.",
+                  `invalid_contact`, `invalid_disabled_tabs`, `invalid_skip_analysis`, \
+                  `invalid_no_contact`.",
     rate_limited: "`rate_limited`: too many requests from this address; try again \
                    after `Retry-After` seconds.",
     unavailable: onboarding,
     NotFound = 404: "`guest_not_found`: no guest session has this id.",
+    Conflict = 409: "`invalid_step_transition`: `currentStep` moves forward past a step \
+                     whose completion criteria do not hold (the message names them).",
     Gone = 410: "`guest_expired`: the guest session has expired; start a new one.",
     TooLarge = 413: "`payload_too_large`: the body is larger than the limit; \
                      `contact_too_large`: the contact methods are larger than 16 KiB.",
@@ -146,6 +151,12 @@ pub struct ConfigurationInput {
     /// key: `null` removes the setting. At most 16 tab names of 1-32 lower-case letters,
     /// digits, `_` or `-`, starting with a letter.
     pub disabled_tabs: NoNull<BTreeMap<String, NullableFlag>>,
+    /// `true`: go on without an analysis (it completes the content step without one).
+    #[oai(nullable)]
+    pub skip_analysis: Option<bool>,
+    /// `true`: offer no contact channel (it completes the contact step without one).
+    #[oai(nullable)]
+    pub no_contact: Option<bool>,
 }
 
 impl poem_openapi::types::Example for ConfigurationInput {
@@ -163,6 +174,8 @@ impl poem_openapi::types::Example for ConfigurationInput {
                 "phone".to_owned(),
                 NullableFlag(Some(true)),
             )]))),
+            skip_analysis: None,
+            no_contact: None,
         }
     }
 }
@@ -270,6 +283,25 @@ pub struct OnboardingConfig {
     pub current_step: i16,
     pub configuration: EffectiveConfiguration,
     pub is_completed: bool,
+    // Described by its type (see `FloatiePosition` for why).
+    pub status: SessionStatus,
+    /// The steps whose completion criteria hold.
+    pub completed_steps: Vec<i16>,
+    pub resume: ResumeState,
+}
+
+/// What a UI needs to restore the exact screen the guest left.
+#[derive(Object)]
+#[oai(rename_all = "camelCase", skip_serializing_if_is_none)]
+pub struct ResumeState {
+    pub step: i16,
+    pub status: SessionStatus,
+    /// The guest's latest analysis of its current domain, to poll or show.
+    pub analysis_id: Option<i64>,
+    /// The guest chose to go on without an analysis.
+    pub skip_analysis: bool,
+    /// The guest chose to offer no contact channel.
+    pub no_contact: bool,
 }
 
 impl poem_openapi::types::Example for OnboardingConfig {
@@ -279,6 +311,15 @@ impl poem_openapi::types::Example for OnboardingConfig {
             current_step: 1,
             configuration: EffectiveConfiguration::example(),
             is_completed: false,
+            status: SessionStatus::Active,
+            completed_steps: vec![],
+            resume: ResumeState {
+                step: 1,
+                status: SessionStatus::Active,
+                analysis_id: Some(7),
+                skip_analysis: false,
+                no_contact: false,
+            },
         }
     }
 }
@@ -369,10 +410,19 @@ impl OnboardingApi {
         user_uuid: Query<GuestId>,
     ) -> Result<ReadConfigResponse, ReadConfigErrors> {
         let guest = guest_access::active(&state, user_uuid.0).await?;
-        let user = TempConfiguration::from_json(&guest.temp_configuration);
+        let read = session_routes::read_situation(&state.db, &guest).await?;
+        let completed_steps = steps::completed(&read.facts(&guest));
+        let user = &read.config;
         let suggested =
             suggestions_for(&state.db, guest.uuid, guest.onboarding_domain.as_deref()).await?;
-        let effective = onboarding::effective(&user, &suggested);
+        let effective = onboarding::effective(user, &suggested);
+        let resume = ResumeState {
+            step: guest.onboarding_step,
+            status: guest.status,
+            analysis_id: read.run.as_ref().map(|r| r.id),
+            skip_analysis: user.skip_analysis == Some(true),
+            no_contact: user.no_contact == Some(true),
+        };
         Ok(ReadConfigResponse::Ok(Json(OnboardingConfig {
             domain: guest.onboarding_domain,
             current_step: guest.onboarding_step,
@@ -382,6 +432,9 @@ impl OnboardingApi {
                 disabled_tabs: effective.disabled_tabs,
             },
             is_completed: guest.onboarding_completed_at.is_some(),
+            status: guest.status,
+            completed_steps,
+            resume,
         })))
     }
 
@@ -425,6 +478,36 @@ impl OnboardingApi {
             apply(&mut config, input, suggested)?;
         }
         let design_changed = design_before.changed_fields(&config.design);
+        // A move forward must not pass a step whose criteria (after this update) fail.
+        if let Some(to) = update.current_step
+            && to > guest.onboarding_step
+        {
+            let domain_after = domain.as_deref().or(guest.onboarding_domain.as_deref());
+            let analysis_succeeded = match sites::id_of(&state.db, domain_after).await? {
+                Some(site_id) => runs::queries::latest_succeeded(&state.db, guest.uuid, site_id)
+                    .await?
+                    .is_some(),
+                None => false,
+            };
+            let facts = steps::Facts {
+                config: &config,
+                domain: domain_after,
+                analysis_succeeded,
+            };
+            if let Some((step, missing)) = steps::blocked_move(guest.onboarding_step, to, &facts) {
+                let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+                return Err(ApiError::conflict(
+                    ErrorCode::InvalidStepTransition,
+                    format!(
+                        "Step {step} ({}) is not complete: {} missing. Complete it before \
+                         moving on to step {to}; moving back is always allowed.",
+                        steps::name(step),
+                        names.join(", ")
+                    ),
+                )
+                .into());
+            }
+        }
 
         let mut row = guest_session::ActiveModel {
             uuid: Set(guest.uuid),
@@ -439,6 +522,21 @@ impl OnboardingApi {
         }
         let now = Utc::now();
         let txn = state.db.begin().await?;
+        // A write brings a paused or abandoned guest back.
+        if matches!(
+            guest.status,
+            SessionStatus::Paused | SessionStatus::Abandoned
+        ) {
+            session::resume(&txn, &guest, state.config.guest_ttl, "write", now)
+                .await
+                .map_err(|e| match e {
+                    SessionError::Db(e) => ApiError::from(e),
+                    other => {
+                        tracing::error!(error = %other, "a write could not resume the session");
+                        ApiError::internal()
+                    }
+                })?;
+        }
         if domain_changed {
             // A new domain makes the analysis of the old one moot.
             runs::cancel::cancel_active(&txn, guest.uuid, None, "The domain changed").await?;
@@ -617,6 +715,14 @@ impl OnboardingApi {
                 guest_session::Column::OnboardingCompletedAt,
                 Expr::value(now),
             )
+            .col_expr(
+                guest_session::Column::Status,
+                Expr::value(SessionStatus::Completed),
+            )
+            .col_expr(
+                guest_session::Column::PausedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .filter(guest_session::Column::Uuid.eq(guest.uuid))
             .filter(guest_session::Column::OnboardingCompletedAt.is_null())
             .exec(&txn)
@@ -712,6 +818,12 @@ fn apply(
             ));
         }
         config.contact = Some(contact);
+    }
+    if let Some(skip) = input.skip_analysis {
+        config.skip_analysis = Some(skip);
+    }
+    if let Some(none) = input.no_contact {
+        config.no_contact = Some(none);
     }
     if let Some(patch) = input.disabled_tabs.into_option() {
         check_names(

@@ -295,7 +295,10 @@ export class Setup {
         },
       };
     } else if (step === 2) {
-      body = {};
+      // The content step holds once the analysis succeeded, or when the customer goes on
+      // without it.
+      const skip = byId("skip-analysis", HTMLInputElement).checked;
+      body = skip ? { configuration: { skipAnalysis: true } } : {};
     } else {
       body = { configuration: this.contact() };
     }
