@@ -5,7 +5,8 @@
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
-use onboard_shared::{jobs::WebhookJob, telemetry::Chain, webhooks::deliveries};
+use onboard_shared::{jobs::WebhookJob, queue::QueueError, telemetry::Chain, webhooks::deliveries};
+use sea_orm::DbErr;
 use tracing::{debug, warn};
 
 use crate::context::JobContext;
@@ -38,26 +39,31 @@ pub async fn run(ctx: Arc<JobContext>) {
             }
             Err(error) if !failing => {
                 failing = true;
-                warn!(error = %error, "webhook dispatch failed; deliveries wait");
+                warn!(error = %Chain(&error), "webhook dispatch failed; deliveries wait");
             }
-            Err(error) => debug!(error = %error, "webhook dispatch still failing"),
+            Err(error) => debug!(error = %Chain(&error), "webhook dispatch still failing"),
         }
     }
 }
 
+/// Why a pass pushed nothing; the rows wait for the next one.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    #[error("the deliveries could not be read or marked")]
+    Db(#[from] DbErr),
+    #[error("the queue refused the deliveries' jobs")]
+    Queue(#[from] QueueError),
+}
+
 /// One pass; returns how many deliveries were pushed.
-pub async fn dispatch(ctx: &JobContext, rescue: bool) -> Result<usize, String> {
+pub async fn dispatch(ctx: &JobContext, rescue: bool) -> Result<usize, DispatchError> {
     let now = Utc::now();
     if rescue {
         let lost_after =
             chrono::Duration::from_std(ctx.config.jobs.queue_lost_after).unwrap_or_default();
-        deliveries::rescue(&ctx.db, now, now - lost_after)
-            .await
-            .map_err(|e| Chain(&e).to_string())?;
+        deliveries::rescue(&ctx.db, now, now - lost_after).await?;
     }
-    let due = deliveries::take_due(&ctx.db, now, BATCH)
-        .await
-        .map_err(|e| Chain(&e).to_string())?;
+    let due = deliveries::take_due(&ctx.db, now, BATCH).await?;
     let jobs = due
         .iter()
         .map(|&(delivery_id, attempts)| {
@@ -71,7 +77,7 @@ pub async fn dispatch(ctx: &JobContext, rescue: bool) -> Result<usize, String> {
         for (id, _) in &due {
             deliveries::unpush(&ctx.db, *id).await.ok();
         }
-        return Err(Chain(&error).to_string());
+        return Err(error.into());
     }
     Ok(due.len())
 }
