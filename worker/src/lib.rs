@@ -3,7 +3,6 @@
 //! Redis is configured.
 
 pub mod admission;
-pub mod analysis_threads;
 pub mod context;
 pub mod crawl;
 pub mod extract;

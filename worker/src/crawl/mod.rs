@@ -581,7 +581,7 @@ impl Crawl<'_> {
         let selectors = base
             .host_str()
             .and_then(|h| self.settings.content_selectors.for_host(h));
-        let parsed = crate::analysis_threads::run(move || {
+        let parsed = tokio::task::spawn_blocking(move || {
             extract::analyse(
                 &fetched.text(),
                 &base,
