@@ -337,6 +337,22 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// The data of the events of one type recorded for a guest, oldest first.
+    pub async fn events_of(&self, guest: Uuid, event_type: &str) -> Vec<Value> {
+        use onboard_shared::entities::event;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        event::Entity::find()
+            .filter(event::Column::GuestUuid.eq(guest))
+            .filter(event::Column::EventType.eq(event_type))
+            .order_by_asc(event::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.data)
+            .collect()
+    }
+
     /// Creates a guest session and returns its UUID.
     pub async fn create_guest(&self) -> Uuid {
         let response = self.post("/api/guest").await;

@@ -6,26 +6,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use onboard_shared::entities::{daily_stat, event, guest_session};
 use onboard_tests::{TestApp, TestSite, site::company_site};
 use onboard_worker::maintenance::daily_stats;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 const TOKEN: &str = "analytics-test-token";
-
-async fn events_of(app: &TestApp, guest: Uuid, event_type: &str) -> Vec<Value> {
-    event::Entity::find()
-        .filter(event::Column::GuestUuid.eq(guest))
-        .filter(event::Column::EventType.eq(event_type))
-        .order_by_asc(event::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.data)
-        .collect()
-}
 
 async fn config(app: &TestApp, guest: Uuid, body: Value) {
     let r = app
@@ -39,7 +24,7 @@ async fn each_automatic_event_is_written_once() {
     let site = TestSite::serve(company_site(3)).await;
     let app = TestApp::spawn().await;
     let guest = app.create_guest().await;
-    assert_eq!(events_of(&app, guest, "onboarding.started").await.len(), 1);
+    assert_eq!(app.events_of(guest, "onboarding.started").await.len(), 1);
 
     // Design: the fields that changed, nothing when a post changes nothing.
     let design = |d: Value| json!({"configuration": {"design": d}});
@@ -52,7 +37,7 @@ async fn each_automatic_event_is_written_once() {
     )
     .await;
     assert_eq!(
-        events_of(&app, guest, "design.updated").await,
+        app.events_of(guest, "design.updated").await,
         [
             json!({"fields": ["primaryColor"]}),
             json!({"fields": ["primaryColor", "secondaryColor", "floatiePosition"]}),
@@ -64,9 +49,9 @@ async fn each_automatic_event_is_written_once() {
     let run_id = app.start_analysis(guest).await;
     let polls = app.poll_until_finished(guest).await;
     assert!(polls.len() > 1, "the run was polled while it went");
-    let started = events_of(&app, guest, "analysis.started").await;
+    let started = app.events_of(guest, "analysis.started").await;
     assert_eq!(started, [json!({"runId": run_id})]);
-    let succeeded = events_of(&app, guest, "analysis.succeeded").await;
+    let succeeded = app.events_of(guest, "analysis.succeeded").await;
     assert_eq!(succeeded.len(), 1, "{succeeded:?}");
     assert_eq!(succeeded[0]["runId"], run_id);
     assert!(succeeded[0]["pagesCrawled"].as_i64().unwrap() >= 3);
@@ -79,7 +64,7 @@ async fn each_automatic_event_is_written_once() {
         config(&app, guest, json!({"currentStep": step})).await;
     }
     assert_eq!(
-        events_of(&app, guest, "step.navigated").await,
+        app.events_of(guest, "step.navigated").await,
         [
             json!({"from": 0, "to": 1, "reached": [1]}),
             json!({"from": 1, "to": 3, "reached": [2, 3]}),
@@ -102,7 +87,7 @@ async fn each_automatic_event_is_written_once() {
         .await
         .unwrap();
     assert_eq!(first["completedAt"], again["completedAt"]);
-    let completed = events_of(&app, guest, "onboarding.completed").await;
+    let completed = app.events_of(guest, "onboarding.completed").await;
     assert_eq!(completed.len(), 1);
     assert!(completed[0]["seconds"].as_f64().unwrap() > 0.0);
 
@@ -115,7 +100,7 @@ async fn each_automatic_event_is_written_once() {
         .unwrap()
         .unwrap();
     assert!(site_row.site_id.is_some());
-    assert!(events_of(&app, guest, "analysis.failed").await.is_empty());
+    assert!(app.events_of(guest, "analysis.failed").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,7 +112,7 @@ async fn a_cancelled_analysis_records_its_end_once() {
     // A new domain cancels the queued run; a second post of it cancels nothing more.
     config(&app, guest, json!({"domain": "second.example"})).await;
     config(&app, guest, json!({"domain": "second.example"})).await;
-    let cancelled = events_of(&app, guest, "analysis.cancelled").await;
+    let cancelled = app.events_of(guest, "analysis.cancelled").await;
     assert_eq!(cancelled.len(), 1, "{cancelled:?}");
     assert_eq!(cancelled[0]["runId"], run_id);
     assert_eq!(cancelled[0]["error"], "The domain changed");
@@ -175,13 +160,13 @@ async fn the_monitor_marks_an_idle_unfinished_guest_abandoned_once() {
         .unwrap();
     assert_eq!(first.guests_abandoned, 1);
     assert_eq!(second.guests_abandoned, 0);
-    let marked = events_of(&app, idle, "onboarding.abandoned").await;
+    let marked = app.events_of(idle, "onboarding.abandoned").await;
     assert_eq!(marked.len(), 1);
     assert_eq!(marked[0]["lastStep"], 2);
     assert!(marked[0]["idleSeconds"].as_f64().unwrap() >= 25.0 * 3600.0);
     for guest in [idle_done, active] {
         assert!(
-            events_of(&app, guest, "onboarding.abandoned")
+            app.events_of(guest, "onboarding.abandoned")
                 .await
                 .is_empty()
         );

@@ -9,25 +9,9 @@ use onboard_shared::{
 };
 use onboard_tests::{DEADLINE, TestApp, TestSite, receiver::Receiver, site::company_site};
 use reqwest::Method;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-async fn events_of(app: &TestApp, guest: Uuid, event_type: &str) -> Vec<Value> {
-    event::Entity::find()
-        .filter(event::Column::GuestUuid.eq(guest))
-        .filter(event::Column::EventType.eq(event_type))
-        .order_by_asc(event::Column::Id)
-        .all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.data)
-        .collect()
-}
 
 async fn row(app: &TestApp, guest: Uuid) -> guest_session::Model {
     guest_session::Entity::find_by_id(guest)
@@ -91,7 +75,7 @@ async fn pause_and_resume_move_the_session_and_record_each_transition() {
     assert_eq!(stored.expires_at, paused_at + Duration::hours(48));
     // Pausing again changes nothing and records nothing.
     assert_eq!(post(&app, "/api/onboarding/pause", guest).await.0, 200);
-    assert_eq!(events_of(&app, guest, "onboarding.paused").await.len(), 1);
+    assert_eq!(app.events_of(guest, "onboarding.paused").await.len(), 1);
     // Reading a paused session is not activity.
     let shown = app
         .get_json(&format!("/api/onboarding/config?user_uuid={guest}"))
@@ -104,7 +88,7 @@ async fn pause_and_resume_move_the_session_and_record_each_transition() {
     assert_eq!((status, resumed["status"].as_str()), (200, Some("active")));
     assert!(resumed.get("pausedAt").is_none());
     assert_eq!(
-        events_of(&app, guest, "onboarding.resumed").await,
+        app.events_of(guest, "onboarding.resumed").await,
         [json!({"from": "paused", "by": "request"})]
     );
 
@@ -114,7 +98,7 @@ async fn pause_and_resume_move_the_session_and_record_each_transition() {
     assert_eq!(status, 200);
     assert_eq!(row(&app, guest).await.status, SessionStatus::Active);
     assert_eq!(
-        events_of(&app, guest, "onboarding.resumed").await[1],
+        app.events_of(guest, "onboarding.resumed").await[1],
         json!({"from": "paused", "by": "write"})
     );
 
@@ -199,9 +183,9 @@ async fn a_paused_session_is_not_abandoned_and_an_abandoned_one_comes_back() {
     // The guest comes back: active again, the abandonment still counted once.
     let (status, back) = post(&app, "/api/onboarding/resume", idle).await;
     assert_eq!((status, back["status"].as_str()), (200, Some("active")));
-    assert_eq!(events_of(&app, idle, "onboarding.abandoned").await.len(), 1);
+    assert_eq!(app.events_of(idle, "onboarding.abandoned").await.len(), 1);
     assert_eq!(
-        events_of(&app, idle, "onboarding.resumed").await,
+        app.events_of(idle, "onboarding.resumed").await,
         [json!({"from": "abandoned", "by": "request"})]
     );
     // Gone idle again: marked again, without a second abandonment event.
@@ -212,7 +196,7 @@ async fn a_paused_session_is_not_abandoned_and_an_abandoned_one_comes_back() {
         .await
         .unwrap();
     assert_eq!(row(&app, idle).await.status, SessionStatus::Abandoned);
-    assert_eq!(events_of(&app, idle, "onboarding.abandoned").await.len(), 1);
+    assert_eq!(app.events_of(idle, "onboarding.abandoned").await.len(), 1);
 
     // A paused session past its own expiry is cleaned up; one within it is kept.
     let mut r = row(&app, paused).await.into_active_model();
@@ -481,7 +465,7 @@ async fn a_resume_link_hands_back_a_valid_session_and_never_another() {
         "a paused session comes back active"
     );
     assert_eq!(
-        events_of(&app, guest, "onboarding.resumed").await,
+        app.events_of(guest, "onboarding.resumed").await,
         [json!({"from": "paused", "by": "resume_of"})]
     );
     let c = app

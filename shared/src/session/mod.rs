@@ -89,45 +89,14 @@ pub async fn pause<C: ConnectionTrait>(
     paused_ttl: std::time::Duration,
     now: DateTime<Utc>,
 ) -> Result<Model, SessionError> {
-    match guest.status {
-        SessionStatus::Paused => return Ok(guest.clone()),
-        SessionStatus::Completed => {
-            return Err(SessionError::Transition {
-                from: guest.status,
-                to: "paused",
-            });
-        }
-        SessionStatus::Active | SessionStatus::Abandoned => {}
-    }
-    let expires = now + chrono::Duration::from_std(paused_ttl).unwrap_or_default();
-    let moved = guest_session::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(SessionStatus::Paused))
-        .col_expr(Column::PausedAt, Expr::value(now))
-        .col_expr(Column::LastActivityAt, Expr::value(now))
-        .col_expr(Column::ExpiresAt, Expr::value(expires))
-        .filter(Column::Uuid.eq(guest.uuid))
-        .filter(Column::Status.eq(guest.status))
-        .exec_with_returning(db)
-        .await?
-        .into_iter()
-        .next();
-    let Some(paused) = moved else {
-        return current(db, guest).await;
-    };
-    let data = Moved {
-        from: guest.status,
+    let to = Shift {
+        status: SessionStatus::Paused,
+        paused_at: Some(now),
+        lives: paused_ttl,
+        event: Auto::OnboardingPaused,
         by: "request",
     };
-    analytics::record(
-        db,
-        Auto::OnboardingPaused,
-        Some(guest.uuid),
-        None,
-        data,
-        now,
-    )
-    .await?;
-    Ok(paused)
+    shift(db, guest, to, now).await
 }
 
 /// Makes a paused or abandoned session active again (its expiry `now + ttl`); an active one
@@ -139,20 +108,50 @@ pub async fn resume<C: ConnectionTrait>(
     by: &'static str,
     now: DateTime<Utc>,
 ) -> Result<Model, SessionError> {
-    match guest.status {
-        SessionStatus::Active => return Ok(guest.clone()),
-        SessionStatus::Completed => {
-            return Err(SessionError::Transition {
-                from: guest.status,
-                to: "resumed",
-            });
-        }
-        SessionStatus::Paused | SessionStatus::Abandoned => {}
+    let to = Shift {
+        status: SessionStatus::Active,
+        paused_at: None,
+        lives: ttl,
+        event: Auto::OnboardingResumed,
+        by,
+    };
+    shift(db, guest, to, now).await
+}
+
+/// A move between active and paused: the status it reaches, and what it records.
+struct Shift {
+    status: SessionStatus,
+    paused_at: Option<DateTime<Utc>>,
+    /// How long the session lives from the move.
+    lives: std::time::Duration,
+    event: Auto,
+    by: &'static str,
+}
+
+/// Makes a move: nothing when the session is already there, refused from completed, else
+/// one statement guarded by the status read (a racing request moves it once) and its event.
+async fn shift<C: ConnectionTrait>(
+    db: &C,
+    guest: &Model,
+    to: Shift,
+    now: DateTime<Utc>,
+) -> Result<Model, SessionError> {
+    if guest.status == to.status {
+        return Ok(guest.clone());
     }
-    let expires = now + chrono::Duration::from_std(ttl).unwrap_or_default();
+    if guest.status == SessionStatus::Completed {
+        return Err(SessionError::Transition {
+            from: guest.status,
+            to: match to.status {
+                SessionStatus::Paused => "paused",
+                _ => "resumed",
+            },
+        });
+    }
+    let expires = now + chrono::Duration::from_std(to.lives).unwrap_or_default();
     let moved = guest_session::Entity::update_many()
-        .col_expr(Column::Status, Expr::value(SessionStatus::Active))
-        .col_expr(Column::PausedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(Column::Status, Expr::value(to.status))
+        .col_expr(Column::PausedAt, Expr::value(to.paused_at))
         .col_expr(Column::LastActivityAt, Expr::value(now))
         .col_expr(Column::ExpiresAt, Expr::value(expires))
         .filter(Column::Uuid.eq(guest.uuid))
@@ -161,23 +160,15 @@ pub async fn resume<C: ConnectionTrait>(
         .await?
         .into_iter()
         .next();
-    let Some(resumed) = moved else {
+    let Some(moved) = moved else {
         return current(db, guest).await;
     };
     let data = Moved {
         from: guest.status,
-        by,
+        by: to.by,
     };
-    analytics::record(
-        db,
-        Auto::OnboardingResumed,
-        Some(guest.uuid),
-        None,
-        data,
-        now,
-    )
-    .await?;
-    Ok(resumed)
+    analytics::record(db, to.event, Some(guest.uuid), None, data, now).await?;
+    Ok(moved)
 }
 
 /// The row as it is now, after another request moved it first.
