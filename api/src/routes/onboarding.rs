@@ -413,9 +413,7 @@ impl OnboardingApi {
         let read = session_routes::read_situation(&state.db, &guest).await?;
         let completed_steps = steps::completed(&read.facts(&guest));
         let user = &read.config;
-        let suggested =
-            suggestions_for(&state.db, guest.uuid, guest.onboarding_domain.as_deref()).await?;
-        let effective = onboarding::effective(user, &suggested);
+        let effective = onboarding::effective(user, &read.suggested);
         let resume = ResumeState {
             step: guest.onboarding_step,
             status: guest.status,
@@ -890,11 +888,19 @@ pub async fn suggestions_for(
     let Some(site_id) = sites::id_of(db, domain).await? else {
         return Ok(Suggestions::default());
     };
-    let Some(run) = runs::queries::latest_succeeded(db, guest, site_id).await? else {
-        return Ok(Suggestions::default());
-    };
+    match runs::queries::latest_succeeded(db, guest, site_id).await? {
+        Some(run) => suggestions_of_run(db, run.id).await,
+        None => Ok(Suggestions::default()),
+    }
+}
+
+/// What a succeeded run's insights suggest.
+pub async fn suggestions_of_run(
+    db: &DatabaseConnection,
+    run_id: i64,
+) -> Result<Suggestions, DbErr> {
     Ok(site_insight::Entity::find()
-        .filter(site_insight::Column::RunId.eq(run.id))
+        .filter(site_insight::Column::RunId.eq(run_id))
         .one(db)
         .await?
         .map(|i| Suggestions::from_insights(&i))

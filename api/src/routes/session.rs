@@ -9,7 +9,7 @@ use std::{
 use chrono::{DateTime, Utc};
 use onboard_shared::{
     entities::{analysis_run, guest_session},
-    onboarding::TempConfiguration,
+    onboarding::{Suggestions, TempConfiguration},
     runs::{self, RunStatus},
     session::{
         self, SessionError, SessionStatus,
@@ -28,7 +28,7 @@ use poem_openapi::{
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use sha2::{Digest, Sha256};
 
-use super::{Tag, onboarding::suggestions_for};
+use super::{Tag, onboarding::suggestions_of_run};
 use crate::{
     error::{ApiError, ErrorCode, operation_errors},
     guest_access,
@@ -268,7 +268,8 @@ pub struct Read {
     /// The guest's latest run, if it is of its current domain.
     pub run: Option<analysis_run::Model>,
     pub analysis_succeeded: bool,
-    pub colors_suggested: bool,
+    /// What the latest succeeded analysis of the current domain suggests.
+    pub suggested: Suggestions,
 }
 
 impl Read {
@@ -293,23 +294,19 @@ pub async fn read_situation(
             .filter(|r| r.site_id == site_id),
         None => None,
     };
-    let analysis_succeeded = match site_id {
-        Some(site_id) => runs::queries::latest_succeeded(db, guest.uuid, site_id)
-            .await?
-            .is_some(),
-        None => false,
+    let succeeded = match site_id {
+        Some(site_id) => runs::queries::latest_succeeded(db, guest.uuid, site_id).await?,
+        None => None,
     };
-    let colors_suggested = analysis_succeeded
-        && suggestions_for(db, guest.uuid, domain)
-            .await?
-            .design
-            .primary_color
-            .is_some();
+    let suggested = match &succeeded {
+        Some(run) => suggestions_of_run(db, run.id).await?,
+        None => Suggestions::default(),
+    };
     Ok(Read {
         config: TempConfiguration::from_json(&guest.temp_configuration),
         run,
-        analysis_succeeded,
-        colors_suggested,
+        analysis_succeeded: succeeded.is_some(),
+        suggested,
     })
 }
 
@@ -335,7 +332,7 @@ async fn overall(
         status: guest.status,
         facts,
         analysis,
-        colors_suggested: read.colors_suggested,
+        colors_suggested: read.suggested.design.primary_color.is_some(),
         verified,
     });
     let times = state.step_times.get(&state.db).await?;

@@ -25,8 +25,20 @@ pub struct Model {
 }
 
 /// The onboarding session's state, as stored in `guest_sessions.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "lowercase")]
 #[cfg_attr(
     feature = "openapi",
     derive(poem_openapi::Enum),
@@ -88,5 +100,11 @@ impl ActiveModel {
             status: Set(SessionStatus::Active),
             paused_at: Set(None),
         }
+    }
+}
+
+impl std::fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

@@ -43,12 +43,6 @@ pub enum SessionError {
     },
 }
 
-impl std::fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The data of `onboarding.paused` and `onboarding.resumed`.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,27 +52,6 @@ pub struct Moved {
     /// What moved it: `request` (pause or resume), `write` (a configuration write),
     /// `resume_of` (a new session handed back the old one).
     pub by: &'static str,
-}
-
-impl Serialize for SessionStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SessionStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        [
-            SessionStatus::Active,
-            SessionStatus::Paused,
-            SessionStatus::Completed,
-            SessionStatus::Abandoned,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
-        .ok_or_else(|| serde::de::Error::custom(format!("unknown status {name}")))
-    }
 }
 
 /// Pauses an active (or abandoned) session until `now + paused_ttl`; a paused one is left
