@@ -16,7 +16,7 @@ pub mod url;
 use std::{
     collections::{HashMap, HashSet},
     fmt,
-    sync::Arc,
+    sync::{Arc, LazyLock},
     time::Duration,
 };
 
@@ -24,7 +24,7 @@ use ::url::Url;
 use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use onboard_shared::config::CrawlConfig;
 use tokio::{
-    sync::{mpsc, watch},
+    sync::{Semaphore, mpsc, watch},
     time::Instant,
 };
 
@@ -157,7 +157,54 @@ struct Host {
     delay: Duration,
 }
 
-type InFlight<'a> = FuturesUnordered<BoxFuture<'a, (Entry, Result<Fetched, FetchError>)>>;
+/// A fetch's answer with its analysis, or why the answer is not a page to keep.
+type Landed = Result<(Fetched, Result<PageAnalysis, SkipReason>), FetchError>;
+
+type InFlight<'a> = FuturesUnordered<BoxFuture<'a, (Entry, Landed)>>;
+
+/// Page analyses running at once in this process, across every crawl: one per core. The
+/// analysis is CPU work, so more would only share the cores and hold more DOMs in memory.
+static ANALYSES: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
+    Arc::new(Semaphore::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ))
+});
+
+/// Analyses a fetched page off the runtime when it is one to analyse: a successful, whole
+/// HTML answer. Runs inside the fetch's own future, so the pages of a crawl are analysed
+/// side by side rather than one after another in the crawl's loop.
+async fn analyse_fetched(
+    fetched: &Fetched,
+    selectors: &SiteSelectors,
+) -> Result<PageAnalysis, SkipReason> {
+    if !fetched.status.is_success() {
+        return Err(SkipReason::Status(fetched.status.as_u16()));
+    } else if !fetched.is_html() {
+        return Err(SkipReason::NotHtml);
+    } else if fetched.truncated {
+        return Err(SkipReason::TooLarge);
+    }
+    let turn = Arc::clone(&ANALYSES)
+        .acquire_owned()
+        .await
+        .expect("never closed");
+    let text = fetched.text();
+    let base = fetched.url.clone();
+    let language = fetched.content_language.clone();
+    let selectors = base.host_str().and_then(|h| selectors.for_host(h));
+    let analysed = tokio::task::spawn_blocking(move || {
+        // Held until the analysis ends, even when the crawl stops waiting for it.
+        let _turn = turn;
+        extract::analyse(
+            &text,
+            &base,
+            language.as_deref(),
+            selectors.as_deref().unwrap_or_default(),
+        )
+    })
+    .await;
+    analysed.map_err(|e| SkipReason::Failed(format!("could not parse: {e}")))
+}
 
 struct Crawl<'a> {
     fetcher: &'a Fetcher,
@@ -222,7 +269,8 @@ pub async fn crawl(
     };
     if c.allowed(&home_url).await {
         c.started += 1;
-        c.settle(home_entry, Ok(home)).await;
+        let analysis = analyse_fetched(&home, &settings.content_selectors).await;
+        c.settle(home_entry, Ok((home, analysis)));
     } else {
         c.record(home_entry.url, 0, None, None, Some(SkipReason::Robots));
     }
@@ -271,7 +319,7 @@ pub async fn crawl(
         tokio::select! {
             Some((entry, result)) = in_flight.next(), if !in_flight.is_empty() => {
                 flying.remove(entry.url.as_str());
-                c.settle(entry, result).await;
+                c.settle(entry, result);
                 stats_tx.send_replace(c.stats);
             }
             _ = tokio::time::sleep_until(deadline) => break true,
@@ -363,10 +411,17 @@ impl Crawl<'_> {
                 self.started += 1;
             }
             let fetcher = self.fetcher.clone();
+            let selectors = &self.settings.content_selectors;
             flying.insert(entry.url.to_string(), entry.clone());
             in_flight.push(Box::pin(async move {
-                let result = fetcher.get(&entry.url).await;
-                (entry, result)
+                let landed = match fetcher.get(&entry.url).await {
+                    Ok(fetched) => {
+                        let analysis = analyse_fetched(&fetched, selectors).await;
+                        Ok((fetched, analysis))
+                    }
+                    Err(e) => Err(e),
+                };
+                (entry, landed)
             }));
         }
         // Whatever was not started waits for the next round.
@@ -514,16 +569,16 @@ impl Crawl<'_> {
         true
     }
 
-    async fn settle(&mut self, entry: Entry, result: Result<Fetched, FetchError>) {
+    fn settle(&mut self, entry: Entry, result: Landed) {
         if let Some(host) = entry.url.host_str().and_then(|h| self.hosts.get_mut(h)) {
             host.in_flight = host.in_flight.saturating_sub(1);
         }
         let backoff = Duration::from_millis(250 * 2u64.pow(entry.attempt));
-        let fetched = match result {
-            Ok(f) => {
+        let (fetched, analysis) = match result {
+            Ok((f, analysis)) => {
                 metrics::counter!(onboard_shared::metrics::BYTES_FETCHED)
                     .increment(f.body.len() as u64);
-                f
+                (f, analysis)
             }
             Err(e) => {
                 let transient = e.is_connection_level();
@@ -563,43 +618,11 @@ impl Crawl<'_> {
                 return self.reject(entry, Some(status), SkipReason::Duplicate);
             }
         }
-        let skip = if !fetched.status.is_success() {
-            Some(SkipReason::Status(status))
-        } else if !fetched.is_html() {
-            Some(SkipReason::NotHtml)
-        } else if fetched.truncated {
-            Some(SkipReason::TooLarge)
-        } else {
-            None
-        };
-        if let Some(reason) = skip {
-            return self.reject(entry, Some(status), reason);
-        }
-
-        let content_type = fetched.content_type.clone();
-        let base = fetched.url.clone();
-        let selectors = base
-            .host_str()
-            .and_then(|h| self.settings.content_selectors.for_host(h));
-        let parsed = tokio::task::spawn_blocking(move || {
-            extract::analyse(
-                &fetched.text(),
-                &base,
-                fetched.content_language.as_deref(),
-                selectors.as_deref().unwrap_or_default(),
-            )
-        })
-        .await;
-        let analysis = match parsed {
+        let analysis = match analysis {
             Ok(analysis) => analysis,
-            Err(e) => {
-                return self.reject(
-                    entry,
-                    Some(status),
-                    SkipReason::Failed(format!("could not parse: {e}")),
-                );
-            }
+            Err(reason) => return self.reject(entry, Some(status), reason),
         };
+        let content_type = fetched.content_type.clone();
         let facts = &analysis.facts;
         if !facts.text.is_empty() && !self.hashes.insert(facts.content_hash.clone()) {
             return self.reject(entry, Some(status), SkipReason::Duplicate);
