@@ -88,8 +88,7 @@ pub fn flatten(html: &str, max_depth: usize) -> Option<String> {
         }
         if !closing && matches!(name, b"script" | b"style" | b"textarea" | b"title") {
             // Raw text: nothing inside is a tag.
-            let close = [b"</", name].concat();
-            i = find_ci(bytes, i, &close)
+            i = find_close(bytes, i, name)
                 .and_then(|at| tag_end(bytes, at))
                 .map_or(bytes.len(), |e| e + 1);
             continue;
@@ -130,12 +129,18 @@ fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(bytes.get(from..)?, needle).map(|p| p + from)
 }
 
-fn find_ci(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
-        .map(|p| p + from)
+/// The `</name` (any case) at or after `from`: every `</` is looked at, not every byte,
+/// since the raw text of a script bundle can be most of a page.
+fn find_close(bytes: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let found = find(bytes, at, b"</")?;
+        let after = &bytes[found + 2..];
+        if after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name) {
+            return Some(found);
+        }
+        at = found + 2;
+    }
 }
 
 #[cfg(test)]
