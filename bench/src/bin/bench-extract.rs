@@ -3,7 +3,8 @@
 //! and `without` snippets absent, and pages per second on one core (the whole per-page
 //! analysis; decompression and scoring not counted), with the parse alone timed apart.
 //! Prints one JSON object.
-//! Usage: bench-extract DATASET_DIR [WORST_N]
+//! Usage: bench-extract DATASET_DIR [WORST_N]; with `EXTRACT_DUMP=DIR`, each page's
+//! extracted text is written to `DIR/ID.txt` for reading beside its reference.
 
 use std::{collections::BTreeMap, fs, io::Read, path::Path, time::Instant};
 
@@ -97,6 +98,7 @@ fn main() -> anyhow::Result<()> {
         .expect("usage: bench-extract DATASET_DIR [WORST_N]");
     let worst_n: usize = args.next().map_or(Ok(0), |n| n.parse())?;
     let dir = Path::new(&dir);
+    let dump = std::env::var_os("EXTRACT_DUMP");
     let mut names: Vec<_> = fs::read_dir(dir.join("ground-truth"))?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -137,6 +139,9 @@ fn main() -> anyhow::Result<()> {
         let gt = &truth["ground_truth"];
         let reference = gt["main_content"].as_str().unwrap_or_default();
         let (p, r, f) = scores(&content.text, reference);
+        if let Some(dump) = &dump {
+            fs::write(Path::new(dump).join(format!("{id}.txt")), &content.text)?;
+        }
         let extracted = squash(&content.text);
         let count = |key: &str, want_present: bool| {
             let snippets = gt[key].as_array().cloned().unwrap_or_default();

@@ -81,7 +81,9 @@ fn by_word(word: &str) -> Option<Kind> {
         "breadcrumb" | "breadcrumbs" | "cookie" | "cookies" | "consent" | "gdpr" | "newsletter"
         | "advert" | "advertisement" | "adsbygoogle" | "footer" | "sidebar" | "subscribe"
         | "subscription" | "signup" | "ads" | "sponsored" | "popup" | "modal" | "skip"
-        | "masthead" | "topbar" | "disclaimer" => Some(Kind::Furniture),
+        | "masthead" | "topbar" | "disclaimer" | "dialog" | "lightbox" | "tooltip" => {
+            Some(Kind::Furniture)
+        }
         // A "menu" class is also found on content wrappers, a "share" one on an article's
         // body: furniture only when the element is mostly links.
         "nav" | "navbar" | "navigation" | "menu" | "submenu" | "megamenu" | "share" | "sharing"

@@ -11,7 +11,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 pub use super::markdown::Heading;
-use super::{clean, markdown::Writer};
+use super::{clean, markdown::Writer, trailers};
 
 /// Where the main content was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -189,6 +189,11 @@ impl<'a> Page<'a> {
         // Furniture is left out unless it holds most of the page (a site that marks its
         // whole content area "widget", say).
         let limit = (FURNITURE_OVERRIDE_SHARE * body_total.text as f64) as usize;
+        let labelled = trailers::find(
+            *body,
+            |id| raw.get(&id).map_or((0, 0), |m: &Measure| (m.text, m.link)),
+            limit,
+        );
         let mut excluded = HashSet::default();
         let mut measures = HashMap::default();
         measure_node(*body, false, &mut measures, &mut |node| {
@@ -198,6 +203,7 @@ impl<'a> Page<'a> {
             let m = raw.get(&node.id()).copied().unwrap_or_default();
             let kind = clean::classify(el);
             let furniture = kind == clean::Kind::Never
+                || labelled.contains(&node.id())
                 || m.text <= limit
                     && !m.landmark
                     && match kind {
@@ -393,6 +399,70 @@ mod tests {
         let content = from_html(&html, &selectors);
         assert_eq!(content.source, Source::SiteSelector);
         assert_eq!(content.text, "The answer");
+    }
+
+    #[test]
+    fn blocks_labelled_as_cross_sell_or_related_reading_are_left_out() {
+        let card = |n: usize| {
+            format!(
+                "<li><div class=card><h3><a href=/p{n}>Walnut desk organiser, model {n}, oiled</a></h3>\
+                 <span>Business</span><span>$4{n}.00</span><span>+ $12.00 delivery</span></div></li>"
+            )
+        };
+        let cards: String = (0..4).map(card).collect();
+        let html = format!(
+            "<html><body><main><h1>Oak standing desk</h1><p>{PARA}</p><p>{PARA}</p><p>{PARA}</p>\
+             <div class=slot><div class=head><h2>People who viewed this item also viewed</h2></div>\
+             <div class=carousel><ul>{cards}</ul><div class=lightbox-dialog><h2>Why you see this ad</h2></div></div></div>\
+             <h2>Care</h2><p>Wipe with a dry cloth; oil the top once a year.</p>\
+             <h3>Related posts</h3><ul><li><a href=/a>Choosing a desk</a></li><li><a href=/b>Sitting less</a></li></ul>\
+             <p>Made in our workshop.</p></main></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(
+            content.text.contains("reason the page exists"),
+            "{}",
+            content.text
+        );
+        assert!(
+            content.text.contains("oil the top once a year"),
+            "{}",
+            content.text
+        );
+        assert!(
+            content.text.contains("Made in our workshop"),
+            "{}",
+            content.text
+        );
+        for gone in [
+            "also viewed",
+            "Walnut desk organiser",
+            "Related posts",
+            "Choosing a desk",
+        ] {
+            assert!(!content.text.contains(gone), "{gone}: {}", content.text);
+        }
+    }
+
+    #[test]
+    fn a_labelled_block_with_other_sections_in_it_is_content() {
+        // "Related products" first in the markup of a wrapper that also holds the
+        // description: the wrapper is not the cross-sell block.
+        let html = format!(
+            "<html><body><div class=wrap><div><h2>Related products</h2><ul><li><a href=/x>X</a></li></ul></div>\
+             <h2>Description</h2><p>{PARA}</p><p>{PARA}</p></div></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(
+            content.text.contains("reason the page exists"),
+            "{}",
+            content.text
+        );
+        assert!(
+            !content.text.contains("Related products"),
+            "{}",
+            content.text
+        );
     }
 
     #[test]

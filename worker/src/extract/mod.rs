@@ -16,6 +16,7 @@ pub mod page;
 pub mod quality;
 pub mod scan;
 pub mod site_selectors;
+pub mod trailers;
 
 pub use page::{Link, PageFacts};
 
