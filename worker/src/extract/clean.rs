@@ -81,7 +81,10 @@ fn by_word(word: &str) -> Option<Kind> {
         "breadcrumb" | "breadcrumbs" | "cookie" | "cookies" | "consent" | "gdpr" | "newsletter"
         | "advert" | "advertisement" | "adsbygoogle" | "footer" | "sidebar" | "subscribe"
         | "subscription" | "signup" | "ads" | "sponsored" | "popup" | "modal" | "skip"
-        | "masthead" | "topbar" | "disclaimer" | "dialog" | "lightbox" | "tooltip" => {
+        | "masthead" | "topbar" | "disclaimer" | "dialog" | "lightbox" | "tooltip"
+        // A forum post's user card and votes.
+        | "avatar" | "gravatar" | "reputation" | "badgecount" | "votecell" | "voting" | "signature"
+        | "relativetime" => {
             Some(Kind::Furniture)
         }
         // A "menu" class is also found on content wrappers, a "share" one on an article's
@@ -140,6 +143,7 @@ pub fn classify_tag<'a>(name: &str, attr: impl Fn(&str) -> Option<Cow<'a, str>>)
     if attr("hidden").is_some()
         || attr("aria-hidden").is_some_and(|v| v == "true")
         || attr("style").is_some_and(|s| hidden_by_style(&s))
+        || attr("class").is_some_and(|c| c.split_whitespace().any(hidden_by_class))
     {
         return Kind::Furniture;
     }
@@ -165,6 +169,8 @@ pub fn classify_tag<'a>(name: &str, attr: impl Fn(&str) -> Option<Cow<'a, str>>)
             lower.make_ascii_lowercase();
             // Lower-casing ASCII bytes keeps the word valid UTF-8.
             let lower = std::str::from_utf8(lower).unwrap_or_default();
+            // "sidebar2", "gravatar32": a numbered copy of the same word.
+            let lower = lower.trim_end_matches(|c: char| c.is_ascii_digit());
             if !negated && let Some(mark) = by_word(lower) {
                 kind = strongest(kind, mark);
             }
@@ -206,6 +212,15 @@ fn strongest(a: Kind, b: Kind) -> Kind {
         Kind::Never => 4,
     };
     if rank(b) > rank(a) { b } else { a }
+}
+
+/// Utility classes that hide an element from sight (Bootstrap's, WordPress's, Tailwind's):
+/// the copies of names and dates a page keeps for machines.
+fn hidden_by_class(class: &str) -> bool {
+    matches!(
+        class,
+        "d-none" | "sr-only" | "visually-hidden" | "visuallyhidden" | "screen-reader-text"
+    )
 }
 
 fn hidden_by_style(style: &str) -> bool {
@@ -258,6 +273,17 @@ mod tests {
         assert!(furniture("<ol class=breadcrumb><li>Home</li></ol>"));
         assert!(furniture("<div style='display: none'>x</div>"));
         assert!(furniture("<div hidden>x</div>"));
+        // Copies kept for machines, and a forum post's user card and votes.
+        assert!(furniture("<div class='d-none'>2009-05-02 00:53:18</div>"));
+        assert!(furniture("<span class='sr-only'>Posted on</span>"));
+        assert!(furniture("<span class='reputation-score'>54.4k</span>"));
+        assert!(furniture("<div class='user-gravatar32'>x</div>"));
+        assert!(furniture(
+            "<div class='post-signature owner'>asked Mar 26</div>"
+        ));
+        assert!(furniture(
+            "<div class='lightbox-dialog'>Why you see this ad</div>"
+        ));
     }
 
     #[test]

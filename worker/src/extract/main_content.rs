@@ -62,6 +62,10 @@ const PROSE_LINKS: f64 = 0.25;
 const LINKY: f64 = 0.5;
 /// A semantic container holding this share of the largest one's text is preferred to it.
 const SPECIFIC_SHARE: f64 = 0.6;
+/// A page with more of its text in links than this may be a listing...
+const LISTING_LINKS: f64 = 0.5;
+/// ...when the content found outside links is shorter than this (characters).
+const LISTING_MIN_GOOD: usize = 4000;
 /// Furniture holding more than this share of the page is content after all.
 const FURNITURE_OVERRIDE_SHARE: f64 = 0.5;
 
@@ -85,6 +89,11 @@ struct Page<'a> {
     measures: HashMap<NodeId, Measure>,
     excluded: HashSet<NodeId>,
     doc: &'a Html,
+    /// Most of the page's text is in links.
+    linky_body: bool,
+    /// Blocks are weighed by all their text, not only what is outside links (a listing,
+    /// whose items are links).
+    listing: bool,
 }
 
 /// Reads a page (the streaming pass, then the DOM) and extracts its main content.
@@ -134,35 +143,14 @@ fn extract_from(doc: &Html, site_selectors: &[Selector]) -> MainContent {
         .select(&BODY)
         .next()
         .unwrap_or_else(|| doc.root_element());
-    let page = Page::measure(doc, body);
-    let total = page.good(body.id()).max(1);
-
-    let semantic = || {
-        let candidates: Vec<_> = doc
-            .select(&SEMANTIC)
-            .filter(|e| !page.is_excluded(e))
-            .collect();
-        let best = candidates.iter().map(|e| page.good(e.id())).max()?;
-        if (best as f64) < SEMANTIC_SHARE * total as f64 {
-            return None;
-        }
-        // The most specific container that still holds most of the best one's text:
-        // the article body rather than the main column around it and its comments.
-        candidates
-            .into_iter()
-            .filter(|e| page.good(e.id()) as f64 >= SPECIFIC_SHARE * best as f64)
-            .min_by_key(|e| page.good(e.id()))
-            .map(|e| (page.descend(e), Source::Semantic))
-    };
-    let (root, source) = semantic().unwrap_or_else(|| {
-        let chosen = page.descend(body);
-        let source = if chosen.id() == body.id() {
-            Source::Body
-        } else {
-            Source::Density
-        };
-        (chosen, source)
-    });
+    let mut page = Page::measure(doc, body);
+    let (mut root, mut source) = page.choose(body);
+    // A listing's items are links: when weighing text outside links finds little, weigh
+    // all of it (the item grid rather than the one paragraph beside it).
+    if page.linky_body && page.good(root.id()) < LISTING_MIN_GOOD {
+        page.listing = true;
+        (root, source) = page.choose(body);
+    }
 
     let mut writer = Writer::default();
     page.write(root, &mut writer);
@@ -216,15 +204,55 @@ impl<'a> Page<'a> {
             }
             furniture
         });
+        let linky_body = measures
+            .get(&body.id())
+            .is_some_and(|m| m.link as f64 > LISTING_LINKS * m.text as f64);
         Page {
             measures,
             excluded,
             doc,
+            linky_body,
+            listing: false,
         }
     }
 
+    /// The content's root: the most specific semantic container holding most of the text,
+    /// else the block holding most of the text.
+    fn choose(&self, body: ElementRef<'a>) -> (ElementRef<'a>, Source) {
+        let total = self.good(body.id()).max(1);
+        let semantic = || {
+            let candidates: Vec<_> = self
+                .doc
+                .select(&SEMANTIC)
+                .filter(|e| !self.is_excluded(e))
+                .collect();
+            let best = candidates.iter().map(|e| self.good(e.id())).max()?;
+            if (best as f64) < SEMANTIC_SHARE * total as f64 {
+                return None;
+            }
+            // The most specific container that still holds most of the best one's text:
+            // the article body rather than the main column around it and its comments.
+            candidates
+                .into_iter()
+                .filter(|e| self.good(e.id()) as f64 >= SPECIFIC_SHARE * best as f64)
+                .min_by_key(|e| self.good(e.id()))
+                .map(|e| (self.descend(e), Source::Semantic))
+        };
+        semantic().unwrap_or_else(|| {
+            let chosen = self.descend(body);
+            let source = if chosen.id() == body.id() {
+                Source::Body
+            } else {
+                Source::Density
+            };
+            (chosen, source)
+        })
+    }
+
     fn good(&self, id: NodeId) -> usize {
-        self.measures.get(&id).map_or(0, Measure::good)
+        self.measures
+            .get(&id)
+            .map_or(0, |m| if self.listing { m.text } else { m.good() })
     }
 
     fn is_excluded(&self, el: &ElementRef) -> bool {
@@ -460,6 +488,28 @@ mod tests {
         );
         assert!(
             !content.text.contains("Related products"),
+            "{}",
+            content.text
+        );
+    }
+
+    #[test]
+    fn a_listing_whose_items_are_links_gives_its_items() {
+        let item = |n: usize| {
+            format!(
+                "<li><a href=/jobs/{n}><h3>Senior engineer, platform team {n}</h3>\
+                 <p>Remote, full time; Rust, PostgreSQL and Redis, on call one week in six.</p></a></li>"
+            )
+        };
+        let items: String = (0..20).map(item).collect();
+        let html = format!(
+            "<html><body><main><div class=intro><p>Remote jobs</p></div>\
+             <ul class=results>{items}</ul></main></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(content.text.contains("platform team 0"), "{}", content.text);
+        assert!(
+            content.text.contains("platform team 19"),
             "{}",
             content.text
         );
