@@ -84,7 +84,10 @@ fn by_word(word: &str) -> Option<Kind> {
         | "masthead" | "topbar" | "disclaimer" | "dialog" | "lightbox" | "tooltip"
         // A forum post's user card and votes.
         | "avatar" | "gravatar" | "reputation" | "badgecount" | "votecell" | "voting" | "signature"
-        | "relativetime" => {
+        | "relativetime"
+        // Customer reviews under a product, and the widgets that carry them.
+        | "reviews" | "yotpo" | "okendo" | "bazaarvoice" | "judgeme"
+        | "trustpilot" | "feefo" | "reevoo" => {
             Some(Kind::Furniture)
         }
         // A "menu" class is also found on content wrappers, a "share" one on an article's
@@ -292,6 +295,7 @@ mod tests {
         assert!(!furniture("<p class=lead>Text</p>"));
         assert!(!furniture("<article class='has-sidebar'>Text</article>"));
         assert!(!furniture("<div class=shadow>Text</div>"));
+        assert!(!furniture("<div class='review-body'>Text</div>"));
         assert!(!furniture(
             "<div class='wsite-elements wsite-not-footer'>Text</div>"
         ));
