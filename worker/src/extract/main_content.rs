@@ -62,6 +62,8 @@ const PROSE_LINKS: f64 = 0.25;
 const LINKY: f64 = 0.5;
 /// A semantic container holding this share of the largest one's text is preferred to it.
 const SPECIFIC_SHARE: f64 = 0.6;
+/// Posts like the chosen one holding this share of its text make the content with it.
+const PEERS_SHARE: f64 = 0.5;
 /// A page with more of its text in links than this may be a listing...
 const LISTING_LINKS: f64 = 0.5;
 /// ...when the content found outside links is shorter than this (characters).
@@ -232,11 +234,14 @@ impl<'a> Page<'a> {
             }
             // The most specific container that still holds most of the best one's text:
             // the article body rather than the main column around it and its comments.
-            candidates
-                .into_iter()
+            let chosen = candidates
+                .iter()
                 .filter(|e| self.good(e.id()) as f64 >= SPECIFIC_SHARE * best as f64)
-                .min_by_key(|e| self.good(e.id()))
-                .map(|e| (self.descend(e), Source::Semantic))
+                .min_by_key(|e| self.good(e.id()))?;
+            let root = self
+                .with_peers(*chosen, &candidates, body)
+                .unwrap_or(*chosen);
+            Some((self.descend(root), Source::Semantic))
         };
         semantic().unwrap_or_else(|| {
             let chosen = self.descend(body);
@@ -247,6 +252,49 @@ impl<'a> Page<'a> {
             };
             (chosen, source)
         })
+    }
+
+    /// A post among posts (a forum thread's replies, a list of entries): the candidates
+    /// made like the chosen one (same name and class) beside it are content with it when
+    /// together they hold at least `PEERS_SHARE` of its text. Gives their closest common
+    /// container, unless that is the whole body.
+    fn with_peers(
+        &self,
+        chosen: ElementRef<'a>,
+        candidates: &[ElementRef<'a>],
+        body: ElementRef<'a>,
+    ) -> Option<ElementRef<'a>> {
+        let (name, class) = (chosen.value().name(), chosen.value().attr("class"));
+        // The chosen one's ancestors, nearest first, by their distance from it.
+        let lineage: HashMap<NodeId, usize> = chosen
+            .ancestors()
+            .enumerate()
+            .map(|(i, a)| (a.id(), i))
+            .collect();
+        let (mut top, mut peers, mut text) = (0, 0, 0);
+        for peer in candidates {
+            if peer.id() == chosen.id()
+                || peer.value().name() != name
+                || peer.value().attr("class") != class
+                || lineage.contains_key(&peer.id())
+                || peer.ancestors().any(|a| a.id() == chosen.id())
+            {
+                continue;
+            }
+            let Some(meet) = peer.ancestors().find_map(|a| lineage.get(&a.id()).copied()) else {
+                continue;
+            };
+            top = top.max(meet);
+            peers += 1;
+            text += self.good(peer.id());
+        }
+        if peers < 2
+            || (text as f64) < PEERS_SHARE * self.good(chosen.id()) as f64
+            || lineage.get(&body.id()).is_some_and(|&b| top >= b)
+        {
+            return None;
+        }
+        chosen.ancestors().nth(top).and_then(ElementRef::wrap)
     }
 
     fn good(&self, id: NodeId) -> usize {
@@ -513,6 +561,38 @@ mod tests {
             "{}",
             content.text
         );
+    }
+
+    #[test]
+    fn a_thread_gives_all_its_posts_not_the_longest_one() {
+        let post = |who: &str, words: &str| {
+            format!(
+                "<article class=message><div class=message-user>{who}</div>\
+                 <article class=message-body><p>{words}</p></article></article>"
+            )
+        };
+        let html = format!(
+            "<html><body><div class=thread>{}{}{}</div>\
+             <article class=teaser><p>Another thread</p></article></body></html>",
+            post("ann", PARA),
+            post(
+                "bob",
+                "Closed headphones leak less sound; try a pair before you buy."
+            ),
+            post(
+                "cy",
+                "The second reply agrees, and adds that comfort matters most."
+            )
+        );
+        let content = main_text(&html);
+        for reply in [
+            "reason the page exists",
+            "leak less sound",
+            "comfort matters most",
+        ] {
+            assert!(content.text.contains(reply), "{reply}: {}", content.text);
+        }
+        assert!(!content.text.contains("Another thread"), "{}", content.text);
     }
 
     #[test]
