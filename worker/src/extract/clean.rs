@@ -102,6 +102,10 @@ fn by_word(word: &str) -> Option<Kind> {
     }
 }
 
+/// The share of link text that makes a block "mostly links" (`FurnitureIfLinks`, and
+/// the link lists after a label in `trailers`).
+pub const LINKY: f64 = 0.5;
+
 /// Words longer than this mark nothing.
 const MAX_WORD: usize = 16;
 

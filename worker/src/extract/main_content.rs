@@ -58,8 +58,6 @@ const SEMANTIC_SHARE: f64 = 0.25;
 const LINK_BLOCK: f64 = 0.6;
 /// Content with less link text than this share is prose, where link blocks are furniture.
 const PROSE_LINKS: f64 = 0.25;
-/// "Furniture if mostly links": the share of link text that makes it so.
-const LINKY: f64 = 0.5;
 /// A semantic container holding this share of the largest one's text is preferred to it.
 const SPECIFIC_SHARE: f64 = 0.6;
 /// Posts like the chosen one holding this share of its text make the content with it.
@@ -199,7 +197,9 @@ impl<'a> Page<'a> {
                     && match kind {
                         clean::Kind::Content | clean::Kind::Never => false,
                         clean::Kind::Boilerplate | clean::Kind::Furniture => true,
-                        clean::Kind::FurnitureIfLinks => m.link as f64 > LINKY * m.text as f64,
+                        clean::Kind::FurnitureIfLinks => {
+                            m.link as f64 > clean::LINKY * m.text as f64
+                        }
                     };
             if furniture {
                 excluded.insert(node.id());
@@ -520,17 +520,9 @@ mod tests {
             "<html><body><div class=wrap><div><h2>Related products</h2><ul><li><a href=/x>X</a></li></ul></div>\
              <h2>Description</h2><p>{PARA}</p><p>{PARA}</p></div></body></html>"
         );
-        let content = main_text(&html);
-        assert!(
-            content.text.contains("reason the page exists"),
-            "{}",
-            content.text
-        );
-        assert!(
-            !content.text.contains("Related products"),
-            "{}",
-            content.text
-        );
+        let text = main_text(&html).text;
+        assert!(text.contains("reason the page exists"), "{text}");
+        assert!(!text.contains("Related products"), "{text}");
     }
 
     #[test]

@@ -1,10 +1,10 @@
-//! Blocks a page labels as something other than its content: comment threads, "related
-//! posts", cross-sell carousels ("customers also viewed"), the questions a Q&A site lists
-//! beside the one asked. Their markup is ordinary (a `div`, a `section`), their class words
-//! are anyone's, but they say what they are in a heading of their own, so the heading is
-//! the evidence: a block whose first text is such a heading, or, when the heading sits
-//! among the content's own children, the heading and what follows it up to the next
-//! heading of its level or above.
+//! Blocks a page labels as something other than its content: "related posts", cross-sell
+//! carousels ("customers also viewed"), the questions a Q&A site lists beside the one
+//! asked. Their markup is ordinary (a `div`, a `section`), their class words are anyone's,
+//! but they say what they are in a heading of their own, so the heading is the evidence: a
+//! block whose first text is such a heading, or, when the heading sits among the content's
+//! own children, the heading and the link lists that follow it. Comment headings are not
+//! labels: on a forum the replies are the content.
 
 use ego_tree::{NodeId, NodeRef};
 use rustc_hash::FxHashSet as HashSet;
@@ -51,14 +51,10 @@ const CONTAINS: &[&str] = &[
     "linked questions",
     "hot network questions",
     "similar questions",
-    // Comments.
 ];
 
-/// Labels a heading is exactly (after a count: "12 comments").
+/// Labels a heading is exactly, give or take a count ("Customer reviews (12)").
 const EXACT: &[&str] = &["like this:", "share this:", "related", "customer reviews"];
-
-/// The share of link text that makes what follows a bare label a list of links.
-const LINKY: f64 = 0.5;
 
 /// A heading longer than this is content that happens to use the words.
 const MAX_LABEL: usize = 60;
@@ -163,7 +159,8 @@ pub fn find(
         if block.id() == heading.id() {
             for next in heading.next_siblings() {
                 let (text, link) = measure(next.id());
-                if level(next).is_some() || (text > 0 && (link as f64) < LINKY * text as f64) {
+                if level(next).is_some() || (text > 0 && (link as f64) < clean::LINKY * text as f64)
+                {
                     break;
                 }
                 found.insert(next.id());
