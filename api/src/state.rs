@@ -25,7 +25,7 @@ impl AppState {
         onboard_shared::metrics::handle();
         let logos = LocalDir::for_config(&config);
         let search_budget = config.limits.search_cache_bytes;
-        let progress = ProgressCache::new(queue.progress_feed().clone());
+        let progress = ProgressCache::new(queue.progress_feed().clone(), db.clone());
         let activity = Activity::new(db.clone(), config.guest_ttl);
         let flags = FlagCache::new(db.clone(), queue.progress_feed().clone());
         Self {

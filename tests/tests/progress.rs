@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use onboard_shared::{JobQueue, entities::analysis_run, runs::RunStatus};
-use onboard_tests::TestApp;
+use onboard_tests::{TestApp, require_servers};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,6 +47,60 @@ async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
             break;
         }
         assert!(Instant::now() < deadline, "still {status} after the notice");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A notice sends the guest's entry to the database in the background: the polls meanwhile
+/// are answered as before, not held up by that read. With the database away they still are
+/// (for a few seconds), and the change is seen once the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL; --include-ignored)"]
+async fn a_notice_does_not_hold_the_poll_up_on_the_database() {
+    require_servers();
+    let app = TestApp::builder().without_worker().proxied().spawn().await;
+    let guest = app.create_guest().await;
+    app.set_domain(guest, "acme.example").await;
+    let run_id = app.start_analysis(guest).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !app.queue.progress_feed().is_live() {
+        assert!(Instant::now() < deadline, "the api never heard notices");
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(app.progress(guest).await["status"], "queued");
+    analysis_run::Entity::update_many()
+        .col_expr(
+            analysis_run::Column::Status,
+            Expr::value(RunStatus::Running),
+        )
+        .filter(analysis_run::Column::Id.eq(run_id))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    // Announced from another connection, the way a worker process does.
+    let worker_queue = JobQueue::connect(&app.config).await.unwrap();
+    let database = &app.proxies[0];
+    database.cut();
+    worker_queue.progress_feed().guest(guest).await;
+    // Without the cache's background read, this poll would wait for a connection and
+    // answer 503.
+    for _ in 0..5 {
+        assert_eq!(app.progress(guest).await["status"], "queued");
+    }
+
+    database.restore();
+    worker_queue.progress_feed().guest(guest).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = app.progress(guest).await["status"].clone();
+        if status == "running" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {status} after the database came back"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
