@@ -6,6 +6,7 @@
 //! on a channel (crawled pages with their analysis), so no crawl holds all its pages.
 
 pub mod address;
+mod analysis_threads;
 pub mod fetch;
 pub mod frontier;
 pub mod robots;
@@ -16,7 +17,7 @@ pub mod url;
 use std::{
     collections::{HashMap, HashSet},
     fmt,
-    sync::{Arc, LazyLock},
+    sync::Arc,
     time::Duration,
 };
 
@@ -24,7 +25,7 @@ use ::url::Url;
 use futures::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use onboard_shared::config::CrawlConfig;
 use tokio::{
-    sync::{Semaphore, mpsc, watch},
+    sync::{mpsc, watch},
     time::Instant,
 };
 
@@ -162,14 +163,6 @@ type Landed = Result<(Fetched, Result<PageAnalysis, SkipReason>), FetchError>;
 
 type InFlight<'a> = FuturesUnordered<BoxFuture<'a, (Entry, Landed)>>;
 
-/// Page analyses running at once in this process, across every crawl: one per core. The
-/// analysis is CPU work, so more would only share the cores and hold more DOMs in memory.
-static ANALYSES: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
-    Arc::new(Semaphore::new(
-        std::thread::available_parallelism().map_or(2, |n| n.get()),
-    ))
-});
-
 /// Analyses a fetched page off the runtime when it is one to analyse: a successful, whole
 /// HTML answer. Runs inside the fetch's own future, so the pages of a crawl are analysed
 /// side by side rather than one after another in the crawl's loop.
@@ -184,25 +177,21 @@ async fn analyse_fetched(
     } else if fetched.truncated {
         return Err(SkipReason::TooLarge);
     }
-    let turn = Arc::clone(&ANALYSES)
-        .acquire_owned()
-        .await
-        .expect("never closed");
+    let turn = analysis_threads::turn().await;
     let text = fetched.text();
     let base = fetched.url.clone();
     let language = fetched.content_language.clone();
     let selectors = base.host_str().and_then(|h| selectors.for_host(h));
-    let analysed = tokio::task::spawn_blocking(move || {
-        // Held until the analysis ends, even when the crawl stops waiting for it.
-        let _turn = turn;
-        extract::analyse(
-            &text,
-            &base,
-            language.as_deref(),
-            selectors.as_deref().unwrap_or_default(),
-        )
-    })
-    .await;
+    let analysed = turn
+        .run(move || {
+            extract::analyse(
+                &text,
+                &base,
+                language.as_deref(),
+                selectors.as_deref().unwrap_or_default(),
+            )
+        })
+        .await;
     analysed.map_err(|e| SkipReason::Failed(format!("could not parse: {e}")))
 }
 
