@@ -229,6 +229,17 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
         }
         _ => {}
     }
+    // Most elements have no attributes: they need no lookups at all. (Asking for the list
+    // also parses the attributes once; each lookup would parse them again.)
+    if el.attributes().is_empty() {
+        on_kind(
+            el,
+            &name,
+            clean::classify_tag(&name, |_| None),
+            keep_furniture,
+        );
+        return;
+    }
     // Read once: the detectors below and `classify_tag` all look at these.
     let (style, id, class) = (
         el.get_attribute("style"),
@@ -256,6 +267,11 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
         "class" => class.as_deref().map(Cow::Borrowed),
         _ => el.get_attribute(a).map(Cow::Owned),
     });
+    on_kind(el, &name, kind, keep_furniture);
+}
+
+/// Removes the element when its kind says so.
+fn on_kind(el: &mut Element, name: &str, kind: Kind, keep_furniture: bool) {
     if name == "head" {
         // Its elements are removed one by one. Removed whole, a head that is never closed
         // (`<head><title>T</title><body>…`, common in generated documentation) would take
