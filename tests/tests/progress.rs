@@ -7,21 +7,18 @@ use onboard_shared::{JobQueue, entities::analysis_run, runs::RunStatus};
 use onboard_tests::{TestApp, require_servers};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
-    let app = TestApp::builder().without_worker().spawn().await;
+/// A guest whose queued run the api has polled (so it holds the guest in memory), and whose
+/// run the database then says is running, a write nobody announced.
+async fn polled_while_queued(app: &TestApp) -> uuid::Uuid {
     let guest = app.create_guest().await;
     app.set_domain(guest, "acme.example").await;
     let run_id = app.start_analysis(guest).await;
-
     let deadline = Instant::now() + Duration::from_secs(10);
     while !app.queue.progress_feed().is_live() {
         assert!(Instant::now() < deadline, "the api never heard notices");
         tokio::task::yield_now().await;
     }
     assert_eq!(app.progress(guest).await["status"], "queued");
-
-    // A write that nobody announces is not seen: the poll did not go to the database.
     analysis_run::Entity::update_many()
         .col_expr(
             analysis_run::Column::Status,
@@ -31,6 +28,28 @@ async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
         .exec(&app.db)
         .await
         .unwrap();
+    guest
+}
+
+/// Polls until the guest's run shows as running, failing the test after `within`.
+async fn polls_running(app: &TestApp, guest: uuid::Uuid, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let status = app.progress(guest).await["status"].clone();
+        if status == "running" {
+            return;
+        }
+        assert!(Instant::now() < deadline, "still {status} after the notice");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
+    let app = TestApp::builder().without_worker().spawn().await;
+    let guest = polled_while_queued(&app).await;
+
+    // A write that nobody announces is not seen: the poll did not go to the database.
     assert_eq!(app.progress(guest).await["status"], "queued");
 
     // Announced the way a worker does, from its own connection when the queue is Redis
@@ -40,15 +59,7 @@ async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
         _ => app.queue.clone(),
     };
     worker_queue.progress_feed().guest(guest).await;
-    let deadline = Instant::now() + Duration::from_secs(3);
-    loop {
-        let status = app.progress(guest).await["status"].clone();
-        if status == "running" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "still {status} after the notice");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    polls_running(&app, guest, Duration::from_secs(3)).await;
 }
 
 /// A notice sends the guest's entry to the database in the background: the polls meanwhile
@@ -59,24 +70,7 @@ async fn the_poll_is_served_from_memory_until_a_notice_from_another_process() {
 async fn a_notice_does_not_hold_the_poll_up_on_the_database() {
     require_servers();
     let app = TestApp::builder().without_worker().proxied().spawn().await;
-    let guest = app.create_guest().await;
-    app.set_domain(guest, "acme.example").await;
-    let run_id = app.start_analysis(guest).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !app.queue.progress_feed().is_live() {
-        assert!(Instant::now() < deadline, "the api never heard notices");
-        tokio::task::yield_now().await;
-    }
-    assert_eq!(app.progress(guest).await["status"], "queued");
-    analysis_run::Entity::update_many()
-        .col_expr(
-            analysis_run::Column::Status,
-            Expr::value(RunStatus::Running),
-        )
-        .filter(analysis_run::Column::Id.eq(run_id))
-        .exec(&app.db)
-        .await
-        .unwrap();
+    let guest = polled_while_queued(&app).await;
 
     // Announced from another connection, the way a worker process does.
     let worker_queue = JobQueue::connect(&app.config).await.unwrap();
@@ -91,16 +85,5 @@ async fn a_notice_does_not_hold_the_poll_up_on_the_database() {
 
     database.restore();
     worker_queue.progress_feed().guest(guest).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let status = app.progress(guest).await["status"].clone();
-        if status == "running" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still {status} after the database came back"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    polls_running(&app, guest, Duration::from_secs(10)).await;
 }
