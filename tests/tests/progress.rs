@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use onboard_shared::{JobQueue, entities::analysis_run, runs::RunStatus};
+use onboard_shared::{JobQueue, entities::analysis_run, progress_feed::Notice, runs::RunStatus};
 use onboard_tests::{TestApp, require_servers};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
@@ -12,13 +12,23 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 async fn polled_while_queued(app: &TestApp) -> uuid::Uuid {
     let guest = app.create_guest().await;
     app.set_domain(guest, "acme.example").await;
-    let run_id = app.start_analysis(guest).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !app.queue.progress_feed().is_live() {
         assert!(Instant::now() < deadline, "the api never heard notices");
         tokio::task::yield_now().await;
     }
-    assert_eq!(app.progress(guest).await["status"], "queued");
+    let mut notices = app.queue.progress_feed().subscribe();
+    let run_id = app.start_analysis(guest).await;
+    // The start's own notice comes round through the feed: a poll whose read it overtakes
+    // keeps nothing, so the api holds the guest only after a poll that follows the notice.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while notices.recv().await.ok() != Some(Notice::Guest(guest)) {}
+    })
+    .await
+    .expect("the start's notice came round");
+    for _ in 0..2 {
+        assert_eq!(app.progress(guest).await["status"], "queued");
+    }
     analysis_run::Entity::update_many()
         .col_expr(
             analysis_run::Column::Status,
