@@ -151,10 +151,11 @@ pub fn css_colors(css: &str) -> Vec<ColourSuggestion> {
         let Some((property, value)) = declaration.split_once(':') else {
             continue;
         };
-        let property = property.trim().to_ascii_lowercase();
+        // Most declarations hold no colour: find that out before copying anything.
         let Some(color) = first_color(value) else {
             continue;
         };
+        let property = property.trim().to_ascii_lowercase();
         if let Some(name) = property.strip_prefix("--")
             && name.split(['-', '_']).any(|w| BRAND_WORDS.contains(&w))
             && !name
@@ -197,9 +198,11 @@ fn first_color(value: &str) -> Option<String> {
             return normalise_hex_color(&format!("#{hex}"));
         }
     }
-    let lower = value.to_ascii_lowercase();
-    let at = lower.find("rgb")?;
-    let inner = lower[at..].split_once('(')?.1.split_once(')')?.0;
+    let at = value
+        .as_bytes()
+        .windows(3)
+        .position(|w| w.eq_ignore_ascii_case(b"rgb"))?;
+    let inner = value[at..].split_once('(')?.1.split_once(')')?.0;
     let parts: Vec<u8> = inner
         .split([',', ' ', '/'])
         .filter(|p| !p.is_empty())

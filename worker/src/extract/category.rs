@@ -363,10 +363,7 @@ fn following_prose(heading: ElementRef) -> Option<String> {
 }
 
 fn squash<'a>(text: impl Iterator<Item = &'a str>) -> String {
-    text.collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    super::whitespace::squash(&text.collect::<String>())
 }
 
 #[cfg(test)]

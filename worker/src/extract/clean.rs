@@ -135,35 +135,102 @@ pub fn is_never_text(name: &str) -> bool {
 
 /// What a DOM element is.
 pub fn classify(el: &Element) -> Kind {
-    classify_tag(el.name(), |a| el.attr(a).map(Cow::Borrowed))
+    classify_marks(el.name(), &Marks::of(el))
 }
 
-/// What an element is, from its lower-case name and its attributes: shared by the
-/// streaming pass (`scan`) and the DOM stages, so both read a page by the same rules.
-pub fn classify_tag<'a>(name: &str, attr: impl Fn(&str) -> Option<Cow<'a, str>>) -> Kind {
+/// The attributes `classify` reads, found in one pass over an element's attributes (a
+/// lookup by name searches them, and scraper's interns the name first, each time).
+#[derive(Debug, Default, Clone)]
+pub struct Marks<'a> {
+    pub class: Option<Cow<'a, str>>,
+    pub id: Option<Cow<'a, str>>,
+    pub style: Option<Cow<'a, str>>,
+    pub role: Option<Cow<'a, str>>,
+    href: Option<Cow<'a, str>>,
+    /// Read for the content containers (`main_content`), not for the kind.
+    pub itemprop: Option<Cow<'a, str>>,
+    hidden: bool,
+    aria_hidden: bool,
+}
+
+impl<'a> Marks<'a> {
+    /// Of a DOM element.
+    pub fn of(el: &'a Element) -> Self {
+        let mut marks = Marks::default();
+        for (name, value) in &el.attrs {
+            if name.ns.is_empty() && Marks::reads(&name.local) {
+                marks.add(&name.local, Cow::Borrowed(value));
+            }
+        }
+        marks
+    }
+
+    /// Whether an attribute of this (lower-case) name is one of them.
+    pub fn reads(name: &str) -> bool {
+        matches!(
+            name,
+            "class" | "id" | "style" | "role" | "href" | "hidden" | "aria-hidden" | "itemprop"
+        )
+    }
+
+    /// Takes one attribute, by its lower-case name.
+    pub fn add(&mut self, name: &str, value: Cow<'a, str>) {
+        match name {
+            "class" => self.class = Some(value),
+            "id" => self.id = Some(value),
+            "style" => self.style = Some(value),
+            "role" => self.role = Some(value),
+            "href" => self.href = Some(value),
+            "hidden" => self.hidden = true,
+            "aria-hidden" => self.aria_hidden = value == "true",
+            "itemprop" => self.itemprop = Some(value),
+            _ => {}
+        }
+    }
+}
+
+/// An attribute's value: scraper's own lookup interns the name first, which costs more
+/// than reading the few attributes an element has.
+pub fn attr<'a>(el: &'a Element, name: &str) -> Option<&'a str> {
+    el.attrs
+        .iter()
+        .find(|(q, _)| q.ns.is_empty() && &*q.local == name)
+        .map(|(_, v)| &**v)
+}
+
+/// What an element is, from its lower-case name and its marks: shared by the streaming
+/// pass (`scan`) and the DOM stages, so both read a page by the same rules.
+pub fn classify_marks(name: &str, marks: &Marks) -> Kind {
     if never(name) {
         return Kind::Never;
     }
     if let Some(kind) = by_name(name) {
         return kind;
     }
-    if attr("hidden").is_some()
-        || attr("aria-hidden").is_some_and(|v| v == "true")
-        || attr("style").is_some_and(|s| hidden_by_style(&s))
-        || attr("class").is_some_and(|c| c.split_whitespace().any(hidden_by_class))
+    if marks.hidden
+        || marks.aria_hidden
+        || marks.style.as_deref().is_some_and(hidden_by_style)
+        || marks
+            .class
+            .as_deref()
+            .is_some_and(|c| c.split_whitespace().any(hidden_by_class))
     {
         return Kind::Furniture;
     }
-    if attr("role").is_some_and(|r| boilerplate_role(&r.trim().to_ascii_lowercase())) {
+    if marks
+        .role
+        .as_deref()
+        .is_some_and(|r| boilerplate_role(&r.trim().to_ascii_lowercase()))
+    {
         return Kind::Boilerplate;
     }
-    if name == "a" && is_permalink(&attr) {
+    if name == "a" && is_permalink(marks) {
         return Kind::Never;
     }
     // The strongest mark among the words of class and id.
     let mut kind = Kind::Content;
     let mut buffer = [0u8; MAX_WORD];
-    for value in [attr("class"), attr("id")].into_iter().flatten() {
+    for value in [&marks.class, &marks.id].into_iter().flatten() {
         // "not-footer" (Weebly's content wrapper) says the opposite of "footer".
         let mut negated = false;
         for word in value.split(|c: char| c.is_whitespace() || c == '-' || c == '_') {
@@ -190,9 +257,12 @@ pub fn classify_tag<'a>(name: &str, attr: impl Fn(&str) -> Option<Cow<'a, str>>)
 /// A heading's permalink mark (`<a class="headerlink" href="#id">¶</a>`, as documentation
 /// generators add): a link into the page itself that its class calls an anchor. Its "¶"
 /// or "#" would otherwise end every heading and snippet.
-fn is_permalink<'a>(attr: &impl Fn(&str) -> Option<Cow<'a, str>>) -> bool {
-    attr("href").is_some_and(|h| h.trim_start().starts_with('#'))
-        && attr("class").is_some_and(|class| {
+fn is_permalink(marks: &Marks) -> bool {
+    marks
+        .href
+        .as_deref()
+        .is_some_and(|h| h.trim_start().starts_with('#'))
+        && marks.class.as_deref().is_some_and(|class| {
             class.split_whitespace().any(|c| {
                 matches!(
                     c.to_ascii_lowercase().as_str(),

@@ -17,19 +17,32 @@ const SIMHASH_FLOOR: f64 = 0.6;
 /// Words per shingle.
 const SHINGLE: usize = 3;
 
-/// Lower-cased words of the text, punctuation dropped.
-fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
+/// The text's words, lower-cased, punctuation dropped, one space between them (one buffer
+/// rather than a string per word: long pages have tens of thousands).
+fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if word.is_ascii() {
+            let start = out.len();
+            out.push_str(word);
+            out[start..].make_ascii_lowercase();
+        } else {
+            out.push_str(&word.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Hex SHA-256 of the normalised text: equal for texts that differ only in case,
 /// punctuation and spacing.
 pub fn content_hash(text: &str) -> String {
-    let normalised = words(text).join(" ");
-    Sha256::digest(normalised.as_bytes())
+    Sha256::digest(normalise(text).as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -37,8 +50,10 @@ pub fn content_hash(text: &str) -> String {
 
 /// The hashes of the text's word shingles, sorted and distinct.
 pub fn shingles(text: &str) -> Vec<u64> {
-    let words = words(text);
-    let hash = |shingle: &[String]| {
+    let normalised = normalise(text);
+    let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+    // Hashed as `&[&str]`, which hashes as `&[String]` did: stored shingles stay comparable.
+    let hash = |shingle: &[&str]| {
         let mut hasher = FxHasher::default();
         shingle.hash(&mut hasher);
         // FxHash mixes weakly in the low bits; one multiply-xorshift round spreads them.

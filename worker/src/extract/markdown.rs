@@ -4,6 +4,8 @@
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Node};
 
+use super::whitespace::squash;
+
 /// A heading of the main content, as the outline lists it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Heading {
@@ -275,10 +277,6 @@ impl Writer {
         self.md_line.clear();
         self.prefix.clear();
     }
-}
-
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -134,7 +134,7 @@ impl Metadata {
 /// FAQ answers in JSON-LD often carry HTML.
 fn strip_tags(s: &str) -> String {
     let text: String = Html::parse_fragment(s).root_element().text().collect();
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    super::whitespace::squash(&text)
 }
 
 #[cfg(test)]

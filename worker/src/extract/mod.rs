@@ -17,6 +17,7 @@ pub mod quality;
 pub mod scan;
 pub mod site_selectors;
 pub mod trailers;
+pub mod whitespace;
 
 pub use page::{Link, PageFacts};
 

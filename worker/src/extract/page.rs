@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 use url::Url;
 
+use super::whitespace::squash;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageFacts {
     pub title: Option<String>,
@@ -69,10 +71,6 @@ fn visible_text(root: ElementRef<'_>, out: &mut String) {
             }
         }
     }
-}
-
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn hex(bytes: &[u8]) -> String {

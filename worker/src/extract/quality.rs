@@ -3,6 +3,9 @@
 //! and lists) and diversity (25, the share of distinct words). Pages that are not content
 //! (bot challenges, soft 404s, login walls, near-empty pages) are flagged and capped low.
 
+use std::borrow::Cow;
+
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 const LENGTH_POINTS: f64 = 30.0;
@@ -176,8 +179,16 @@ fn diversity_factor(words: &[&str]) -> f64 {
         .chunks(100)
         .filter(|w| w.len() >= 20 || words.len() < 100)
         .map(|window| {
-            let distinct: std::collections::HashSet<String> =
-                window.iter().map(|w| w.to_lowercase()).collect();
+            let distinct: FxHashSet<Cow<str>> = window
+                .iter()
+                .map(|w| {
+                    if w.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                        Cow::Borrowed(*w)
+                    } else {
+                        Cow::Owned(w.to_lowercase())
+                    }
+                })
+                .collect();
             distinct.len() as f64 / window.len() as f64
         })
         .collect();

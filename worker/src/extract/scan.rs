@@ -20,6 +20,7 @@ use super::{
     Link, PageFacts, chat_widgets,
     clean::{self, Kind},
     metadata::Metadata,
+    whitespace::squash,
 };
 
 /// Inline scripts longer than this are bundles, not widget snippets.
@@ -229,30 +230,22 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
         }
         _ => {}
     }
-    // Most elements have no attributes: they need no lookups at all. (Asking for the list
-    // also parses the attributes once; each lookup would parse them again.)
-    if el.attributes().is_empty() {
-        on_kind(
-            el,
-            &name,
-            clean::classify_tag(&name, |_| None),
-            keep_furniture,
-        );
-        return;
+    // Most elements have no attributes: they need no lookups at all. The others' are read
+    // once, in one pass (each lookup by name would search and copy them again).
+    let mut marks = clean::Marks::default();
+    for attribute in el.attributes() {
+        let name = attribute.name();
+        if clean::Marks::reads(&name) {
+            marks.add(&name, Cow::Owned(decode(&attribute.value()).into_owned()));
+        }
     }
-    // Read once: the detectors below and `classify_tag` all look at these.
-    let (style, id, class) = (
-        el.get_attribute("style"),
-        el.get_attribute("id"),
-        el.get_attribute("class"),
-    );
-    if let Some(style) = &style
+    if let Some(style) = &marks.style
         && s.scan.markup.css.len() < MAX_CSS
     {
-        s.scan.markup.css.push_str(&decode(style));
+        s.scan.markup.css.push_str(style);
         s.scan.markup.css.push('\n');
     }
-    for value in [&id, &class].into_iter().flatten() {
+    for value in [&marks.id, &marks.class].into_iter().flatten() {
         for token in value.split_whitespace() {
             if chat_widgets::is_chat_mark(token)
                 && !s.scan.markup.chat_marks.iter().any(|m| m == token)
@@ -261,12 +254,7 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
             }
         }
     }
-    let kind = clean::classify_tag(&name, |a| match a {
-        "style" => style.as_deref().map(Cow::Borrowed),
-        "id" => id.as_deref().map(Cow::Borrowed),
-        "class" => class.as_deref().map(Cow::Borrowed),
-        _ => el.get_attribute(a).map(Cow::Owned),
-    });
+    let kind = clean::classify_marks(&name, &marks);
     on_kind(el, &name, kind, keep_furniture);
 }
 
@@ -461,10 +449,6 @@ pub fn decode(raw: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
-}
-
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
