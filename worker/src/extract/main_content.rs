@@ -385,7 +385,7 @@ fn measure_node(
 ) -> Measure {
     match node.value() {
         Node::Text(text) => {
-            let n = text.chars().filter(|c| !c.is_whitespace()).count();
+            let n = super::whitespace::visible_chars(text);
             Measure {
                 text: n,
                 link: if in_link { n } else { 0 },

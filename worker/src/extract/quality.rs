@@ -83,7 +83,7 @@ const LOGIN_PHRASES: &[&str] = &[
 pub fn score(input: &Input) -> Quality {
     let text = input.text;
     let words: Vec<&str> = text.split_whitespace().collect();
-    let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+    let chars = super::whitespace::visible_chars(text);
     let flags = flags(input, words.len());
 
     let length = LENGTH_POINTS * length_factor(chars);
