@@ -39,10 +39,20 @@ fn normalise(text: &str) -> String {
     out
 }
 
+/// The content hash and the shingles of a text, from one normalisation of it.
+pub fn fingerprint(text: &str) -> (String, Vec<u64>) {
+    let normalised = normalise(text);
+    (hash_of(&normalised), shingles_of(&normalised))
+}
+
 /// Hex SHA-256 of the normalised text: equal for texts that differ only in case,
 /// punctuation and spacing.
 pub fn content_hash(text: &str) -> String {
-    Sha256::digest(normalise(text).as_bytes())
+    hash_of(&normalise(text))
+}
+
+fn hash_of(normalised: &str) -> String {
+    Sha256::digest(normalised.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -50,7 +60,10 @@ pub fn content_hash(text: &str) -> String {
 
 /// The hashes of the text's word shingles, sorted and distinct.
 pub fn shingles(text: &str) -> Vec<u64> {
-    let normalised = normalise(text);
+    shingles_of(&normalise(text))
+}
+
+fn shingles_of(normalised: &str) -> Vec<u64> {
     let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
     // Hashed as `&[&str]`, which hashes as `&[String]` did: stored shingles stay comparable.
     let hash = |shingle: &[&str]| {

@@ -119,13 +119,13 @@ pub fn analyse(
     let language = language::decide(declared, &content.text);
     let channels = channels::detect(&facts, &markup, base, &metadata);
     let brand = brand::detect(&markup, base, facts.theme_color.as_deref(), &metadata);
-    let shingles = dedup::shingles(&content.text);
+    let (content_hash, shingles) = dedup::fingerprint(&content.text);
     PageAnalysis {
         title: facts.title.clone(),
         description: facts.description.clone(),
         canonical: facts.canonical.as_ref().map(|u| u.to_string()),
         language,
-        content_hash: dedup::content_hash(&content.text),
+        content_hash,
         simhash: dedup::simhash(&shingles),
         shingles,
         emails: facts.emails.clone(),
