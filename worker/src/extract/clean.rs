@@ -301,6 +301,16 @@ fn hidden_by_class(class: &str) -> bool {
 }
 
 fn hidden_by_style(style: &str) -> bool {
+    // Most styles say neither word: no copy for them.
+    let says = |word: &[u8]| {
+        style
+            .as_bytes()
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    if !says(b"none") && !says(b"hidden") {
+        return false;
+    }
     let style: String = style
         .chars()
         .filter(|c| !c.is_whitespace())

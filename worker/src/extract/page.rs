@@ -7,8 +7,6 @@ use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 use url::Url;
 
-use super::whitespace::squash;
-
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PageFacts {
     pub title: Option<String>,
@@ -45,32 +43,36 @@ pub fn parse(html: &str, base: &Url) -> PageFacts {
 
 /// Fills the text measures of facts the streaming pass collected, from the page it left.
 pub fn add_text(facts: &mut PageFacts, doc: &Html) {
+    facts.text.clear();
+    facts.word_count = 0;
     if let Some(body) = doc.select(&BODY).next() {
-        let mut text = String::new();
-        visible_text(body, &mut text);
-        facts.text = squash(&text);
+        facts.word_count = visible_text(body, &mut facts.text);
     }
-    facts.word_count = facts.text.split_whitespace().count();
     facts.content_hash = hex(&Sha256::digest(facts.text.to_lowercase().as_bytes()));
 }
 
-/// Collects text outside invisible elements, separating blocks by spaces. Iterative, so a
-/// deeply nested page cannot exhaust the stack.
-fn visible_text(root: ElementRef<'_>, out: &mut String) {
+/// Collects the words of the text outside invisible elements, one space between them (text
+/// nodes apart are words apart); gives their number. Iterative, so a deeply nested page
+/// cannot exhaust the stack.
+fn visible_text(root: ElementRef<'_>, out: &mut String) -> usize {
+    let mut words = 0;
     let mut stack = vec![*root];
     while let Some(node) = stack.pop() {
         match node.value() {
             Node::Text(t) => {
-                out.push_str(t);
-                out.push(' ');
+                for word in t.split_whitespace() {
+                    if !out.is_empty() {
+                        out.push(' ');
+                    }
+                    out.push_str(word);
+                    words += 1;
+                }
             }
             Node::Element(el) if super::clean::never_text(el) => {}
-            _ => {
-                let children: Vec<_> = node.children().collect();
-                stack.extend(children.into_iter().rev());
-            }
+            _ => stack.extend(node.children().rev()),
         }
     }
+    words
 }
 
 fn hex(bytes: &[u8]) -> String {
