@@ -7,11 +7,15 @@
 //! CSS, links with their text, mailto and tel addresses, forms, and the header logo.
 
 use onboard_shared::telemetry::Chain;
-use std::{borrow::Cow, cell::RefCell};
+use std::{
+    borrow::Cow,
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
 
 use lol_html::{
     HtmlRewriter, MemorySettings, Settings, element,
-    html_content::{Element, TextChunk},
+    html_content::{Element, EndTag, TextChunk},
     text,
 };
 use onboard_shared::untrusted;
@@ -32,10 +36,6 @@ const MAX_CSS: usize = 1024 * 1024;
 const MIN_NOSCRIPT: usize = 500;
 /// The rewriter's own buffers (it holds one tag or one text chunk at a time, never the page).
 const MAX_REWRITER_MEMORY: usize = 16 * 1024 * 1024;
-
-/// Images that are the site's logo, best guesses first (document order decides).
-const LOGO_IMG: &str = "header img, nav img, [class*=logo i] img, [id*=logo i] img, \
-    a[href='/'] img, img[class*=logo i], img[id*=logo i], img[alt*=logo i], img[src*=logo i]";
 
 /// What the markup says beyond metadata, for the channel and brand detectors.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -85,6 +85,12 @@ struct State {
     anchor_text: String,
     /// Per form seen: (takes a message, has a password field).
     forms: Vec<(bool, bool)>,
+    /// Open elements inside which an image is the site's logo (`header`, `nav`, a "logo"
+    /// class or id, a link to the home page), and open forms. Counted here rather than by
+    /// descendant selectors, which cost the pass 5% of the whole analysis.
+    logo_scopes: Scopes,
+    form_scopes: Scopes,
+    in_body: bool,
 }
 
 #[derive(Default, Clone, Copy, PartialEq)]
@@ -110,27 +116,6 @@ pub fn scan(html: &str, base: &Url, keep_furniture: bool) -> Scan {
             on_element(&mut state.borrow_mut(), el, base, keep_furniture);
             Ok(())
         }))
-        .append_element_content_handler(element!(LOGO_IMG, |el| {
-            let mut s = state.borrow_mut();
-            if s.scan.markup.header_logo.is_none()
-                && let Some(src) = attr(el, "src").filter(|s| !s.trim().starts_with("data:"))
-            {
-                s.scan.markup.header_logo = base.join(src.trim()).ok();
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("form textarea, form input", |el| {
-            let kind = el.get_attribute("type").unwrap_or_default();
-            let message = el.tag_name() == "textarea"
-                || kind.eq_ignore_ascii_case("email")
-                || attr(el, "name").is_some_and(|n| n.to_ascii_lowercase().contains("email"));
-            let password = kind.eq_ignore_ascii_case("password");
-            if let Some(form) = state.borrow_mut().forms.last_mut() {
-                form.0 |= message;
-                form.1 |= password;
-            }
-            Ok(())
-        }))
         .append_element_content_handler(text!("title", |t| {
             on_title(&mut state.borrow_mut(), t);
             Ok(())
@@ -146,8 +131,11 @@ pub fn scan(html: &str, base: &Url, keep_furniture: bool) -> Scan {
             }
             Ok(())
         }))
-        .append_element_content_handler(text!("body noscript", |t| {
+        .append_element_content_handler(text!("noscript", |t| {
             let mut s = state.borrow_mut();
+            if !s.in_body {
+                return Ok(());
+            }
             s.noscript.push_str(t.as_str());
             if t.last_in_text_node() {
                 let text = std::mem::take(&mut s.noscript);
@@ -222,13 +210,19 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
                 None => Script::Inline,
             };
         }
-        "a" => on_anchor(s, el, base),
-        "form" => s.forms.push((false, false)),
-        "input" => {
-            s.scan.markup.password_field |= el
-                .get_attribute("type")
-                .is_some_and(|t| t.eq_ignore_ascii_case("password"));
+        "body" => s.in_body = true,
+        "a" => {
+            if attr(el, "href").as_deref() == Some("/") {
+                s.logo_scopes.open(el);
+            }
+            on_anchor(s, el, base);
         }
+        "header" | "nav" => s.logo_scopes.open(el),
+        "form" => {
+            s.forms.push((false, false));
+            s.form_scopes.open(el);
+        }
+        "input" | "textarea" => on_field(s, el),
         _ => {}
     }
     // Most elements have no attributes: they need no lookups at all. The others' are read
@@ -249,6 +243,15 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
         s.scan.markup.css.push_str(style);
         s.scan.markup.css.push('\n');
     }
+    let logo_named = [&marks.id, &marks.class]
+        .into_iter()
+        .flatten()
+        .any(|v| contains_ci(v, "logo"));
+    if name == "img" {
+        on_img(s, el, base, logo_named);
+    } else if logo_named {
+        s.logo_scopes.open(el);
+    }
     for value in [&marks.id, &marks.class].into_iter().flatten() {
         for token in value.split_whitespace() {
             if chat_widgets::is_chat_mark(token)
@@ -265,6 +268,69 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
             el.remove_attribute(&attribute);
         }
     }
+}
+
+/// A count of open elements, each closed by its end tag (lol_html runs no end-tag handler
+/// for an element closed implicitly: such a scope stays open to the end of the page).
+#[derive(Default)]
+struct Scopes(Rc<Cell<usize>>);
+
+impl Scopes {
+    fn open(&self, el: &mut Element) {
+        let count = Rc::clone(&self.0);
+        let closed = Box::new(move |_: &mut EndTag| {
+            count.set(count.get().saturating_sub(1));
+            Ok(())
+        });
+        if el.on_end_tag(closed).is_ok() {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    fn inside(&self) -> bool {
+        self.0.get() > 0
+    }
+}
+
+/// The first image in a logo scope, or named a logo itself, is the header logo.
+fn on_img(s: &mut State, el: &Element, base: &Url, logo_named: bool) {
+    if s.scan.markup.header_logo.is_some() {
+        return;
+    }
+    let named = logo_named
+        || ["alt", "src"]
+            .iter()
+            .any(|a| attr(el, a).is_some_and(|v| contains_ci(&v, "logo")));
+    if (named || s.logo_scopes.inside())
+        && let Some(src) = attr(el, "src").filter(|s| !s.trim().starts_with("data:"))
+    {
+        s.scan.markup.header_logo = base.join(src.trim()).ok();
+    }
+}
+
+/// A field: a password field anywhere; inside a form, whether the form takes a message and
+/// whether it is a login.
+fn on_field(s: &mut State, el: &Element) {
+    let kind = el.get_attribute("type").unwrap_or_default();
+    let password = kind.eq_ignore_ascii_case("password");
+    s.scan.markup.password_field |= password;
+    if !s.form_scopes.inside() {
+        return;
+    }
+    let message = el.tag_name() == "textarea"
+        || kind.eq_ignore_ascii_case("email")
+        || attr(el, "name").is_some_and(|n| n.to_ascii_lowercase().contains("email"));
+    if let Some(form) = s.forms.last_mut() {
+        form.0 |= message;
+        form.1 |= password;
+    }
+}
+
+fn contains_ci(haystack: &str, lower_needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(lower_needle.len())
+        .any(|w| w.eq_ignore_ascii_case(lower_needle.as_bytes()))
 }
 
 /// Removes the element when its kind says so.
@@ -568,6 +634,42 @@ mod tests {
         );
         assert_eq!(scan.facts.emails, ["hello@shop.test"]);
         assert_eq!(scan.facts.phones, ["+442079460000"]);
+    }
+
+    #[test]
+    fn the_logo_is_the_first_image_in_a_logo_scope_and_only_inside_it() {
+        let logo = |page: &str| {
+            scan(page, &base(), false)
+                .markup
+                .header_logo
+                .map(|u| u.to_string())
+        };
+        // Inside navigation, which the pass removes, and inside a "logo" wrapper.
+        assert_eq!(
+            logo("<nav><img src=/mark.png></nav>").as_deref(),
+            Some("https://shop.test/mark.png")
+        );
+        assert_eq!(
+            logo("<div class=Site-Logo><span><img src=brand.svg></span></div>").as_deref(),
+            Some("https://shop.test/a/brand.svg")
+        );
+        // Once the scope is closed, an image is only a logo when it says so.
+        assert_eq!(
+            logo("<header><a href=/x>Home</a></header><main><img src=/photo.jpg></main>"),
+            None
+        );
+        assert_eq!(
+            logo("<nav>x</nav><p><a href=/><img src=/home.png></a><img alt='Our LOGO' src=/l.png>")
+                .as_deref(),
+            Some("https://shop.test/home.png")
+        );
+    }
+
+    #[test]
+    fn only_fields_inside_a_form_make_it_a_contact_form() {
+        let page = |html: &str| scan(html, &base(), false).markup;
+        assert!(!page("<form><input name=q></form><textarea></textarea>").contact_form);
+        assert!(page("<form><div><textarea></textarea></div></form>").contact_form);
     }
 
     #[test]
