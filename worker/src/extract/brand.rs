@@ -198,10 +198,7 @@ fn first_color(value: &str) -> Option<String> {
             return normalise_hex_color(&format!("#{hex}"));
         }
     }
-    let at = value
-        .as_bytes()
-        .windows(3)
-        .position(|w| w.eq_ignore_ascii_case(b"rgb"))?;
+    let at = super::ascii::find_ignore_case(value, "rgb")?;
     let inner = value[at..].split_once('(')?.1.split_once(')')?.0;
     let parts: Vec<u8> = inner
         .split([',', ' ', '/'])

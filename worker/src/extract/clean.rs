@@ -14,6 +14,8 @@ use std::borrow::Cow;
 
 use scraper::node::Element;
 
+use super::ascii::contains_ignore_case;
+
 /// Elements that never hold text a reader sees.
 fn never(name: &str) -> bool {
     matches!(
@@ -302,13 +304,7 @@ fn hidden_by_class(class: &str) -> bool {
 
 fn hidden_by_style(style: &str) -> bool {
     // Most styles say neither word: no copy for them.
-    let says = |word: &[u8]| {
-        style
-            .as_bytes()
-            .windows(word.len())
-            .any(|w| w.eq_ignore_ascii_case(word))
-    };
-    if !says(b"none") && !says(b"hidden") {
+    if !contains_ignore_case(style, "none") && !contains_ignore_case(style, "hidden") {
         return false;
     }
     let style: String = style

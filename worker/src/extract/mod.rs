@@ -1,6 +1,7 @@
 //! Extraction: pure functions from page bytes and URL to findings, callable without the
 //! queue or the database. `analyse` runs them all on one parse of a page.
 
+pub mod ascii;
 pub mod brand;
 pub mod category;
 pub mod channels;

@@ -22,7 +22,9 @@ use onboard_shared::untrusted;
 use url::Url;
 
 use super::{
-    Link, PageFacts, chat_widgets,
+    Link, PageFacts,
+    ascii::contains_ignore_case,
+    chat_widgets,
     clean::{self, Kind},
     metadata::Metadata,
     whitespace::squash,
@@ -246,7 +248,7 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
     let logo_named = [&marks.id, &marks.class]
         .into_iter()
         .flatten()
-        .any(|v| contains_ci(v, "logo"));
+        .any(|v| contains_ignore_case(v, "logo"));
     if name == "img" {
         on_img(s, el, base, logo_named);
     } else if logo_named {
@@ -300,7 +302,7 @@ fn on_img(s: &mut State, el: &Element, base: &Url, logo_named: bool) {
     let named = logo_named
         || ["alt", "src"]
             .iter()
-            .any(|a| attr(el, a).is_some_and(|v| contains_ci(&v, "logo")));
+            .any(|a| attr(el, a).is_some_and(|v| contains_ignore_case(&v, "logo")));
     if (named || s.logo_scopes.inside())
         && let Some(src) = attr(el, "src").filter(|s| !s.trim().starts_with("data:"))
     {
@@ -324,13 +326,6 @@ fn on_field(s: &mut State, el: &Element) {
         form.0 |= message;
         form.1 |= password;
     }
-}
-
-fn contains_ci(haystack: &str, lower_needle: &str) -> bool {
-    haystack
-        .as_bytes()
-        .windows(lower_needle.len())
-        .any(|w| w.eq_ignore_ascii_case(lower_needle.as_bytes()))
 }
 
 /// Removes the element when its kind says so.
