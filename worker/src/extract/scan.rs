@@ -1,7 +1,7 @@
 //! One streaming lol_html pass per page, before any DOM is built. It removes what is never
 //! content (scripts, styles, media, and page furniture by element, role, class and id; see
-//! `clean`) and the attributes no DOM stage reads (a third of the DOM's build time went to
-//! them), and, in the same pass, collects what the detectors need from the whole page,
+//! `clean`) and the attributes no DOM stage reads (without them the parse takes a tenth
+//! less time), and, in the same pass, collects what the detectors need from the whole page,
 //! removed parts included: title, description, language, canonical, theme colour, icons,
 //! Open Graph and Twitter cards, the manifest, JSON-LD, script sources and inline snippets,
 //! CSS, links with their text, mailto and tel addresses, forms, and the header logo.
@@ -227,8 +227,8 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
         "input" | "textarea" => on_field(s, el),
         _ => {}
     }
-    // Most elements have no attributes: they need no lookups at all. The others' are read
-    // once, in one pass (each lookup by name would search and copy them again).
+    // The attributes are read once, in one pass (each lookup by name would search and copy
+    // them again); the ones no DOM stage reads are noted for removal.
     let mut marks = clean::Marks::default();
     let mut unread = Vec::new();
     for attribute in el.attributes() {
