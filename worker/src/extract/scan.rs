@@ -214,10 +214,11 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
         }
         "body" => s.in_body = true,
         "a" => {
-            if attr(el, "href").as_deref() == Some("/") {
+            let href = attr(el, "href");
+            if href.as_deref() == Some("/") {
                 s.logo_scopes.open(el);
             }
-            on_anchor(s, el, base);
+            on_anchor(s, href, base);
         }
         "header" | "nav" => s.logo_scopes.open(el),
         "form" => {
@@ -404,9 +405,10 @@ fn on_link(s: &mut State, el: &Element, base: &Url) {
     }
 }
 
-fn on_anchor(s: &mut State, el: &Element, base: &Url) {
+/// An anchor, by its (decoded) href.
+fn on_anchor(s: &mut State, href: Option<String>, base: &Url) {
     finish_anchor(s);
-    let Some(href) = attr(el, "href") else {
+    let Some(href) = href else {
         return;
     };
     let href = href.trim();
