@@ -36,6 +36,8 @@ const JSON_LD_TYPES: &[&str] = &[
     "AboutPage",
     "ContactPage",
     "JobPosting",
+    "DiscussionForumPosting",
+    "QAPage",
 ];
 
 /// Keeps the nodes of the types we use, looking into arrays, `@graph` and one level of
@@ -87,6 +89,34 @@ impl Metadata {
         self.json_ld
             .iter()
             .filter(move |n| types(n).any(|t| t == wanted))
+    }
+
+    /// Whether the page says it presents a product: `og:type` says so, or a JSON-LD Product
+    /// node stands on a page that does not call itself an article (a review article
+    /// declares the products it reviews).
+    pub fn declares_product(&self) -> bool {
+        let og_type = self
+            .cards
+            .get("og:type")
+            .map(|t| t.trim().to_ascii_lowercase());
+        match og_type.as_deref() {
+            Some("product" | "og:product" | "product.item") => true,
+            Some("article") => false,
+            _ => {
+                self.of_type("Product").next().is_some()
+                    && ["Article", "NewsArticle", "BlogPosting", "TechArticle"]
+                        .iter()
+                        .all(|t| self.of_type(t).next().is_none())
+            }
+        }
+    }
+
+    /// Whether the page says it is a discussion (a forum thread, a Q&A page), whose replies
+    /// are its content.
+    pub fn declares_discussion(&self) -> bool {
+        ["DiscussionForumPosting", "QAPage"]
+            .iter()
+            .any(|t| self.of_type(t).next().is_some())
     }
 
     /// The organisation's logo: a URL or an ImageObject's `url`.

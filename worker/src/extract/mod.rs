@@ -88,7 +88,12 @@ pub fn analyse(
         ..
     } = scan;
     page::add_text(&mut facts, &doc);
-    let content = main_content::extract(&doc, site_selectors, markup.noscript.as_deref());
+    let content = main_content::extract(
+        &doc,
+        site_selectors,
+        markup.noscript.as_deref(),
+        main_content::Declared::of(&metadata),
+    );
     let faq = category::faq_pairs(&doc, &metadata);
     let headings: Vec<String> = content.outline.iter().map(|h| h.text.clone()).collect();
     let category = category::categorise(&category::Input {
