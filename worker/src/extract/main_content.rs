@@ -271,7 +271,8 @@ impl<'a> Page<'a> {
             let mut kind = clean::classify_marks(el.name(), &marks);
             if kind == clean::Kind::Content
                 && (comments.contains(&node.id())
-                    || declared.product && clean::has_word(&marks, clean::product_word))
+                    || declared.product && clean::has_word(&marks, clean::product_word)
+                    || declared.discussion && quotes_a_post(node))
             {
                 kind = clean::Kind::Furniture;
             }
@@ -429,6 +430,25 @@ impl<'a> Page<'a> {
                         .is_some_and(|m| m.text > 0 && m.link as f64 > LINK_BLOCK * m.text as f64))
         });
     }
+}
+
+/// A quote that names whom it quotes ("Jo said:", "On 3 May, Jo wrote:"): on a
+/// discussion, it repeats another post. Development split, declared discussions: forum
+/// +0.0094 F1 (14 pages up, 7 down); every blockquote there instead: +0.0089 (16 up, 9 down,
+/// quotes of other sources lost); on every page: articles -0.001.
+fn quotes_a_post(node: NodeRef<Node>) -> bool {
+    node.value()
+        .as_element()
+        .is_some_and(|e| e.name() == "blockquote")
+        && node
+            .descendants()
+            .find_map(|d| {
+                d.value()
+                    .as_text()
+                    .map(|t| t.trim())
+                    .filter(|t| !t.is_empty())
+            })
+            .is_some_and(|first| first.ends_with(':'))
 }
 
 /// Whether an element's class or id marks it as comments (a cheap test on the raw
@@ -606,6 +626,33 @@ mod tests {
         );
         let content = main_text(&forum);
         assert!(content.text.contains("Reader 3"), "{}", content.text);
+    }
+
+    #[test]
+    fn a_discussion_leaves_out_the_quotes_that_name_a_poster() {
+        let posts = |quote: &str| {
+            format!(
+                "<html><head><script type=application/ld+json>{{\"@type\":\"DiscussionForumPosting\"}}\
+                 </script></head><body><div class=thread>\
+                 <article class=post><p>Has anyone tried growing tomatoes on a north-facing balcony? \
+                 Mine flower but never set fruit, whatever I feed them.</p></article>\
+                 <article class=post>{quote}<p>Try a bigger pot and shake the stems when they flower, \
+                 that sets fruit even without bees around.</p></article>\
+                 <article class=post><p>Same here last summer: a fan on the balcony did the shaking \
+                 for me and the trusses finally set.</p></article></div></body></html>"
+            )
+        };
+        let named = main_text(&posts(
+            "<blockquote><div>Sam said:</div><div>Mine flower but never set fruit</div></blockquote>",
+        ));
+        assert!(named.text.contains("shake the stems"), "{}", named.text);
+        assert!(!named.text.contains("Sam said"), "{}", named.text);
+        assert_eq!(named.text.matches("never set fruit").count(), 1);
+        // A quote of another source (no "said:") is part of the post.
+        let cited = main_text(&posts(
+            "<blockquote>Tomatoes need six hours of sun to set fruit.</blockquote>",
+        ));
+        assert!(cited.text.contains("six hours of sun"), "{}", cited.text);
     }
 
     #[test]
