@@ -73,8 +73,9 @@ static BODY: LazyLock<Selector> = LazyLock::new(|| Selector::parse("body").expec
 /// Main content does not resolve links: the streaming pass gets a placeholder base.
 static NO_BASE: LazyLock<Url> = LazyLock::new(|| Url::parse("about:blank").expect("static"));
 
-/// Content shorter than this is looked for again in the page's noscript version.
-const NOSCRIPT_FALLBACK_WORDS: usize = 20;
+/// Content shorter than this (words) is looked for again: in the page's noscript version,
+/// then in the page read with its boilerplate elements kept (see `extract`).
+const SHORT_WORDS: usize = 20;
 
 /// A child that holds at least this share of its parent's text is where the content is.
 const DOMINANT_SHARE: f64 = 0.85;
@@ -152,6 +153,7 @@ struct Page<'a> {
 pub fn from_html(html: &str, site_selectors: &[Selector]) -> MainContent {
     let (scan, doc) = super::prepare(html, &NO_BASE, !site_selectors.is_empty());
     extract(
+        html,
         &doc,
         site_selectors,
         scan.markup.noscript.as_deref(),
@@ -159,32 +161,42 @@ pub fn from_html(html: &str, site_selectors: &[Selector]) -> MainContent {
     )
 }
 
-/// Extracts the main content of a page the streaming pass has stripped. `site_selectors`
-/// are tried first (from config, per domain); `noscript` is the page's largest noscript
-/// markup (see `scan`); `declared` what the page's metadata says it is. CPU work: call it
-/// from `spawn_blocking`.
+/// Extracts the main content of `html`, which the streaming pass has stripped into `doc`.
+/// `site_selectors` are tried first (from config, per domain); `noscript` is the page's
+/// largest noscript markup (see `scan`); `declared` what the page's metadata says it is.
+/// CPU work: call it from `spawn_blocking`.
 pub fn extract(
+    html: &str,
     doc: &Html,
     site_selectors: &[Selector],
     noscript: Option<&str>,
     declared: Declared,
 ) -> MainContent {
-    let content = extract_from(doc, site_selectors, declared);
-    if content.word_count >= NOSCRIPT_FALLBACK_WORDS {
+    let mut content = extract_from(doc, site_selectors, declared);
+    if content.word_count >= SHORT_WORDS {
         return content;
     }
     // Pages rendered by script (Discourse, say) keep their readable version in a noscript
     // element.
-    let Some(inner) = noscript else {
-        return content;
-    };
-    let (_, alternative) = super::prepare(inner, &NO_BASE, !site_selectors.is_empty());
-    let alternative = extract_from(&alternative, site_selectors, declared);
-    if alternative.word_count > content.word_count {
-        alternative
-    } else {
-        content
+    if let Some(inner) = noscript {
+        let (_, alternative) = super::prepare(inner, &NO_BASE, !site_selectors.is_empty());
+        let alternative = extract_from(&alternative, site_selectors, declared);
+        if alternative.word_count > content.word_count {
+            content = alternative;
+        }
     }
+    // An aside, nav or footer that is never closed holds the rest of the page (in a
+    // browser's tree too), and the streaming pass removes it whole: read the page again
+    // with them kept, for the DOM stage to weigh (it keeps one that holds the page's main
+    // element or most of its text). Site selectors had them kept already.
+    if content.word_count < SHORT_WORDS && site_selectors.is_empty() {
+        let (_, whole) = super::prepare(html, &NO_BASE, true);
+        let again = extract_from(&whole, site_selectors, declared);
+        if again.word_count > content.word_count {
+            content = again;
+        }
+    }
+    content
 }
 
 fn extract_from(doc: &Html, site_selectors: &[Selector], declared: Declared) -> MainContent {
@@ -681,6 +693,26 @@ mod tests {
              {\"@type\":\"Product\",\"name\":\"Copper kettle\"}</script>",
         ));
         assert!(article.text.contains("Boils fast"), "{}", article.text);
+    }
+
+    #[test]
+    fn an_aside_that_is_never_closed_does_not_take_the_page_with_it() {
+        let html = format!(
+            "<html><body><aside class=banner><div><a href=/news>We joined Acme</a></div>\
+             <header><nav><a href=/>Home</a></nav></header>\
+             <main><article><h1>Lessons</h1><p>{PARA}</p><p>{PARA}</p></article></main>\
+             <footer>© Acme 2026</footer></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(
+            content.text.contains("reason the page exists"),
+            "{}",
+            content.text
+        );
+        assert!(!content.text.contains("Acme 2026"), "{}", content.text);
+        // A closed one is still left out.
+        let closed = main_text(&html.replace("</a></div>", "</a></div></aside>"));
+        assert!(!closed.text.contains("We joined"), "{}", closed.text);
     }
 
     #[test]

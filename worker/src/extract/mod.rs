@@ -89,6 +89,7 @@ pub fn analyse(
     } = scan;
     page::add_text(&mut facts, &doc);
     let content = main_content::extract(
+        html,
         &doc,
         site_selectors,
         markup.noscript.as_deref(),
