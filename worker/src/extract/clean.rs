@@ -84,7 +84,7 @@ fn by_word(word: &str) -> Option<Kind> {
         // "footer" and "sidebar" content wrappers in some themes.
         "breadcrumb" | "breadcrumbs" | "cookie" | "cookies" | "consent" | "gdpr" | "newsletter"
         | "advert" | "advertisement" | "adsbygoogle" | "footer" | "sidebar" | "subscribe"
-        | "subscription" | "signup" | "ads" | "sponsored" | "popup" | "modal" | "skip"
+        | "subscription" | "signup" | "ads" | "sponsored" | "popup" | "modal"
         | "masthead" | "topbar" | "disclaimer" | "dialog" | "lightbox" | "tooltip" | "popover"
         | "legal" | "latest"
         // A byline or an author box.
@@ -99,10 +99,11 @@ fn by_word(word: &str) -> Option<Kind> {
             Some(Kind::Furniture)
         }
         // A "menu" class is also found on content wrappers, a "share" one on an article's
-        // body: furniture only when the element is mostly links.
+        // body, a "skip" one on the sections a skip link jumps to (`div.skip-item`):
+        // furniture only when the element is mostly links.
         "nav" | "navbar" | "navigation" | "menu" | "submenu" | "megamenu" | "share" | "sharing"
         | "social" | "related" | "recommended" | "pagination" | "pager" | "toc" | "tags"
-        | "promo" | "banner" | "navlinks" | "topnav" | "subnav" => Some(Kind::FurnitureIfLinks),
+        | "promo" | "banner" | "navlinks" | "topnav" | "subnav" | "skip" => Some(Kind::FurnitureIfLinks),
         // A page's own previous/up/next bar (DocBook's, among generators): its titles make
         // it look like text, but it is never most of a page.
         "navheader" | "navfooter" => Some(Kind::Furniture),
@@ -389,6 +390,10 @@ mod tests {
         );
         assert_eq!(
             kind("<div class='main-menu'>x</div>"),
+            Kind::FurnitureIfLinks
+        );
+        assert_eq!(
+            kind("<a class='skip-link' href='#main'>Skip to content</a>"),
             Kind::FurnitureIfLinks
         );
         assert!(furniture("<ol class=breadcrumb><li>Home</li></ol>"));

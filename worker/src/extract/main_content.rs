@@ -716,6 +716,20 @@ mod tests {
     }
 
     #[test]
+    fn a_section_a_skip_link_jumps_to_is_content() {
+        let html = format!(
+            "<html><body><a class=skip-link href=#topic1>Skip to the first topic</a>\
+             <div class=blog-single><h1>What is mesh WiFi?</h1>\
+             <div class=skip-item id=topic1><h2>Overview</h2><p>{PARA}</p></div>\
+             <div class=skip-item id=topic2><h2>Setup</h2><p>{PARA}</p></div>\
+             <div class=skip-item id=topic3><h2>Speed</h2><p>{PARA}</p></div></div></body></html>"
+        );
+        let content = main_text(&html);
+        assert_eq!(content.text.matches("reason the page exists").count(), 3);
+        assert!(!content.text.contains("Skip to"), "{}", content.text);
+    }
+
+    #[test]
     fn site_selectors_come_first() {
         let html = format!(
             "<html><body><main><p>{PARA}</p></main><div class=custom>Picked by config</div></body></html>"
