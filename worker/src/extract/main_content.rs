@@ -389,7 +389,7 @@ impl<'a> Page<'a> {
             peers += 1;
             text += self.good(peer.id());
         }
-        if peers < 2
+        if peers == 0
             || (text as f64) < PEERS_SHARE * self.good(chosen.id()) as f64
             || lineage.get(&body.id()).is_some_and(|&b| top >= b)
         {
@@ -855,6 +855,21 @@ mod tests {
             assert!(content.text.contains(reply), "{reply}: {}", content.text);
         }
         assert!(!content.text.contains("Another thread"), "{}", content.text);
+
+        // A question with one answer is a thread too.
+        let html = format!(
+            "<html><body><div class=thread>{}{}</div></body></html>",
+            post("ann", PARA),
+            post(
+                "bob",
+                "Closed headphones leak less sound than open ones; try a pair in a quiet shop \
+                 before you buy, and wear them for a while."
+            )
+        );
+        let content = main_text(&html);
+        for post in ["reason the page exists", "leak less sound"] {
+            assert!(content.text.contains(post), "{post}: {}", content.text);
+        }
     }
 
     #[test]
