@@ -8,6 +8,7 @@ pub mod channels;
 pub mod chat_widgets;
 pub mod clean;
 pub mod dedup;
+pub mod deferred;
 pub mod language;
 pub mod main_content;
 pub mod markdown;
@@ -65,7 +66,10 @@ pub fn parse_document(html: &str) -> Html {
 pub fn prepare(html: &str, base: &Url, keep_furniture: bool) -> (scan::Scan, Html) {
     let flattened = nesting::flatten(html, nesting::MAX_DEPTH);
     let mut scan = scan::scan(flattened.as_deref().unwrap_or(html), base, keep_furniture);
-    let doc = Html::parse_document(&scan.html);
+    let mut doc = Html::parse_document(&scan.html);
+    if scan.markup.deferred {
+        deferred::fill(&mut doc);
+    }
     scan.html = String::new();
     (scan, doc)
 }

@@ -26,6 +26,7 @@ use super::{
     ascii::contains_ignore_case,
     chat_widgets,
     clean::{self, Kind},
+    deferred,
     metadata::Metadata,
     whitespace::squash,
 };
@@ -59,6 +60,8 @@ pub struct Markup {
     /// The largest noscript element of the body, as markup: the readable version of a page
     /// rendered by script.
     pub noscript: Option<String>,
+    /// The page has placeholders for parts React streamed late (see `deferred`).
+    pub deferred: bool,
 }
 
 /// The result of the pass.
@@ -226,6 +229,15 @@ fn on_element(s: &mut State, el: &mut Element, base: &Url, keep_furniture: bool)
             s.form_scopes.open(el);
         }
         "input" | "textarea" => on_field(s, el),
+        // Kept, renamed, for the DOM stage to fill (a template's content is not in the
+        // document tree); the placeholder carries nothing but its id.
+        "template"
+            if attr(el, "id").is_some_and(|id| deferred::is_placeholder(&id))
+                && el.set_tag_name(deferred::SLOT).is_ok() =>
+        {
+            s.scan.markup.deferred = true;
+            return;
+        }
         _ => {}
     }
     // The attributes are read once, in one pass (each lookup by name would search and copy
