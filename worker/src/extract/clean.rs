@@ -231,6 +231,12 @@ pub fn classify_marks(name: &str, marks: &Marks) -> Kind {
     if let Some(kind) = by_name(name) {
         return kind;
     }
+    // Hidden from sight and from screen readers both: a copy kept for machines (a blog's
+    // raw Markdown of the article, as large as the article), never content whatever its
+    // size. Either alone stays furniture: pages fade their content in by script.
+    if marks.hidden && marks.aria_hidden {
+        return Kind::Never;
+    }
     if marks.hidden
         || marks.aria_hidden
         || marks.style.as_deref().is_some_and(hidden_by_style)

@@ -830,6 +830,30 @@ mod tests {
     }
 
     #[test]
+    fn a_copy_hidden_from_every_reader_is_left_out_whatever_its_size() {
+        let body = format!("<p>{PARA}</p>").repeat(6);
+        // The copy carries the article's links too: larger than the article itself.
+        let copy = format!("# Growing tomatoes\n\n{PARA} [more](https://example.test/more)\n\n")
+            .repeat(12);
+        let html = format!(
+            "<html><body><div class=wrap><div class=story><h1>Growing tomatoes</h1>{body}</div>\
+             <pre hidden aria-hidden=true class=raw-markdown>{copy}</pre></div></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(
+            content.text.contains("reason the page exists"),
+            "{}",
+            content.text
+        );
+        assert_eq!(
+            content.text.matches("reason the page exists").count(),
+            6,
+            "{}",
+            content.text
+        );
+    }
+
+    #[test]
     fn an_aside_that_is_never_closed_does_not_take_the_page_with_it() {
         let html = format!(
             "<html><body><aside class=banner><div><a href=/news>We joined Acme</a></div>\
