@@ -86,9 +86,9 @@ fn by_word(word: &str) -> Option<Kind> {
         | "advert" | "advertisement" | "adsbygoogle" | "footer" | "sidebar" | "subscribe"
         | "subscription" | "signup" | "ads" | "sponsored" | "popup" | "modal"
         | "masthead" | "topbar" | "disclaimer" | "dialog" | "lightbox" | "tooltip" | "popover"
-        | "legal" | "latest"
-        // A byline or an author box.
-        | "author"
+        | "legal" | "latest" | "trending"
+        // A byline, an author box, a "posted on … by …" line.
+        | "author" | "byline" | "posted"
         // A forum post's user card and votes.
         | "avatar" | "gravatar" | "reputation" | "badgecount" | "votecell" | "voting" | "signature"
         | "relativetime" | "usertitle" | "userbanner" | "userinfo" | "userdetails" | "userextra"
@@ -419,6 +419,13 @@ mod tests {
         // Forum user cards, bylines, captions.
         assert!(furniture(
             "<div class='message-userExtras'>Joined Mar 2020</div>"
+        ));
+        assert!(furniture("<div class='post-byline'>By Jo Bloggs</div>"));
+        assert!(furniture(
+            "<span class='posted-on'>Posted on 3 May 2025</span>"
+        ));
+        assert!(furniture(
+            "<section class='trending-posts'>Ten tips for tomatoes</section>"
         ));
         assert!(furniture(
             "<h5 class='userTitle message-userTitle'>Well-known member</h5>"
