@@ -126,6 +126,37 @@ pub fn comment_word(word: &str) -> bool {
     matches!(word, "comment" | "comments")
 }
 
+/// Links that say only this lead to more of what the block around them already shows
+/// (a teaser's "Read more", a card's "Learn more"): never content. Development split:
+/// +0.0002 F1 (62 pages up, 16 down: "Learn more" is in 21 references, in 53 extractions).
+const CALLS_TO_ACTION: &[&str] = &[
+    "learn more",
+    "read more",
+    "see more",
+    "view more",
+    "show more",
+    "explore more",
+    "see all",
+    "view all",
+    "shop now",
+    "more options",
+    "download now",
+];
+
+/// The longest call to action, in characters without spaces (a cheap test first).
+pub const MAX_CALL_TO_ACTION: usize = 12;
+
+/// Whether a link's text (any case, spacing and trailing arrows) is only a call to action.
+pub fn is_call_to_action(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() || words.len() > 3 {
+        return false;
+    }
+    let phrase = words.join(" ").to_lowercase();
+    let phrase = phrase.trim_end_matches(|c: char| !c.is_alphanumeric());
+    CALLS_TO_ACTION.contains(&phrase)
+}
+
 /// The share of link text that makes a block "mostly links" (`FurnitureIfLinks`, and
 /// the link lists after a label in `trailers`).
 pub const LINKY: f64 = 0.5;
@@ -421,6 +452,10 @@ mod tests {
             "<div class='message-userExtras'>Joined Mar 2020</div>"
         ));
         assert!(furniture("<div class='post-byline'>By Jo Bloggs</div>"));
+        assert!(is_call_to_action(" Read  more → "));
+        assert!(is_call_to_action("LEARN MORE"));
+        assert!(!is_call_to_action("Learn more about our pricing"));
+        assert!(!is_call_to_action("Read"));
         assert!(furniture(
             "<span class='posted-on'>Posted on 3 May 2025</span>"
         ));

@@ -307,6 +307,9 @@ impl<'a> Page<'a> {
             {
                 kind = clean::Kind::Furniture;
             }
+            if el.name() == "a" && m.text <= clean::MAX_CALL_TO_ACTION && says_only_more(node) {
+                kind = clean::Kind::Never;
+            }
             let furniture = kind == clean::Kind::Never
                 || labelled.contains(&node.id())
                 || m.text <= limit
@@ -523,6 +526,16 @@ fn holds_its_landmark(node: NodeRef<Node>, m: Measure, raw: &HashMap<NodeId, Mea
     landmark.and_then(|l| raw.get(&l.id())).is_some_and(|l| {
         l.text >= LANDMARK_MIN_TEXT && m.text as f64 >= LANDMARK_SHARE * l.text as f64
     })
+}
+
+/// Whether a link's whole text is a call to action ("Learn more", "Read more →").
+fn says_only_more(node: NodeRef<Node>) -> bool {
+    let mut text = String::new();
+    for t in node.descendants().filter_map(|d| d.value().as_text()) {
+        text.push_str(t);
+        text.push(' ');
+    }
+    clean::is_call_to_action(&text)
 }
 
 /// Whether an element's class or id marks it as comments (a cheap test on the raw
@@ -848,6 +861,29 @@ mod tests {
         assert_eq!(
             content.text.matches("reason the page exists").count(),
             6,
+            "{}",
+            content.text
+        );
+    }
+
+    #[test]
+    fn links_that_only_say_more_are_left_out() {
+        let html = format!(
+            "<html><body><main><h1>Our services</h1><section><h2>Audit</h2><p>{PARA}</p>\
+             <a href=/audit>Learn more</a></section><section><h2>Tax</h2><p>{PARA}</p>\
+             <a href=/tax>Read more →</a> <a href=/tax/pricing>Read more about tax pricing</a>\
+             </section></main></body></html>"
+        );
+        let content = main_text(&html);
+        assert!(
+            content.text.contains("reason the page exists"),
+            "{}",
+            content.text
+        );
+        assert!(!content.text.contains("Learn more"), "{}", content.text);
+        assert!(!content.text.contains("Read more →"), "{}", content.text);
+        assert!(
+            content.text.contains("Read more about tax pricing"),
             "{}",
             content.text
         );
