@@ -307,7 +307,9 @@ impl<'a> Page<'a> {
             {
                 kind = clean::Kind::Furniture;
             }
-            if el.name() == "a" && m.text <= clean::MAX_CALL_TO_ACTION && says_only_more(node) {
+            if m.text <= clean::MAX_STOCK_PHRASE
+                && (el.name() == "a" && says_only_more(node) || is_a_placeholder(node))
+            {
                 kind = clean::Kind::Never;
             }
             let furniture = kind == clean::Kind::Never
@@ -536,6 +538,18 @@ fn says_only_more(node: NodeRef<Node>) -> bool {
         text.push(' ');
     }
     clean::is_call_to_action(&text)
+}
+
+/// Whether an element's one text is an ad's label or a loading placeholder.
+fn is_a_placeholder(node: NodeRef<Node>) -> bool {
+    let mut children = node.children();
+    match (children.next(), children.next()) {
+        (Some(only), None) => only
+            .value()
+            .as_text()
+            .is_some_and(|t| clean::is_placeholder(t)),
+        _ => false,
+    }
 }
 
 /// Whether an element's class or id marks it as comments (a cheap test on the raw
@@ -867,10 +881,11 @@ mod tests {
     }
 
     #[test]
-    fn links_that_only_say_more_are_left_out() {
+    fn stock_phrases_standing_in_for_content_are_left_out() {
         let html = format!(
             "<html><body><main><h1>Our services</h1><section><h2>Audit</h2><p>{PARA}</p>\
-             <a href=/audit>Learn more</a></section><section><h2>Tax</h2><p>{PARA}</p>\
+             <a href=/audit>Learn more</a><div class=slot>Advertisement</div></section>\
+             <section><h2>Tax</h2><p>{PARA}</p><span>Loading…</span>\
              <a href=/tax>Read more →</a> <a href=/tax/pricing>Read more about tax pricing</a>\
              </section></main></body></html>"
         );
@@ -887,6 +902,8 @@ mod tests {
             "{}",
             content.text
         );
+        assert!(!content.text.contains("Advertisement"), "{}", content.text);
+        assert!(!content.text.contains("Loading"), "{}", content.text);
     }
 
     #[test]
