@@ -18,10 +18,11 @@ VENV=bench/.venv
 DOCS=/usr/share/doc/postgresql-doc-15/html
 
 cargo build --release -q -p onboard-bench
-if [ ! -x "$VENV/bin/scrapy" ]; then
-  echo "== installing Scrapy into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q scrapy
+SCRAPY=2.19.0
+if ! "$VENV/bin/python" -c "import scrapy; assert scrapy.__version__ == '$SCRAPY'" 2>/dev/null; then
+  echo "== installing Scrapy $SCRAPY into $VENV"
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q "scrapy==$SCRAPY"
 fi
 if [ ! -f "$DOCS/index.html" ] || [ ! -x /usr/sbin/nginx ]; then
   echo "== installing postgresql-doc-15 and nginx-light"

@@ -18,11 +18,13 @@ VENV=bench/.venv
 
 [ -d "$DATASET/ground-truth" ] || { echo "no dataset at $DATASET" >&2; exit 1; }
 cargo build --release -q -p onboard-bench --bin bench-extract
-if ! "$VENV/bin/python" -c "import trafilatura; assert trafilatura.__version__ == '2.0.0'" 2>/dev/null; then
+# trafilatura's speed is mostly lxml's: pinned too, so the reference is the same everywhere.
+LXML=6.1.3
+if ! "$VENV/bin/python" -c "import trafilatura, lxml; assert trafilatura.__version__ == '2.0.0' and lxml.__version__ == '$LXML'" 2>/dev/null; then
   echo "== installing trafilatura into $VENV"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
   # 2.0.0: the version behind the dataset README's figures; lxml split its cleaner out.
-  "$VENV/bin/pip" install -q "trafilatura==2.0.0" lxml_html_clean
+  "$VENV/bin/pip" install -q "trafilatura==2.0.0" "lxml==$LXML" "lxml_html_clean==0.4.6"
 fi
 
 runs=$(mktemp -d)
@@ -34,7 +36,7 @@ for run in $(seq "$RUNS"); do
   taskset -c "$CORE" "$VENV/bin/python" bench/scripts/trafilatura_speed.py "$DATASET" "$STEP" \
     > "$runs/theirs.$run"
 done
-TRAFILATURA_VERSION=$("$VENV/bin/python" -c 'import trafilatura; print(trafilatura.__version__)')
+TRAFILATURA_VERSION="$("$VENV/bin/python" -c 'import trafilatura; print(trafilatura.__version__)') (lxml $LXML)"
 
 python3 - "$runs" "$RUNS" "$TRAFILATURA_VERSION" > "$OUT" <<'PY'
 import datetime, json, sys
