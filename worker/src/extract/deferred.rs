@@ -12,6 +12,8 @@ use ego_tree::NodeId;
 use rustc_hash::FxHashMap as HashMap;
 use scraper::{Html, Node};
 
+use super::nesting::MAX_DEPTH;
+
 /// What the streaming pass turns a placeholder `template` into (a template's content is
 /// not part of the document tree, so the element would take nothing).
 pub const SLOT: &str = "deferred-slot";
@@ -36,7 +38,11 @@ fn number<'a>(id: &'a str, prefix: &str) -> Option<&'a str> {
 pub fn fill(doc: &mut Html) {
     let mut slots = Vec::new();
     let mut segments: HashMap<&str, NodeId> = HashMap::default();
+    // The work all the moves may take, in nodes visited or moved: a real page moves each
+    // segment once, a made-up one could make each move carry all the earlier ones.
+    let mut budget = 0usize;
     for node in doc.tree.nodes() {
+        budget += 1;
         let Some(el) = node.value().as_element() else {
             continue;
         };
@@ -64,21 +70,51 @@ pub fn fill(doc: &mut Html) {
             s.ancestors().last().map(|top| top.id()) == Some(doc.tree.root().id())
                 && !s.ancestors().any(|a| a.id() == segment)
         });
-        if !placed {
+        // Segments may hold placeholders of their own: a chain of deep ones would nest
+        // the page past the guard the parse had (`nesting`), which the recursive stages
+        // after it rely on.
+        let depth = doc.tree.get(slot).map_or(0, |s| s.ancestors().count());
+        if !placed
+            || depth + height(doc, segment, MAX_DEPTH.saturating_sub(depth), &mut budget)
+                > MAX_DEPTH
+        {
             continue;
         }
-        remove_fallback(doc, slot);
         let children: Vec<NodeId> = doc
             .tree
             .get(segment)
             .map(|s| s.children().map(|c| c.id()).collect())
             .unwrap_or_default();
+        let Some(left) = budget.checked_sub(children.len()) else {
+            return;
+        };
+        budget = left;
+        remove_fallback(doc, slot);
         if let Some(mut slot) = doc.tree.get_mut(slot) {
             for child in children {
                 slot.insert_id_before(child);
             }
         }
     }
+}
+
+/// How deep `id`'s content nests below it, counted up to `limit` and no further; each node
+/// visited is taken from `budget`, and an exhausted budget counts as too deep.
+fn height(doc: &Html, id: NodeId, limit: usize, budget: &mut usize) -> usize {
+    let Some(top) = doc.tree.get(id) else {
+        return 0;
+    };
+    let mut deepest = 0;
+    let mut stack: Vec<_> = top.children().map(|c| (c, 1)).collect();
+    while let Some((node, level)) = stack.pop() {
+        deepest = deepest.max(level);
+        if deepest > limit || *budget == 0 {
+            return usize::MAX / 2;
+        }
+        *budget -= 1;
+        stack.extend(node.children().map(|c| (c, level + 1)));
+    }
+    deepest
 }
 
 /// The fallback runs from the placeholder to the `<!--/$-->` comment closing it (a
@@ -117,7 +153,7 @@ fn remove_fallback(doc: &mut Html, slot: NodeId) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::main_content;
+    use crate::extract::{main_content, nesting};
 
     fn text(html: &str) -> String {
         main_content::from_html(html, &[]).text
@@ -162,6 +198,35 @@ mod tests {
         assert!(text.contains("Zero"), "{text}");
         assert!(text.contains("Kept text"), "{text}");
         assert!(!text.contains("One"), "{text}");
+    }
+
+    #[test]
+    fn chained_segments_do_not_nest_the_page_deeper_than_the_guard() {
+        // Each segment nests 200 deep and holds the next one's placeholder: filled blindly,
+        // 40 of them would nest 8,000 deep, past what the recursive stages can walk.
+        let deep = |n: usize| {
+            format!(
+                "<div hidden id=\"S:{n:x}\">{open}<p>Part {n}</p><template id=\"B:{next:x}\"></template>{close}</div>",
+                open = "<div>".repeat(200),
+                close = "</div>".repeat(200),
+                next = n + 1,
+            )
+        };
+        let segments: String = (0..40).map(deep).collect();
+        let html = format!(
+            "<html><body><main><template id=\"B:0\"></template></main>{segments}</body></html>"
+        );
+        let (_, doc) =
+            crate::extract::prepare(&html, &url::Url::parse("https://a.test/").unwrap(), false);
+        let depth = doc
+            .tree
+            .nodes()
+            .map(|n| n.ancestors().count())
+            .max()
+            .unwrap_or(0);
+        assert!(depth <= nesting::MAX_DEPTH + 8, "{depth}");
+        let text = text(&html);
+        assert!(text.contains("Part 0"), "{text}");
     }
 
     #[test]
