@@ -25,7 +25,11 @@ const MAX_FALLBACK: usize = 64;
 /// Whether an element id names a React placeholder (`B:x`, a boundary, or `P:x`, a
 /// segment placeholder).
 pub fn is_placeholder(id: &str) -> bool {
-    number(id, "B:").or_else(|| number(id, "P:")).is_some()
+    placeholder_number(id).is_some()
+}
+
+fn placeholder_number(id: &str) -> Option<&str> {
+    number(id, "B:").or_else(|| number(id, "P:"))
 }
 
 fn number<'a>(id: &'a str, prefix: &str) -> Option<&'a str> {
@@ -50,7 +54,7 @@ pub fn fill(doc: &mut Html) {
             continue;
         };
         if el.name() == SLOT {
-            if let Some(n) = number(id, "B:").or_else(|| number(id, "P:")) {
+            if let Some(n) = placeholder_number(id) {
                 slots.push((node.id(), n.to_owned()));
             }
         } else if el.name() == "div"

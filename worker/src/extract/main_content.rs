@@ -295,7 +295,7 @@ impl<'a> Page<'a> {
                 kind = clean::Kind::Content;
             }
             if matches!(kind, clean::Kind::Furniture | clean::Kind::FurnitureIfLinks)
-                && by_its_words(el.name())
+                && !clean::named(el.name())
                 && holds_its_landmark(node, m, &raw)
             {
                 kind = clean::Kind::Content;
@@ -308,7 +308,7 @@ impl<'a> Page<'a> {
                 kind = clean::Kind::Furniture;
             }
             if m.text <= clean::MAX_STOCK_PHRASE
-                && (el.name() == "a" && says_only_more(node) || is_a_placeholder(node))
+                && (el.name() == "a" && says_only_more(node) || stands_in(node))
             {
                 kind = clean::Kind::Never;
             }
@@ -507,12 +507,6 @@ fn holds_its_container(node: NodeRef<Node>, m: Measure, raw: &HashMap<NodeId, Me
     most && (in_article || (m.link as f64) < clean::LINKY * m.text as f64)
 }
 
-/// Whether an element's kind came from its class or id, not its name (a form or a header
-/// has rules of its own).
-fn by_its_words(name: &str) -> bool {
-    !matches!(name, "form" | "header" | "label" | "dialog" | "figcaption")
-}
-
 /// Furniture by its class words that holds most of the text of the page's article or
 /// main element around it is that element's content: a theme's `div.sidebar-layout`
 /// around an article body (the whole article was left out). The landmark must hold real
@@ -520,14 +514,17 @@ fn by_its_words(name: &str) -> bool {
 /// +0.0014 F1 (3 pages up, 0 down); without the minimum, +0.0015 but a forum thread lost
 /// its first post to a signature (-0.31).
 fn holds_its_landmark(node: NodeRef<Node>, m: Measure, raw: &HashMap<NodeId, Measure>) -> bool {
-    let landmark = node.ancestors().find(|a| {
-        a.value().as_element().is_some_and(|e| {
-            matches!(e.name(), "main" | "article") || clean::attr(e, "role") == Some("main")
-        })
-    });
+    let landmark = node
+        .ancestors()
+        .find(|a| a.value().as_element().is_some_and(is_landmark));
     landmark.and_then(|l| raw.get(&l.id())).is_some_and(|l| {
         l.text >= LANDMARK_MIN_TEXT && m.text as f64 >= LANDMARK_SHARE * l.text as f64
     })
+}
+
+/// The page's article or main element (`main`, `article`, `[role=main]`).
+fn is_landmark(el: &scraper::node::Element) -> bool {
+    matches!(el.name(), "main" | "article") || clean::attr(el, "role") == Some("main")
 }
 
 /// Whether a link's whole text is a call to action ("Learn more", "Read more →").
@@ -541,13 +538,13 @@ fn says_only_more(node: NodeRef<Node>) -> bool {
 }
 
 /// Whether an element's one text is an ad's label or a loading placeholder.
-fn is_a_placeholder(node: NodeRef<Node>) -> bool {
+fn stands_in(node: NodeRef<Node>) -> bool {
     let mut children = node.children();
     match (children.next(), children.next()) {
         (Some(only), None) => only
             .value()
             .as_text()
-            .is_some_and(|t| clean::is_placeholder(t)),
+            .is_some_and(|t| clean::is_stand_in(t)),
         _ => false,
     }
 }
@@ -607,8 +604,7 @@ fn measure_node(
             }
             let in_link = in_link || el.name() == "a";
             let mut sum = Measure {
-                landmark: matches!(el.name(), "main" | "article")
-                    || clean::attr(el, "role") == Some("main"),
+                landmark: is_landmark(el),
                 ..Measure::default()
             };
             for child in node.children() {
