@@ -292,7 +292,7 @@ pub fn classify_marks(name: &str, marks: &Marks) -> Kind {
         || marks
             .class
             .as_deref()
-            .is_some_and(|c| c.split_whitespace().any(hidden_by_class))
+            .is_some_and(|c| c.split_ascii_whitespace().any(hidden_by_class))
     {
         return Kind::Furniture;
     }
@@ -330,16 +330,26 @@ fn each_word(marks: &Marks, mut f: impl FnMut(&str)) {
     for value in [&marks.class, &marks.id].into_iter().flatten() {
         // "not-footer" (Weebly's content wrapper) says the opposite of "footer".
         let mut negated = false;
-        for word in value.split(|c: char| c.is_whitespace() || c == '-' || c == '_') {
+        // Split at ASCII bytes (HTML splits classes at ASCII whitespace), so every word is
+        // a slice of the value: no character decoding, and no copy for a lower-case word.
+        let mut start = 0;
+        let bytes = value.as_bytes();
+        for end in (0..=bytes.len()).filter(|&i| i == bytes.len() || is_separator(bytes[i])) {
+            let word = &value[start..end];
+            start = end + 1;
             if word.is_empty() || word.len() > MAX_WORD {
                 negated = false;
                 continue;
             }
-            let lower = &mut buffer[..word.len()];
-            lower.copy_from_slice(word.as_bytes());
-            lower.make_ascii_lowercase();
-            // Lower-casing ASCII bytes keeps the word valid UTF-8.
-            let lower = std::str::from_utf8(lower).unwrap_or_default();
+            let lower = if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                let lower = &mut buffer[..word.len()];
+                lower.copy_from_slice(word.as_bytes());
+                lower.make_ascii_lowercase();
+                // Lower-casing ASCII bytes keeps the word valid UTF-8.
+                std::str::from_utf8(lower).unwrap_or_default()
+            } else {
+                word
+            };
             // "sidebar2", "gravatar32": a numbered copy of the same word.
             let lower = lower.trim_end_matches(|c: char| c.is_ascii_digit());
             if !negated {
@@ -348,6 +358,11 @@ fn each_word(marks: &Marks, mut f: impl FnMut(&str)) {
             negated = lower == "not";
         }
     }
+}
+
+/// Where a class or id splits into words.
+fn is_separator(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b'-' || b == b'_'
 }
 
 /// A heading's permalink mark (`<a class="headerlink" href="#id">¶</a>`, as documentation
