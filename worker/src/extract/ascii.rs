@@ -3,10 +3,18 @@
 
 /// Where `needle` (ASCII) first occurs in `haystack`, ignoring ASCII case.
 pub fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    let last_start = haystack.len().checked_sub(needle.len())?;
+    // Jump between the first byte's two cases (memchr's vector search), then compare.
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        &haystack[..=last_start],
+    )
+    .find(|&at| haystack[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 /// Whether `needle` (ASCII) occurs in `haystack`, ignoring ASCII case.
@@ -24,5 +32,16 @@ mod tests {
         assert_eq!(find_ignore_case("é Logo", "logo"), Some(3));
         assert!(contains_ignore_case("site-LOGO", "logo"));
         assert!(!contains_ignore_case("lo", "logo"));
+    }
+
+    #[test]
+    fn the_first_match_is_found_wherever_it_is() {
+        // A false start on the first byte, a match at the very end, an exact fit.
+        assert_eq!(find_ignore_case("Lox loGo", "logo"), Some(4));
+        assert_eq!(find_ignore_case("LOGO", "logo"), Some(0));
+        assert_eq!(find_ignore_case("logo logo", "LOGO"), Some(0));
+        assert_eq!(find_ignore_case("display:none", "none"), Some(8));
+        assert_eq!(find_ignore_case("", "x"), None);
+        assert_eq!(find_ignore_case("abc", ""), Some(0));
     }
 }

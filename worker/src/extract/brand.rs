@@ -147,7 +147,13 @@ fn add(colors: &mut Vec<ColourSuggestion>, color: String, source: &'static str, 
 pub fn css_colors(css: &str) -> Vec<ColourSuggestion> {
     let mut found = Vec::new();
     let mut counts: HashMap<String, usize> = HashMap::new();
-    for declaration in css.split([';', '{', '}']) {
+    // Split at the ASCII separators with memchr's vector search: the page's CSS can be a
+    // megabyte, and a `char` pattern decodes every character of it.
+    let mut start = 0;
+    let ends = memchr::memchr3_iter(b';', b'{', b'}', css.as_bytes()).chain([css.len()]);
+    for end in ends {
+        let declaration = &css[start..end];
+        start = end + 1;
         let Some((property, value)) = declaration.split_once(':') else {
             continue;
         };
