@@ -78,9 +78,11 @@ pub fn fill(doc: &mut Html) {
         // the page past the guard the parse had (`nesting`), which the recursive stages
         // after it rely on.
         let depth = doc.tree.get(slot).map_or(0, |s| s.ancestors().count());
+        let room = MAX_DEPTH.checked_sub(depth);
         if !placed
-            || depth + height(doc, segment, MAX_DEPTH.saturating_sub(depth), &mut budget)
-                > MAX_DEPTH
+            || room
+                .and_then(|room| height(doc, segment, room, &mut budget))
+                .is_none()
         {
             continue;
         }
@@ -102,23 +104,23 @@ pub fn fill(doc: &mut Html) {
     }
 }
 
-/// How deep `id`'s content nests below it, counted up to `limit` and no further; each node
-/// visited is taken from `budget`, and an exhausted budget counts as too deep.
-fn height(doc: &Html, id: NodeId, limit: usize, budget: &mut usize) -> usize {
+/// How deep `id`'s content nests below it, if no deeper than `limit`; each node visited is
+/// taken from `budget`, and an exhausted budget counts as too deep (`None`).
+fn height(doc: &Html, id: NodeId, limit: usize, budget: &mut usize) -> Option<usize> {
     let Some(top) = doc.tree.get(id) else {
-        return 0;
+        return Some(0);
     };
     let mut deepest = 0;
     let mut stack: Vec<_> = top.children().map(|c| (c, 1)).collect();
     while let Some((node, level)) = stack.pop() {
         deepest = deepest.max(level);
         if deepest > limit || *budget == 0 {
-            return usize::MAX / 2;
+            return None;
         }
         *budget -= 1;
         stack.extend(node.children().map(|c| (c, level + 1)));
     }
-    deepest
+    Some(deepest)
 }
 
 /// The fallback runs from the placeholder to the `<!--/$-->` comment closing it (a
