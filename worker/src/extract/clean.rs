@@ -282,17 +282,19 @@ pub fn classify_marks(name: &str, marks: &Marks) -> Kind {
     }
     // Hidden from sight and from screen readers both: a copy kept for machines (a blog's
     // raw Markdown of the article, as large as the article), never content whatever its
-    // size. Either alone stays furniture: pages fade their content in by script.
+    // size. Either alone stays furniture (pages fade their content in by script), and
+    // neither is furniture in a disclosure panel.
     if marks.hidden && marks.aria_hidden {
         return Kind::Never;
     }
-    if marks.hidden
+    if (marks.hidden
         || marks.aria_hidden
         || marks.style.as_deref().is_some_and(hidden_by_style)
         || marks
             .class
             .as_deref()
-            .is_some_and(|c| c.split_ascii_whitespace().any(hidden_by_class))
+            .is_some_and(|c| c.split_ascii_whitespace().any(hidden_by_class)))
+        && !discloses(marks)
     {
         return Kind::Furniture;
     }
@@ -404,6 +406,24 @@ fn strongest(a: Kind, b: Kind) -> Kind {
 
 /// Utility classes that hide an element from sight (Bootstrap's, WordPress's, Tailwind's):
 /// the copies of names and dates a page keeps for machines.
+/// Whether an element is a disclosure panel (a collapsed accordion section, a tab not
+/// shown yet): hidden until a click, and then the page's own text (a product's
+/// description, a service's details), so hiding it marks nothing. Development split:
+/// +0.0030 F1 (33 pages up, 11 down; service +0.012, collection +0.014, documentation
+/// +0.007, product +0.006; the tab words alone +0.0003).
+fn discloses(marks: &Marks) -> bool {
+    marks
+        .role
+        .as_deref()
+        .is_some_and(|r| r.trim().eq_ignore_ascii_case("tabpanel"))
+        || has_word(marks, |w| {
+            matches!(
+                w,
+                "collapse" | "collapsible" | "accordion" | "tabpanel" | "tab" | "tabs" | "pane"
+            )
+        })
+}
+
 fn hidden_by_class(class: &str) -> bool {
     matches!(
         class,
@@ -446,6 +466,27 @@ mod tests {
             kind(html),
             Kind::Boilerplate | Kind::Furniture | Kind::Never
         )
+    }
+
+    #[test]
+    fn a_hidden_disclosure_panel_is_content() {
+        // A collapsed accordion section and a tab not shown yet hold the page's own text.
+        for panel in [
+            "<div class='chakra-collapse' style='display:none'><p>Description</p></div>",
+            "<div class='accordion-body' hidden><p>Specifications</p></div>",
+            "<div role=tabpanel style='display: none'><p>Details</p></div>",
+            "<div class='tab-pane' style='display:none'><p>Ingredients</p></div>",
+        ] {
+            assert_eq!(kind(panel), Kind::Content, "{panel}");
+        }
+        // Hidden for other reasons, it stays furniture; a hidden menu of tabs is still a menu.
+        assert!(furniture(
+            "<div class='promo' style='display:none'>Sale</div>"
+        ));
+        assert_eq!(
+            kind("<div class='tabs-menu' style='display:none'>x</div>"),
+            Kind::FurnitureIfLinks
+        );
     }
 
     #[test]
