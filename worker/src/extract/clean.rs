@@ -404,12 +404,10 @@ fn strongest(a: Kind, b: Kind) -> Kind {
     if rank(b) > rank(a) { b } else { a }
 }
 
-/// Utility classes that hide an element from sight (Bootstrap's, WordPress's, Tailwind's):
-/// the copies of names and dates a page keeps for machines.
 /// Whether an element is a disclosure panel (a collapsed accordion section, a tab not
 /// shown yet): hidden until a click, and then the page's own text (a product's
 /// description, a service's details), so hiding it marks nothing. Development split:
-/// +0.0030 F1 (33 pages up, 11 down; service +0.012, collection +0.014, documentation
+/// +0.0030 F1 (34 pages up, 13 down; service +0.012, collection +0.014, documentation
 /// +0.007, product +0.006; the tab words alone +0.0003).
 fn discloses(marks: &Marks) -> bool {
     marks
@@ -424,6 +422,8 @@ fn discloses(marks: &Marks) -> bool {
         })
 }
 
+/// Utility classes that hide an element from sight (Bootstrap's, WordPress's, Tailwind's):
+/// the copies of names and dates a page keeps for machines.
 fn hidden_by_class(class: &str) -> bool {
     matches!(
         class,
