@@ -282,8 +282,8 @@ pub fn classify_marks(name: &str, marks: &Marks) -> Kind {
     }
     // Hidden from sight and from screen readers both: a copy kept for machines (a blog's
     // raw Markdown of the article, as large as the article), never content whatever its
-    // size. Either alone stays furniture (pages fade their content in by script), and
-    // neither is furniture in a disclosure panel.
+    // size. Either alone is furniture (pages fade their content in by script), except on
+    // a disclosure panel, which a click shows (see `discloses`).
     if marks.hidden && marks.aria_hidden {
         return Kind::Never;
     }

@@ -214,7 +214,11 @@ impl Writer {
     /// ended is a repeat.
     fn drop_if_repeated(&mut self, (text, markdown, outline): (usize, usize, usize)) {
         let block = &self.text[text..];
-        if block.len() < REPEAT_MIN || block.matches('\n').count() < REPEAT_LINES {
+        // Each line ends in a newline; counting stops at the one that makes enough.
+        let lines = memchr::memchr_iter(b'\n', block.as_bytes())
+            .take(REPEAT_LINES)
+            .count();
+        if block.len() < REPEAT_MIN || lines < REPEAT_LINES {
             return;
         }
         let end = self.text.len();
