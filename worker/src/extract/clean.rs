@@ -155,13 +155,45 @@ pub const MAX_STOCK_PHRASE: usize = 16;
 
 /// Whether a link's text (any case, spacing and trailing arrows) is only a call to action.
 pub fn is_call_to_action(text: &str) -> bool {
+    stock_phrase(text).is_some_and(|p| CALLS_TO_ACTION.contains(&p.as_str()))
+}
+
+/// A text of at most three words as a stock phrase: lower-case, single-spaced, without
+/// trailing arrows or punctuation.
+fn stock_phrase(text: &str) -> Option<String> {
     let words: Vec<&str> = text.split_whitespace().collect();
     if words.is_empty() || words.len() > 3 {
-        return false;
+        return None;
     }
-    let phrase = words.join(" ").to_lowercase();
-    let phrase = phrase.trim_end_matches(|c: char| !c.is_alphanumeric());
-    CALLS_TO_ACTION.contains(&phrase)
+    let mut phrase = words.join(" ").to_lowercase();
+    let end = phrase
+        .trim_end_matches(|c: char| !c.is_alphanumeric())
+        .len();
+    phrase.truncate(end);
+    Some(phrase)
+}
+
+/// What a store prints on an item besides its name and price, as an element's whole
+/// text: the actions on it (`button`s are never text; themes draw these as links and
+/// spans too) and its stock.
+const STORE_ACTIONS: &[&str] = &[
+    "add to cart",
+    "add to compare",
+    "add to wishlist",
+    "choose options",
+    "compare",
+    "quick shop",
+    "view details",
+    "view options",
+    "see details",
+    "more info",
+    "sold out",
+    "in stock",
+];
+
+/// Whether a text (any case and spacing) is only a store's action on an item.
+pub fn is_store_action(text: &str) -> bool {
+    stock_phrase(text).is_some_and(|p| STORE_ACTIONS.contains(&p.as_str()))
 }
 
 /// What an element says when it stands in for something else: an ad's label, the
@@ -530,6 +562,8 @@ mod tests {
         assert!(is_call_to_action("LEARN MORE"));
         assert!(!is_call_to_action("Learn more about our pricing"));
         assert!(!is_call_to_action("Read"));
+        assert!(is_store_action(" Add to  CART "));
+        assert!(!is_store_action("Add to cart and save 10%"));
         assert!(is_stand_in(" Loading... "));
         assert!(is_stand_in("ADVERTISEMENT"));
         assert!(!is_stand_in("Loading the van"));

@@ -151,6 +151,8 @@ impl Measure {
 struct Page<'a> {
     measures: HashMap<NodeId, Measure>,
     excluded: HashSet<NodeId>,
+    /// Text that counts where it stands but is not written (see `Stock::StoreAction`).
+    unwritten: HashSet<NodeId>,
     /// The semantic containers outside furniture, in document order.
     semantic: Vec<NodeId>,
     doc: &'a Html,
@@ -284,6 +286,7 @@ impl<'a> Page<'a> {
             limit,
         );
         let mut excluded = HashSet::default();
+        let mut unwritten = HashSet::default();
         let mut semantic = Vec::new();
         let mut measures = HashMap::default();
         measure_node(*body, false, &mut measures, &mut |node| {
@@ -312,10 +315,16 @@ impl<'a> Page<'a> {
             {
                 kind = clean::Kind::Furniture;
             }
-            if m.text <= clean::MAX_STOCK_PHRASE
-                && (el.name() == "a" && says_only_more(node) || stands_in(node))
-            {
-                kind = clean::Kind::Never;
+            if m.text <= clean::MAX_STOCK_PHRASE {
+                match says_only(node, el) {
+                    Some(Stock::Placeholder) => kind = clean::Kind::Never,
+                    // Weighed with its item (a listing's grid is told by its links),
+                    // but not written.
+                    Some(Stock::StoreAction) => {
+                        unwritten.insert(node.id());
+                    }
+                    None => {}
+                }
             }
             // Furniture that holds most of the page takes it over, unless it is a footer
             // or menu of links: a page rendered by script may hold nothing else, and its
@@ -344,6 +353,7 @@ impl<'a> Page<'a> {
         Page {
             measures,
             excluded,
+            unwritten,
             semantic,
             doc,
             linky_body,
@@ -463,6 +473,7 @@ impl<'a> Page<'a> {
             .is_some_and(|m| (m.link as f64) < PROSE_LINKS * m.text as f64);
         out.element(node, &|n| {
             self.excluded.contains(&n.id())
+                || self.unwritten.contains(&n.id())
                 || (prose
                     && n.id() != node.id()
                     && n.value().as_element().is_some_and(|e| {
@@ -535,25 +546,36 @@ fn is_landmark(el: &scraper::node::Element) -> bool {
     matches!(el.name(), "main" | "article") || clean::attr(el, "role") == Some("main")
 }
 
-/// Whether a link's whole text is a call to action ("Learn more", "Read more →").
-fn says_only_more(node: NodeRef<Node>) -> bool {
+/// A stock phrase that is an element's whole text.
+enum Stock {
+    /// A link's call to action ("Learn more", "Read more →"), an ad's label, a loading
+    /// placeholder: never content.
+    Placeholder,
+    /// A store's action on an item ("Add to cart", "View details").
+    StoreAction,
+}
+
+fn says_only(node: NodeRef<Node>, el: &scraper::node::Element) -> Option<Stock> {
+    let mut children = node.children();
+    if let (Some(only), None) = (children.next(), children.next())
+        && only
+            .value()
+            .as_text()
+            .is_some_and(|t| clean::is_stand_in(t))
+    {
+        return Some(Stock::Placeholder);
+    }
     let mut text = String::new();
     for t in node.descendants().filter_map(|d| d.value().as_text()) {
         text.push_str(t);
         text.push(' ');
     }
-    clean::is_call_to_action(&text)
-}
-
-/// Whether an element's one text is an ad's label or a loading placeholder.
-fn stands_in(node: NodeRef<Node>) -> bool {
-    let mut children = node.children();
-    match (children.next(), children.next()) {
-        (Some(only), None) => only
-            .value()
-            .as_text()
-            .is_some_and(|t| clean::is_stand_in(t)),
-        _ => false,
+    if el.name() == "a" && clean::is_call_to_action(&text) {
+        Some(Stock::Placeholder)
+    } else if clean::is_store_action(&text) {
+        Some(Stock::StoreAction)
+    } else {
+        None
     }
 }
 
@@ -922,6 +944,40 @@ mod tests {
             content.text.matches("reason the page exists").count(),
             6,
             "{}",
+            content.text
+        );
+    }
+
+    #[test]
+    fn a_stores_actions_on_its_items_are_left_out() {
+        let items: String = ["Oak desk", "Walnut shelf", "Pine stool"]
+            .iter()
+            .map(|name| {
+                format!(
+                    "<li class=card><a href=/p>{name}</a><span>$120</span>\
+                     <span class=atc>Add to cart</span><a href=/p>View details</a>\
+                     <div><span>Sold out</span></div></li>"
+                )
+            })
+            .collect();
+        let html = format!(
+            "<html><body><main><h1>Desks</h1><p>{PARA}</p><ul>{items}</ul>\
+             <p>Add to cart anything you like: we ship it free.</p></main></body></html>"
+        );
+        let content = main_text(&html);
+        assert_eq!(
+            content.text.matches("Walnut shelf").count(),
+            1,
+            "{}",
+            content.text
+        );
+        assert_eq!(content.text.matches("$120").count(), 3, "{}", content.text);
+        assert!(!content.text.contains("View details"), "{}", content.text);
+        assert!(!content.text.contains("Sold out"), "{}", content.text);
+        assert_eq!(
+            content.text.matches("Add to cart").count(),
+            1,
+            "only the sentence: {}",
             content.text
         );
     }
