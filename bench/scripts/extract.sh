@@ -58,12 +58,14 @@ REFERENCE = {"overall": 0.779, "article": 0.923, "documentation": 0.920, "servic
 print("# Extraction benchmark\n")
 print(f"{datetime.date.today()}, WCXB development split ({ours['overall']['pages']} pages, "
       f"{ours['mb']:.0f} MB of HTML); one core (taskset); release build.\n")
-print("| page type | pages | F1 | precision | recall | `with` found | `without` absent | trafilatura F1 |")
+print("| page type | pages | F1 (✓ target met) | precision | recall | `with` found | `without` absent | trafilatura F1 |")
 print("|---|---|---|---|---|---|---|---|")
 rows = [("overall", ours["overall"])] + sorted(ours["by_type"].items())
 for name, s in rows:
     ref = REFERENCE.get(name)
-    mark = "" if ref is None else (" ✓" if s["f1"] >= ref else " ✗")
+    # The targets: 0.88 overall; every type at least 0.75 and at least trafilatura's.
+    target = 0.88 if name == "overall" else max(0.75, ref or 0.0)
+    mark = " ✓" if s["f1"] >= target else " ✗"
     print(f"| {name} | {s['pages']} | **{s['f1']:.3f}**{mark} | {s['precision']:.3f} | {s['recall']:.3f} "
           f"| {s['with_found']:.1%} | {s['without_absent']:.1%} | {ref if ref is not None else '-'} |")
 below = [n for n, s in ours["by_type"].items() if n in REFERENCE and s["f1"] < REFERENCE[n]]
