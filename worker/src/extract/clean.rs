@@ -175,7 +175,9 @@ fn stock_phrase(text: &str) -> Option<String> {
 
 /// What a store prints on an item besides its name and price, as an element's whole
 /// text: the actions on it (`button`s are never text; themes draw these as links and
-/// spans too) and its stock.
+/// spans too) and its stock. Development split: +0.0004 F1 (+0.58 page-units; 27 pages
+/// up, 5 down; collection +0.45). "New", "Sale", "Out of stock" and "Buy now" are in as
+/// many references as not.
 const STORE_ACTIONS: &[&str] = &[
     "add to cart",
     "add to compare",

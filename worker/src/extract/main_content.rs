@@ -101,6 +101,8 @@ const FURNITURE_OVERRIDE_SHARE: f64 = 0.5;
 /// error banner, 22 words, hid its noscript version). Development split, with boilerplate
 /// of links never taking over (see `Page::measure`): +0.0033 F1 (5 pages up, none down).
 const OVERRIDE_MIN_TEXT: usize = 200;
+/// The most nodes an element whose whole text is a stock phrase is made of.
+const MAX_STOCK_NODES: usize = 16;
 /// Comments are left out when the page has at least this much text of its own beside them
 /// (characters): an article's comment thread, not a forum thread or a link aggregator's
 /// discussion, where the comments are the page. Measured on the development split: 2,000
@@ -555,6 +557,7 @@ enum Stock {
     StoreAction,
 }
 
+/// Which stock phrase, if any, is an element's whole text.
 fn says_only(node: NodeRef<Node>, el: &scraper::node::Element) -> Option<Stock> {
     let mut children = node.children();
     if let (Some(only), None) = (children.next(), children.next())
@@ -565,10 +568,18 @@ fn says_only(node: NodeRef<Node>, el: &scraper::node::Element) -> Option<Stock> 
     {
         return Some(Stock::Placeholder);
     }
+    // A stock phrase is a few nodes (a link, a span, an icon): an element with little
+    // text over many empty ones is not read through, or nested wrappers of a page with
+    // little text would each walk the whole page.
     let mut text = String::new();
-    for t in node.descendants().filter_map(|d| d.value().as_text()) {
-        text.push_str(t);
-        text.push(' ');
+    for (seen, d) in node.descendants().enumerate() {
+        if seen > MAX_STOCK_NODES {
+            return None;
+        }
+        if let Some(t) = d.value().as_text() {
+            text.push_str(t);
+            text.push(' ');
+        }
     }
     if el.name() == "a" && clean::is_call_to_action(&text) {
         Some(Stock::Placeholder)
